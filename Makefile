@@ -1,0 +1,124 @@
+# teeproof build. `make` builds release binaries into build/bin; `make test` runs every
+# test in the release build and again in an ASan+UBSan build (build/asan).
+# Variables: BUILD (output dir), SAN=1 (sanitizers), CC.
+
+BUILD    ?= build
+CC       ?= cc
+SAN      ?=
+V        ?= 0
+
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+                 -Iinclude -Isrc -MMD -MP -pthread
+ifeq ($(SAN),1)
+  CFLAGS_OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS_SAN := -fsanitize=address,undefined
+else
+  CFLAGS_OPT := -O2 -g
+  LDFLAGS_SAN :=
+endif
+CFLAGS  += $(CFLAGS_COMMON) $(CFLAGS_OPT)
+LDLIBS  := -lssl -lcrypto -ljansson -lcbor -lz -lbrotlidec -lzstd -pthread
+LDFLAGS += $(LDFLAGS_SAN)
+
+ifeq ($(V),0)
+  Q := @
+else
+  Q :=
+endif
+
+LIB_DIRS   := base tls http manifest proof attest proto prover
+LIB_SRCS   := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
+NOTARY_SRCS:= $(wildcard src/notary/*.c)
+CLI_SRCS   := $(wildcard src/cli/*.c)
+TEST_SRCS  := $(wildcard tests/unit/test_*.c)
+TOOL_SRCS  := $(wildcard tests/tools/*.c)
+BENCH_SRCS := $(wildcard bench/*.c)
+
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+NOTARY_OBJS:= $(NOTARY_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB        := $(BUILD)/lib/libteeproof.a
+TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/bin/%)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+BINS       := $(if $(NOTARY_SRCS),$(BUILD)/bin/teeproof-notary) $(if $(CLI_SRCS),$(BUILD)/bin/teeproof)
+
+.PHONY: all deps build test test-release test-asan demo bench fuzz fuzz-build clean
+all: build
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+build: | deps
+	$(Q)$(MAKE) --no-print-directory $(BINS) $(TOOL_BINS) $(TEST_BINS) $(BENCH_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/teeproof-notary: $(NOTARY_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/bin/teeproof: $(CLI_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# Every test: release build, then the same tests under ASan+UBSan.
+test: | deps
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build
+	$(Q)bash tests/run.sh build build/asan
+
+test-release: | deps
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)bash tests/run.sh build
+
+test-asan: | deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build
+	$(Q)bash tests/run.sh build/asan
+
+demo: build
+	$(Q)bash scripts/demo.sh $(BUILD)
+
+bench: build
+	$(Q)bash bench/run.sh $(BUILD)
+
+# libFuzzer targets (clang); `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 20
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
+fuzz-build: | deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzzlib CC=clang \
+	  CFLAGS_OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/fuzzlib/lib/libteeproof.a
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+build/fuzz/%: fuzz/%.c build/fuzzlib/lib/libteeproof.a
+	@mkdir -p $(dir $@)
+	$(Q)clang -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -O1 -g -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS)
+fuzz: fuzz-build
+	$(Q)bash fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+.SECONDARY:

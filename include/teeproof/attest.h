@@ -1,0 +1,88 @@
+/* TEE attestation: obtaining evidence inside a TEE (attesters) and verifying it anywhere
+ * (verifiers), one implementation per platform behind one interface, plus policy. */
+#ifndef TEEPROOF_ATTEST_H
+#define TEEPROOF_ATTEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "teeproof/errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a verified piece of evidence says. */
+typedef struct tp_evidence_facts {
+    char platform[16];            /* "sim", "tdx", "sev-snp", "nitro", "gcp-cs" */
+    uint8_t measurement[64];      /* MRTD, MEASUREMENT, PCR0, image digest, sim measurement */
+    size_t measurement_len;
+    uint8_t report_data[64];      /* REPORTDATA / REPORT_DATA / user_data / eat_nonce */
+    size_t report_data_len;
+    int debug;                    /* 1 if the TEE is debuggable */
+    json_t *details;              /* other platform fields (RTMRs, PCRs, policy, ...); owned */
+} tp_evidence_facts;
+
+/* Options for verifying evidence offline. */
+typedef struct tp_verify_opts {
+    time_t at;                    /* time for certificate/token validity; 0 = now */
+    const char *roots_file;       /* PEM file replacing the pinned vendor root, or NULL */
+    const uint8_t *cert_der;      /* extra certificate (e.g. SEV-SNP VCEK), or NULL */
+    size_t cert_der_len;
+    const char *chain_file;       /* extra intermediates PEM (e.g. SEV-SNP ASK/ARK), or NULL */
+    const char *jwks_file;        /* gcp-cs: JWKS of the token issuer */
+    const char *audience;         /* gcp-cs: expected aud, or NULL for the default */
+} tp_verify_opts;
+
+/* Verifies evidence of the named platform; fills *facts on success. */
+tp_err tp_evidence_verify(const char *platform, const uint8_t *evidence, size_t len,
+                          const tp_verify_opts *opts, tp_evidence_facts *facts, tp_error *err);
+void tp_evidence_facts_free(tp_evidence_facts *facts);
+/* JSON object {platform, measurement, report_data, debug, ...details}; new reference. */
+json_t *tp_evidence_facts_json(const tp_evidence_facts *facts);
+
+/* The report data that commits evidence to a signing key:
+ * SHA-512("teeproof-key-v1" || SubjectPublicKeyInfo DER). */
+void tp_attest_key_binding(const uint8_t *spki_der, size_t len, uint8_t out[64]);
+
+/* --- attesters (inside the TEE) --- */
+typedef struct tp_attester tp_attester;
+
+typedef struct tp_attester_config {
+    const char *tsm_root;         /* configfs-tsm report dir; NULL = /sys/kernel/config/tsm/report */
+    const char *sev_guest_dev;    /* NULL = /dev/sev-guest */
+    const char *nsm_dev;          /* NULL = /dev/nsm */
+    const char *teeserver_socket; /* NULL = /run/container_launcher/teeserver.sock */
+    const char *audience;         /* gcp-cs token audience */
+} tp_attester_config;
+
+/* platform: "sim", "tdx", "sev-snp", "nitro", "gcp-cs" or "auto" (detects hardware and
+ * fails with TP_ERR_PLATFORM when none is found: never falls back to sim). */
+tp_err tp_attester_open(const char *platform, const tp_attester_config *cfg, tp_attester **out,
+                        tp_error *err);
+const char *tp_attester_platform(const tp_attester *a);
+/* Evidence whose report data is exactly report_data (64 bytes). */
+tp_err tp_attester_get_evidence(tp_attester *a, const uint8_t report_data[64], uint8_t **evidence,
+                                size_t *len, tp_error *err);
+void tp_attester_free(tp_attester *a);
+
+/* --- policy (what a prover or verifier accepts) --- */
+typedef struct tp_policy tp_policy;
+
+tp_err tp_policy_load(const char *path, tp_policy **out, tp_error *err);
+tp_err tp_policy_parse(const char *json, size_t len, tp_policy **out, tp_error *err);
+/* The development policy behind --allow-insecure-sim: accepts sim evidence only. */
+tp_policy *tp_policy_insecure_sim(void);
+void tp_policy_free(tp_policy *p);
+/* Verifies evidence under the policy's options and checks platform, measurement, debug,
+ * and that the report data equals expected_report_data (64 bytes). */
+tp_err tp_policy_verify_evidence(const tp_policy *p, const char *platform, const uint8_t *evidence,
+                                 size_t len, const uint8_t expected_report_data[64],
+                                 tp_evidence_facts *facts, tp_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,230 @@
+/* Bounded reader and growable writer; see bytes.h. */
+#include "base/bytes.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tp_reader_init(tp_reader *r, const uint8_t *p, size_t len)
+{
+    r->p = p;
+    r->len = p ? len : 0;
+}
+
+int tp_read_bytes(tp_reader *r, size_t n, const uint8_t **out)
+{
+    if (r->len < n)
+        return 0;
+    *out = r->p;
+    r->p += n;
+    r->len -= n;
+    return 1;
+}
+
+int tp_read_skip(tp_reader *r, size_t n)
+{
+    const uint8_t *unused;
+    return tp_read_bytes(r, n, &unused);
+}
+
+int tp_read_copy(tp_reader *r, uint8_t *dst, size_t n)
+{
+    const uint8_t *p;
+    if (!tp_read_bytes(r, n, &p))
+        return 0;
+    if (n)
+        memcpy(dst, p, n);
+    return 1;
+}
+
+int tp_read_sub(tp_reader *r, size_t n, tp_reader *sub)
+{
+    const uint8_t *p;
+    if (!tp_read_bytes(r, n, &p))
+        return 0;
+    tp_reader_init(sub, p, n);
+    return 1;
+}
+
+static int read_be(tp_reader *r, size_t n, uint64_t *out)
+{
+    const uint8_t *p;
+    if (!tp_read_bytes(r, n, &p))
+        return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    *out = v;
+    return 1;
+}
+
+static int read_le(tp_reader *r, size_t n, uint64_t *out)
+{
+    const uint8_t *p;
+    if (!tp_read_bytes(r, n, &p))
+        return 0;
+    uint64_t v = 0;
+    for (size_t i = n; i > 0; i--)
+        v = (v << 8) | p[i - 1];
+    *out = v;
+    return 1;
+}
+
+int tp_read_u8(tp_reader *r, uint8_t *out)
+{
+    uint64_t v;
+    if (!read_be(r, 1, &v))
+        return 0;
+    *out = (uint8_t)v;
+    return 1;
+}
+
+int tp_read_u16(tp_reader *r, uint16_t *out)
+{
+    uint64_t v;
+    if (!read_be(r, 2, &v))
+        return 0;
+    *out = (uint16_t)v;
+    return 1;
+}
+
+int tp_read_u24(tp_reader *r, uint32_t *out)
+{
+    uint64_t v;
+    if (!read_be(r, 3, &v))
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+int tp_read_u32(tp_reader *r, uint32_t *out)
+{
+    uint64_t v;
+    if (!read_be(r, 4, &v))
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+int tp_read_u16le(tp_reader *r, uint16_t *out)
+{
+    uint64_t v;
+    if (!read_le(r, 2, &v))
+        return 0;
+    *out = (uint16_t)v;
+    return 1;
+}
+
+int tp_read_u32le(tp_reader *r, uint32_t *out)
+{
+    uint64_t v;
+    if (!read_le(r, 4, &v))
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+int tp_read_u64le(tp_reader *r, uint64_t *out)
+{
+    return read_le(r, 8, out);
+}
+
+static int read_prefixed(tp_reader *r, size_t prefix_len, tp_reader *sub)
+{
+    tp_reader saved = *r;
+    uint64_t n;
+    if (!read_be(r, prefix_len, &n) || !tp_read_sub(r, (size_t)n, sub)) {
+        *r = saved;
+        return 0;
+    }
+    return 1;
+}
+
+int tp_read_prefixed_u8(tp_reader *r, tp_reader *sub) { return read_prefixed(r, 1, sub); }
+int tp_read_prefixed_u16(tp_reader *r, tp_reader *sub) { return read_prefixed(r, 2, sub); }
+int tp_read_prefixed_u24(tp_reader *r, tp_reader *sub) { return read_prefixed(r, 3, sub); }
+
+int tp_buf_reserve(tp_buf *b, size_t extra)
+{
+    if (extra > SIZE_MAX - b->len - 1)
+        return 0;
+    size_t need = b->len + extra + 1; /* room for tp_buf_terminate */
+    if (need <= b->cap)
+        return 1;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    uint8_t *p = realloc(b->data, cap);
+    if (p == NULL)
+        return 0;
+    b->data = p;
+    b->cap = cap;
+    return 1;
+}
+
+int tp_buf_append(tp_buf *b, const void *p, size_t n)
+{
+    if (!tp_buf_reserve(b, n))
+        return 0;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 1;
+}
+
+int tp_buf_append_str(tp_buf *b, const char *s)
+{
+    return tp_buf_append(b, s, strlen(s));
+}
+
+static int put_be(tp_buf *b, uint64_t v, size_t n)
+{
+    uint8_t tmp[8];
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+    return tp_buf_append(b, tmp, n);
+}
+
+int tp_buf_put_u8(tp_buf *b, uint8_t v) { return put_be(b, v, 1); }
+int tp_buf_put_u16(tp_buf *b, uint16_t v) { return put_be(b, v, 2); }
+int tp_buf_put_u24(tp_buf *b, uint32_t v) { return v < (1u << 24) && put_be(b, v, 3); }
+int tp_buf_put_u32(tp_buf *b, uint32_t v) { return put_be(b, v, 4); }
+
+int tp_buf_terminate(tp_buf *b)
+{
+    if (!tp_buf_reserve(b, 0))
+        return 0;
+    b->data[b->len] = '\0';
+    return 1;
+}
+
+void tp_buf_reset(tp_buf *b)
+{
+    b->len = 0;
+}
+
+void tp_buf_free(tp_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void tp_buf_free_secret(tp_buf *b)
+{
+    if (b->data)
+        OPENSSL_cleanse(b->data, b->cap);
+    tp_buf_free(b);
+}
+
+uint8_t *tp_buf_detach(tp_buf *b, size_t *len)
+{
+    if (!tp_buf_terminate(b))
+        return NULL;
+    uint8_t *p = b->data;
+    if (len)
+        *len = b->len;
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return p;
+}

@@ -1,0 +1,61 @@
+/* Bounded byte reader (every byte from the network is read through it) and growable writer.
+ * Style follows BoringSSL's CBS/CBB: functions return 1 on success, 0 on failure, and a
+ * failed read leaves the reader unchanged. */
+#ifndef TP_BASE_BYTES_H
+#define TP_BASE_BYTES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tp_reader {
+    const uint8_t *p;
+    size_t len;
+} tp_reader;
+
+void tp_reader_init(tp_reader *r, const uint8_t *p, size_t len);
+static inline size_t tp_reader_left(const tp_reader *r) { return r->len; }
+static inline const uint8_t *tp_reader_data(const tp_reader *r) { return r->p; }
+
+int tp_read_u8(tp_reader *r, uint8_t *out);
+int tp_read_u16(tp_reader *r, uint16_t *out);   /* big-endian */
+int tp_read_u24(tp_reader *r, uint32_t *out);   /* big-endian */
+int tp_read_u32(tp_reader *r, uint32_t *out);   /* big-endian */
+int tp_read_u16le(tp_reader *r, uint16_t *out);
+int tp_read_u32le(tp_reader *r, uint32_t *out);
+int tp_read_u64le(tp_reader *r, uint64_t *out);
+/* Points *out at the next n bytes and advances. */
+int tp_read_bytes(tp_reader *r, size_t n, const uint8_t **out);
+int tp_read_copy(tp_reader *r, uint8_t *dst, size_t n);
+int tp_read_skip(tp_reader *r, size_t n);
+/* Splits the next n bytes off as their own reader. */
+int tp_read_sub(tp_reader *r, size_t n, tp_reader *sub);
+/* Reads a length prefix of 1, 2 or 3 bytes (big-endian) and the body it announces. */
+int tp_read_prefixed_u8(tp_reader *r, tp_reader *sub);
+int tp_read_prefixed_u16(tp_reader *r, tp_reader *sub);
+int tp_read_prefixed_u24(tp_reader *r, tp_reader *sub);
+
+typedef struct tp_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+} tp_buf;
+
+#define TP_BUF_INIT {NULL, 0, 0}
+
+int tp_buf_reserve(tp_buf *b, size_t extra);
+int tp_buf_append(tp_buf *b, const void *p, size_t n);
+int tp_buf_append_str(tp_buf *b, const char *s);
+int tp_buf_put_u8(tp_buf *b, uint8_t v);
+int tp_buf_put_u16(tp_buf *b, uint16_t v);
+int tp_buf_put_u24(tp_buf *b, uint32_t v);
+int tp_buf_put_u32(tp_buf *b, uint32_t v);
+/* Appends a NUL after len without counting it, so data can be used as a C string. */
+int tp_buf_terminate(tp_buf *b);
+void tp_buf_reset(tp_buf *b);
+/* Frees; tp_buf_free_secret wipes the whole allocation first. */
+void tp_buf_free(tp_buf *b);
+void tp_buf_free_secret(tp_buf *b);
+/* Hands the allocation to the caller (NUL-terminated); *len gets the length. */
+uint8_t *tp_buf_detach(tp_buf *b, size_t *len);
+
+#endif

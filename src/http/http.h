@@ -1,0 +1,49 @@
+/* Strict HTTP/1.1 message parser over decrypted bytes (RFC 9112), with chunked transfer
+ * decoding and content decoding (gzip, deflate, br, zstd). Spans point into the input. */
+#ifndef TP_HTTP_HTTP_H
+#define TP_HTTP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/bytes.h"
+#include "teeproof/errors.h"
+
+typedef struct tp_span {
+    const uint8_t *p;
+    size_t len;
+} tp_span;
+
+typedef struct tp_http_header {
+    tp_span name;
+    tp_span value; /* surrounding whitespace trimmed */
+} tp_http_header;
+
+typedef struct tp_http_message {
+    /* request line */
+    tp_span method;
+    tp_span target;
+    /* status line */
+    int status;
+    tp_span reason;
+    int minor_version;          /* HTTP/1.x */
+    tp_http_header *headers;    /* owned array; spans into the input */
+    size_t n_headers;
+    tp_buf body;                /* de-chunked, content-decoded body */
+    size_t consumed;            /* input bytes that made up the whole message */
+} tp_http_message;
+
+/* Parses one complete message from the start of p. Returns TP_ERR_HTTP_INCOMPLETE when
+ * more bytes are needed (callers reading a live stream use this to know when to stop).
+ * For responses, stream_closed_cleanly says the stream ended with a close_notify: only
+ * then is a body delimited by connection close accepted (anything else may be truncated). */
+tp_err tp_http_parse_request(const uint8_t *p, size_t n, tp_http_message *out, tp_error *err);
+tp_err tp_http_parse_response(const uint8_t *p, size_t n, int stream_closed_cleanly,
+                              tp_http_message *out, tp_error *err);
+/* Case-insensitive lookup: the first header of that name, or NULL. */
+const tp_http_header *tp_http_header_find(const tp_http_message *m, const char *name);
+/* Number of headers with that name. */
+size_t tp_http_header_count(const tp_http_message *m, const char *name);
+void tp_http_message_free(tp_http_message *m);
+
+#endif

@@ -1,0 +1,51 @@
+/* TLS transcript verifier: replays a recorded TLS 1.3 session from the two relayed byte
+ * streams plus the client's revealed ephemeral (EC)DHE private key, and returns the
+ * plaintexts and the server identity only if every check holds. */
+#ifndef TP_TLS_TRANSCRIPT_H
+#define TP_TLS_TRANSCRIPT_H
+
+#include <openssl/x509_vfy.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "base/bytes.h"
+#include "teeproof/errors.h"
+
+#define TP_TLS_GROUP_SECP256R1 0x0017
+#define TP_TLS_GROUP_X25519 0x001d
+
+typedef struct tp_tls_verify_input {
+    const uint8_t *client_bytes; /* client->server stream exactly as relayed */
+    size_t client_len;
+    const uint8_t *server_bytes; /* server->client stream exactly as relayed */
+    size_t server_len;
+    uint16_t group;              /* named group of the revealed key */
+    const uint8_t *private_key;  /* raw: X25519 32-byte key or P-256 32-byte scalar */
+    size_t private_key_len;
+    X509_STORE *trust;           /* trust store for the server's chain */
+    const char *expected_host;   /* must equal the SNI and match the certificate */
+    time_t verify_time;          /* certificate validity time; 0 = now */
+} tp_tls_verify_input;
+
+typedef struct tp_tls_verify_result {
+    uint16_t version;            /* 0x0304 */
+    uint16_t cipher_suite;       /* e.g. 0x1301 */
+    uint16_t group;
+    char server_name[256];       /* SNI from the ClientHello */
+    uint8_t leaf_cert_sha256[32];/* SHA-256 of the leaf certificate DER */
+    tp_buf client_app;           /* decrypted application data, client->server */
+    tp_buf server_app;           /* decrypted application data, server->client */
+    int server_close_notify;     /* server sent close_notify */
+    int server_trailing_partial; /* server stream ended inside a record (ignored bytes) */
+} tp_tls_verify_result;
+
+tp_err tp_tls_verify_transcript(const tp_tls_verify_input *in, tp_tls_verify_result *out,
+                                tp_error *err);
+/* Wipes and frees the plaintexts. */
+void tp_tls_verify_result_free(tp_tls_verify_result *r);
+/* "TLS_AES_128_GCM_SHA256" etc.; NULL for unknown suites. */
+const char *tp_tls_suite_name(uint16_t suite);
+/* "x25519", "secp256r1"; NULL for unknown groups. */
+const char *tp_tls_group_name(uint16_t group);
+
+#endif

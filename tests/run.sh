@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test against one or more build dirs: the cmocka unit binaries in
+# BUILD/tests, then the integration scripts in tests/integration (given BUILD as $TP_BUILD).
+# Ends with "N passed, N failed". Exit status non-zero if anything failed.
+set -u
+cd "$(dirname "$0")/.."
+builds=("$@")
+((${#builds[@]})) || builds=(build)
+passed=0
+failed=0
+failures=()
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/teeproof-tests.XXXXXX")
+trap 'rm -rf "$logdir"' EXIT
+
+run_one() { # name, command...
+  local name=$1; shift
+  local log="$logdir/$(echo "$name" | tr '/ ' '__').log"
+  local t0=$SECONDS
+  if timeout 600 "$@" >"$log" 2>&1; then
+    passed=$((passed + 1)); printf 'PASS  %-58s %3ds\n' "$name" $((SECONDS - t0))
+  else
+    failed=$((failed + 1)); failures+=("$name")
+    printf 'FAIL  %-58s %3ds\n' "$name" $((SECONDS - t0))
+    sed 's/^/      | /' "$log" | tail -n 40
+  fi
+}
+
+for b in "${builds[@]}"; do
+  echo "== tests in $b"
+  for t in "$b"/tests/test_*; do
+    [[ -x $t ]] || continue
+    run_one "$b/$(basename "$t")" "$t"
+  done
+  for s in tests/integration/*.sh; do
+    [[ -f $s ]] || continue
+    run_one "$b/integration/$(basename "$s" .sh)" env TP_BUILD="$b" bash "$s"
+  done
+done
+
+if ((failed)); then
+  echo "failed:"; printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+((failed == 0))

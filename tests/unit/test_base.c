@@ -1,0 +1,139 @@
+/* Unit tests: bounded reader/writer, codecs, error values. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "base/bytes.h"
+#include "base/codec.h"
+#include "teeproof/errors.h"
+
+static void reader_reads_big_endian_and_stops_at_end(void **state)
+{
+    (void)state;
+    const uint8_t data[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
+    tp_reader r;
+    tp_reader_init(&r, data, sizeof(data));
+    uint16_t v16;
+    uint32_t v24, v32;
+    assert_true(tp_read_u16(&r, &v16));
+    assert_int_equal(v16, 0x0102);
+    assert_true(tp_read_u24(&r, &v24));
+    assert_int_equal(v24, 0x030405);
+    assert_false(tp_read_u32(&r, &v32)); /* only one byte left */
+    assert_int_equal(tp_reader_left(&r), 1);
+}
+
+static void prefixed_read_rejects_overlong_length_and_keeps_position(void **state)
+{
+    (void)state;
+    const uint8_t data[] = {0x00, 0x05, 0xaa, 0xbb};
+    tp_reader r, sub;
+    tp_reader_init(&r, data, sizeof(data));
+    assert_false(tp_read_prefixed_u16(&r, &sub));
+    assert_int_equal(tp_reader_left(&r), 4);
+    const uint8_t ok[] = {0x02, 0xaa, 0xbb, 0xcc};
+    tp_reader_init(&r, ok, sizeof(ok));
+    assert_true(tp_read_prefixed_u8(&r, &sub));
+    assert_int_equal(tp_reader_left(&sub), 2);
+    assert_int_equal(tp_reader_left(&r), 1);
+}
+
+static void little_endian_reads(void **state)
+{
+    (void)state;
+    const uint8_t data[] = {0x78, 0x56, 0x34, 0x12, 0x01, 0, 0, 0, 0, 0, 0, 0x80};
+    tp_reader r;
+    tp_reader_init(&r, data, sizeof(data));
+    uint32_t v;
+    uint64_t w;
+    assert_true(tp_read_u32le(&r, &v));
+    assert_int_equal(v, 0x12345678);
+    assert_true(tp_read_u64le(&r, &w));
+    assert_true(w == 0x8000000000000001ull);
+}
+
+static void writer_grows_and_terminates(void **state)
+{
+    (void)state;
+    tp_buf b = TP_BUF_INIT;
+    for (int i = 0; i < 1000; i++)
+        assert_true(tp_buf_put_u16(&b, (uint16_t)i));
+    assert_int_equal(b.len, 2000);
+    assert_true(tp_buf_put_u24(&b, 0xabcdef));
+    assert_false(tp_buf_put_u24(&b, 0x1000000));
+    assert_true(tp_buf_terminate(&b));
+    assert_int_equal(b.data[b.len], 0);
+    tp_buf_free_secret(&b);
+    assert_null(b.data);
+}
+
+static void hex_round_trip_and_rejects_bad_digits(void **state)
+{
+    (void)state;
+    const uint8_t in[] = {0x00, 0xff, 0x10, 0xab};
+    char hex[9];
+    tp_hex_encode(in, 4, hex);
+    assert_string_equal(hex, "00ff10ab");
+    tp_buf out = TP_BUF_INIT;
+    assert_true(tp_hex_decode("00FF10ab", 8, &out));
+    assert_memory_equal(out.data, in, 4);
+    tp_buf_reset(&out);
+    assert_false(tp_hex_decode("0g", 2, &out));
+    assert_false(tp_hex_decode("abc", 3, &out));
+    tp_buf_free(&out);
+}
+
+static void base64_matches_rfc4648_vectors(void **state)
+{
+    (void)state;
+    const char *plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    const char *enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    for (size_t i = 0; i < 7; i++) {
+        tp_buf b = TP_BUF_INIT, d = TP_BUF_INIT;
+        assert_true(tp_base64_encode((const uint8_t *)plain[i], strlen(plain[i]), 0, &b));
+        assert_int_equal(b.len, strlen(enc[i]));
+        assert_memory_equal(b.data, enc[i], b.len);
+        assert_true(tp_base64_decode(enc[i], strlen(enc[i]), 0, &d));
+        assert_int_equal(d.len, strlen(plain[i]));
+        if (d.len)
+            assert_memory_equal(d.data, plain[i], d.len);
+        tp_buf_free(&b);
+        tp_buf_free(&d);
+    }
+    tp_buf d = TP_BUF_INIT;
+    assert_false(tp_base64_decode("Zm9v!", 5, 0, &d));
+    assert_false(tp_base64_decode("Zh==", 4, 0, &d)); /* non-zero leftover bits */
+    assert_true(tp_base64_decode("-_8", 3, 1, &d));   /* URL alphabet */
+    tp_buf_free(&d);
+}
+
+static void error_values_carry_code_and_detail(void **state)
+{
+    (void)state;
+    tp_error e;
+    tp_error_clear(&e);
+    assert_string_equal(tp_error_message(&e), "success");
+    assert_int_equal(tp_error_set(&e, TP_ERR_PREDICATE, "extractor %s", "balance"), TP_ERR_PREDICATE);
+    assert_string_equal(tp_error_message(&e), "extractor balance");
+    tp_error_prefix(&e, "manifest");
+    assert_string_equal(tp_error_message(&e), "manifest: extractor balance");
+    assert_string_equal(tp_err_name(TP_ERR_TLS_KEY_MISMATCH), "tls-key-mismatch");
+    for (int c = 0; c < TP_ERR__COUNT; c++)
+        assert_string_not_equal(tp_err_name((tp_err)c), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reader_reads_big_endian_and_stops_at_end),
+        cmocka_unit_test(prefixed_read_rejects_overlong_length_and_keeps_position),
+        cmocka_unit_test(little_endian_reads),
+        cmocka_unit_test(writer_grows_and_terminates),
+        cmocka_unit_test(hex_round_trip_and_rejects_bad_digits),
+        cmocka_unit_test(base64_matches_rfc4648_vectors),
+        cmocka_unit_test(error_values_carry_code_and_detail),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
