@@ -32,12 +32,14 @@ NOTARY_SRCS:= $(wildcard src/notary/*.c)
 CLI_SRCS   := $(wildcard src/cli/*.c)
 TEST_SRCS  := $(wildcard tests/unit/test_*.c)
 TOOL_SRCS  := $(wildcard tests/tools/*.c)
+SUPPORT_SRCS := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 NOTARY_OBJS:= $(NOTARY_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB        := $(BUILD)/lib/libteeproof.a
+SUPPORT_OBJS := $(SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/bin/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
@@ -75,7 +77,7 @@ $(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
