@@ -40,6 +40,26 @@ typedef struct tp_http_message {
 tp_err tp_http_parse_request(const uint8_t *p, size_t n, tp_http_message *out, tp_error *err);
 tp_err tp_http_parse_response(const uint8_t *p, size_t n, int stream_closed_cleanly,
                               tp_http_message *out, tp_error *err);
+/* Same, for the response to a request of the given method (NUL-terminated, e.g. "HEAD"):
+ * a response to HEAD has no body whatever its framing headers say. tp_http_parse_response
+ * is this with request_method NULL (a method whose responses may have a body). */
+tp_err tp_http_parse_response_for(const uint8_t *p, size_t n, const char *request_method,
+                                  int stream_closed_cleanly, tp_http_message *out,
+                                  tp_error *err);
+
+/* Limits. A body (before and after content decoding) may not exceed TP_HTTP_MAX_BODY. */
+#define TP_HTTP_MAX_HEADERS 100
+#define TP_HTTP_MAX_HEADER_SECTION (64u * 1024u)
+#define TP_HTTP_MAX_BODY (16u * 1024u * 1024u)
+
+/* Semantics (RFC 9112): HTTP/1.1 and HTTP/1.0 only; field lines end in CR LF; obs-fold,
+ * bare CR, bare LF and NUL are rejected; Content-Length is digits only (identical
+ * duplicates allowed, conflicting ones rejected); Content-Length together with
+ * Transfer-Encoding is rejected, and the only transfer coding accepted is "chunked"
+ * (chunk extensions skipped, trailer fields validated and discarded); 1xx interim
+ * responses (except 101, rejected) are skipped; 204, 304 and responses to HEAD have no
+ * body; Content-Encoding (gzip, x-gzip, deflate, br, zstd, identity, stacked) is
+ * removed from the body. On any failure *out is left empty (safe to free). */
 /* Case-insensitive lookup: the first header of that name, or NULL. */
 const tp_http_header *tp_http_header_find(const tp_http_message *m, const char *name);
 /* Number of headers with that name. */

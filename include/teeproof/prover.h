@@ -1,0 +1,42 @@
+/* The prover: proves what an HTTPS server answered, through an attested notary. */
+#ifndef TEEPROOF_PROVER_H
+#define TEEPROOF_PROVER_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "teeproof/attest.h"
+#include "teeproof/errors.h"
+#include "teeproof/manifest.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tp_prove_opts {
+    const char *notary;            /* HOST:PORT of the notary */
+    const char *manifest_json;     /* the manifest text, sent to the notary as is */
+    size_t manifest_len;
+    tp_vars vars;                  /* secret template values */
+    const tp_policy *policy;       /* what notary evidence is accepted */
+    const char *target_ca_file;    /* the prover's own check of the target; NULL = system */
+    const char *tls_ciphersuites;  /* optional OpenSSL TLS 1.3 suite list for the target */
+    const char *tls_groups;        /* optional key share groups, e.g. "X25519" or "P-256" */
+    int no_target_verify;          /* skip the prover's own certificate check (the notary
+                                    * still checks; for tests of the notary's checks) */
+    unsigned timeout_ms;           /* per network wait; 0 = 30 s */
+} tp_prove_opts;
+
+/* Runs the whole flow and returns the proof (NUL-terminated JSON; caller frees), after
+ * verifying it locally under the same policy and manifest. */
+tp_err tp_prove(const tp_prove_opts *opts, char **proof, size_t *len, tp_error *err);
+
+/* Connects to a notary, verifies its evidence under policy and its key's signature over
+ * the channel binding; *info gets {platform, public_key, facts}. */
+tp_err tp_notary_attestation(const char *notary, const tp_policy *policy, unsigned timeout_ms,
+                             json_t **info, tp_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,153 @@
+/* The platform table, and the public attest entry points that dispatch through it. */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest/platform.h"
+#include "attest/x509util.h"
+
+static const tp_platform *const k_platforms[] = {
+    &tp_platform_sim, &tp_platform_tdx, &tp_platform_sev_snp, &tp_platform_nitro,
+    &tp_platform_gcp_cs,
+};
+#define N_PLATFORMS (sizeof(k_platforms) / sizeof(k_platforms[0]))
+
+/* The order --tee auto probes hardware in; sim is never probed. */
+static const char *const k_auto_order[] = {"tdx", "sev-snp", "nitro", "gcp-cs"};
+
+struct tp_attester {
+    const tp_platform *platform;
+    void *state;
+};
+
+const tp_platform *tp_platform_find(const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    for (size_t i = 0; i < N_PLATFORMS; i++)
+        if (strcmp(k_platforms[i]->name, name) == 0)
+            return k_platforms[i];
+    return NULL;
+}
+
+tp_err tp_evidence_verify(const char *platform, const uint8_t *evidence, size_t len,
+                          const tp_verify_opts *opts, tp_evidence_facts *facts, tp_error *err)
+{
+    static const tp_verify_opts k_default_opts;
+    memset(facts, 0, sizeof(*facts));
+    const tp_platform *p = tp_platform_find(platform);
+    if (p == NULL || p->verify == NULL)
+        return tp_error_set(err, TP_ERR_PLATFORM, "unknown attestation platform '%s'",
+                            platform ? platform : "(null)");
+    if (evidence == NULL || len == 0)
+        return tp_error_set(err, TP_ERR_EVIDENCE, "%s evidence is empty", p->name);
+    tp_err rc = p->verify(evidence, len, opts ? opts : &k_default_opts, facts, err);
+    if (rc != TP_OK) {
+        tp_evidence_facts_free(facts);
+        return rc;
+    }
+    snprintf(facts->platform, sizeof(facts->platform), "%s", p->name);
+    return TP_OK;
+}
+
+void tp_evidence_facts_free(tp_evidence_facts *facts)
+{
+    if (facts == NULL)
+        return;
+    json_decref(facts->details);
+    memset(facts, 0, sizeof(*facts));
+}
+
+json_t *tp_evidence_facts_json(const tp_evidence_facts *facts)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    int ok = json_object_set_new(o, "platform", json_string(facts->platform)) == 0 &&
+             tp_att_set_hex(o, "measurement", facts->measurement, facts->measurement_len) &&
+             tp_att_set_hex(o, "report_data", facts->report_data, facts->report_data_len) &&
+             json_object_set_new(o, "debug", json_boolean(facts->debug)) == 0;
+    if (ok && facts->details != NULL)
+        ok = json_object_update_missing(o, facts->details) == 0;
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+void tp_attest_key_binding(const uint8_t *spki_der, size_t len, uint8_t out[64])
+{
+    static const char k_label[] = "teeproof-key-v1";
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int n = 0;
+    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) != 1 ||
+        EVP_DigestUpdate(ctx, k_label, sizeof(k_label) - 1) != 1 ||
+        EVP_DigestUpdate(ctx, spki_der, len) != 1 || EVP_DigestFinal_ex(ctx, out, &n) != 1)
+        memset(out, 0, 64); /* only on allocation failure; all-zero never matches a key */
+    EVP_MD_CTX_free(ctx);
+}
+
+static tp_err open_platform(const tp_platform *p, const tp_attester_config *cfg,
+                            tp_attester **out, tp_error *err)
+{
+    if (p->attester_new == NULL || p->get_evidence == NULL)
+        return tp_error_set(err, TP_ERR_PLATFORM, "platform %s has no attester", p->name);
+    tp_attester *a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
+    a->platform = p;
+    tp_err rc = p->attester_new(cfg, &a->state, err);
+    if (rc != TP_OK) {
+        free(a);
+        return rc;
+    }
+    *out = a;
+    return TP_OK;
+}
+
+tp_err tp_attester_open(const char *platform, const tp_attester_config *cfg, tp_attester **out,
+                        tp_error *err)
+{
+    static const tp_attester_config k_default_cfg;
+    if (cfg == NULL)
+        cfg = &k_default_cfg;
+    *out = NULL;
+    if (platform != NULL && strcmp(platform, "auto") == 0) {
+        for (size_t i = 0; i < sizeof(k_auto_order) / sizeof(k_auto_order[0]); i++) {
+            const tp_platform *p = tp_platform_find(k_auto_order[i]);
+            if (p != NULL && p->detect != NULL && p->detect(cfg))
+                return open_platform(p, cfg, out, err);
+        }
+        return tp_error_set(err, TP_ERR_PLATFORM,
+                            "no TEE hardware found; use --tee sim for development");
+    }
+    const tp_platform *p = tp_platform_find(platform);
+    if (p == NULL)
+        return tp_error_set(err, TP_ERR_PLATFORM, "unknown TEE platform '%s'",
+                            platform ? platform : "(null)");
+    return open_platform(p, cfg, out, err);
+}
+
+const char *tp_attester_platform(const tp_attester *a)
+{
+    return a ? a->platform->name : NULL;
+}
+
+tp_err tp_attester_get_evidence(tp_attester *a, const uint8_t report_data[64], uint8_t **evidence,
+                                size_t *len, tp_error *err)
+{
+    *evidence = NULL;
+    *len = 0;
+    return a->platform->get_evidence(a->state, report_data, evidence, len, err);
+}
+
+void tp_attester_free(tp_attester *a)
+{
+    if (a == NULL)
+        return;
+    if (a->platform->attester_free != NULL)
+        a->platform->attester_free(a->state);
+    free(a);
+}

@@ -1,0 +1,231 @@
+/* RFC 8785 JSON Canonicalization Scheme: object members sorted by the UTF-16 code units of
+ * their names, minimal string escaping, ECMAScript Number::toString for numbers. jansson
+ * integers are written as exact integers (jansson keeps them apart from reals). */
+#include "base/jcs.h"
+
+#include "base/utf8.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 128
+
+struct utf16_iter {
+    const uint8_t *s;
+    size_t n, i;
+    uint16_t pending; /* low surrogate still to return, or 0 */
+};
+
+/* Next UTF-16 code unit: 1 with *unit set, 0 at the end, -1 on invalid UTF-8. */
+static int utf16_next(struct utf16_iter *it, uint16_t *unit)
+{
+    if (it->pending) {
+        *unit = it->pending;
+        it->pending = 0;
+        return 1;
+    }
+    if (it->i >= it->n)
+        return 0;
+    uint32_t cp;
+    if (!tp_utf8_next(it->s, it->n, &it->i, &cp))
+        return -1;
+    if (cp < 0x10000) {
+        *unit = (uint16_t)cp;
+    } else {
+        cp -= 0x10000;
+        *unit = (uint16_t)(0xd800 + (cp >> 10));
+        it->pending = (uint16_t)(0xdc00 + (cp & 0x3ff));
+    }
+    return 1;
+}
+
+struct member {
+    const char *key;
+    size_t key_len;
+    json_t *value;
+};
+
+static int compare_utf16(const void *a, const void *b)
+{
+    const struct member *ma = a, *mb = b;
+    struct utf16_iter ia = {(const uint8_t *)ma->key, ma->key_len, 0, 0};
+    struct utf16_iter ib = {(const uint8_t *)mb->key, mb->key_len, 0, 0};
+    for (;;) {
+        uint16_t ua = 0, ub = 0;
+        int ra = utf16_next(&ia, &ua), rb = utf16_next(&ib, &ub);
+        if (ra <= 0 || rb <= 0)
+            return ra <= 0 && rb <= 0 ? 0 : (ra <= 0 ? -1 : 1);
+        if (ua != ub)
+            return ua < ub ? -1 : 1;
+    }
+}
+
+static int put_string(const char *s, size_t n, tp_buf *out)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    if (!tp_buf_put_u8(out, '"'))
+        return 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t start = i;
+        uint32_t cp;
+        if (!tp_utf8_next(u, n, &i, &cp))
+            return 0;
+        const char *esc = NULL;
+        char tmp[8];
+        switch (cp) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default:
+            if (cp < 0x20) {
+                snprintf(tmp, sizeof(tmp), "\\u%04x", (unsigned)cp);
+                esc = tmp;
+            }
+        }
+        if (esc ? !tp_buf_append_str(out, esc) : !tp_buf_append(out, u + start, i - start))
+            return 0;
+    }
+    return tp_buf_put_u8(out, '"');
+}
+
+/* Shortest decimal digits that round-trip to d (d > 0, finite): digits and the decimal
+ * exponent n such that d = 0.DIGITS * 10^n. */
+static void shortest_digits(double d, char digits[32], int *n)
+{
+    char buf[40];
+    for (int prec = 0; prec < 17; prec++) {
+        snprintf(buf, sizeof(buf), "%.*e", prec, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    /* buf is D[.DDD]e[+-]XX */
+    size_t k = 0;
+    const char *p = buf;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9')
+            digits[k++] = *p;
+    while (k > 1 && digits[k - 1] == '0')
+        k--;
+    digits[k] = '\0';
+    *n = atoi(p + 1) + 1;
+}
+
+static int put_zeros(tp_buf *out, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (!tp_buf_put_u8(out, '0'))
+            return 0;
+    return 1;
+}
+
+/* ECMAScript Number::toString (ECMA-262 7.1.12.1) for finite d. */
+static int put_number(double d, tp_buf *out)
+{
+    if (!isfinite(d))
+        return 0;
+    if (d == 0)
+        return tp_buf_append_str(out, "0"); /* also -0 */
+    if (d < 0 && !tp_buf_put_u8(out, '-'))
+        return 0;
+    char digits[32];
+    int n;
+    shortest_digits(fabs(d), digits, &n);
+    int k = (int)strlen(digits);
+    if (k <= n && n <= 21)
+        return tp_buf_append(out, digits, (size_t)k) && put_zeros(out, n - k);
+    if (0 < n && n <= 21)
+        return tp_buf_append(out, digits, (size_t)n) && tp_buf_put_u8(out, '.') &&
+               tp_buf_append(out, digits + n, (size_t)(k - n));
+    if (-6 < n && n <= 0)
+        return tp_buf_append_str(out, "0.") && put_zeros(out, -n) &&
+               tp_buf_append(out, digits, (size_t)k);
+    char exp[16];
+    snprintf(exp, sizeof(exp), "e%c%d", n - 1 > 0 ? '+' : '-', abs(n - 1));
+    return tp_buf_put_u8(out, (uint8_t)digits[0]) &&
+           (k == 1 || (tp_buf_put_u8(out, '.') && tp_buf_append(out, digits + 1, (size_t)(k - 1)))) &&
+           tp_buf_append_str(out, exp);
+}
+
+static int serialize(const json_t *v, tp_buf *out, int depth);
+
+static int put_object(const json_t *v, tp_buf *out, int depth)
+{
+    size_t n = json_object_size(v);
+    struct member *members = calloc(n ? n : 1, sizeof(*members));
+    if (members == NULL)
+        return 0;
+    size_t i = 0;
+    const char *key;
+    size_t key_len;
+    json_t *value;
+    json_object_keylen_foreach((json_t *)v, key, key_len, value)
+    {
+        members[i].key = key;
+        members[i].key_len = key_len;
+        members[i].value = value;
+        i++;
+    }
+    qsort(members, n, sizeof(*members), compare_utf16);
+    int ok = tp_buf_put_u8(out, '{');
+    for (i = 0; ok && i < n; i++) {
+        ok = (i == 0 || tp_buf_put_u8(out, ',')) &&
+             put_string(members[i].key, members[i].key_len, out) && tp_buf_put_u8(out, ':') &&
+             serialize(members[i].value, out, depth + 1);
+    }
+    free(members);
+    return ok && tp_buf_put_u8(out, '}');
+}
+
+static int put_array(const json_t *v, tp_buf *out, int depth)
+{
+    if (!tp_buf_put_u8(out, '['))
+        return 0;
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        if ((i > 0 && !tp_buf_put_u8(out, ',')) || !serialize(json_array_get(v, i), out, depth + 1))
+            return 0;
+    }
+    return tp_buf_put_u8(out, ']');
+}
+
+static int serialize(const json_t *v, tp_buf *out, int depth)
+{
+    char tmp[32];
+    if (v == NULL || depth > MAX_DEPTH)
+        return 0;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return put_object(v, out, depth);
+    case JSON_ARRAY:
+        return put_array(v, out, depth);
+    case JSON_STRING:
+        return put_string(json_string_value(v), json_string_length(v), out);
+    case JSON_INTEGER:
+        snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return tp_buf_append_str(out, tmp);
+    case JSON_REAL:
+        return put_number(json_real_value(v), out);
+    case JSON_TRUE:
+        return tp_buf_append_str(out, "true");
+    case JSON_FALSE:
+        return tp_buf_append_str(out, "false");
+    case JSON_NULL:
+        return tp_buf_append_str(out, "null");
+    }
+    return 0;
+}
+
+int tp_jcs_serialize(const json_t *v, tp_buf *out)
+{
+    size_t start = out->len;
+    if (serialize(v, out, 0))
+        return 1;
+    out->len = start;
+    return 0;
+}

@@ -1,0 +1,66 @@
+/* teeproof verify: check a proof offline and print its verified claims. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/commands.h"
+#include "base/file.h"
+#include "cli/util.h"
+#include "teeproof/proof.h"
+
+static const char k_usage[] =
+    "usage: teeproof verify PROOF (--allow-insecure-sim | --policy FILE) [--manifest FILE]\n"
+    "\n"
+    "Checks the proof's signature over its canonical claims, the notary's evidence under the\n"
+    "policy, that the evidence commits to the signing key, and (with --manifest) that the proof\n"
+    "was made for that manifest. Prints the verified claims as JSON and exits 0 only if all hold.\n"
+    "PROOF may be - for stdin.\n"
+    "\n"
+    "  --policy FILE          evidence policy (see docs/policy.md)\n"
+    "  --allow-insecure-sim   accept the development 'sim' TEE (never in production)\n"
+    "  --manifest FILE        require the proof to be for this manifest\n";
+
+int tp_cli_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"policy", required_argument, NULL, 'p'}, {"allow-insecure-sim", no_argument, NULL, 's'},
+        {"manifest", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *policy_file = NULL, *manifest_file = NULL;
+    int allow_sim = 0, o;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'p': policy_file = optarg; break;
+        case 's': allow_sim = 1; break;
+        case 'm': manifest_file = optarg; break;
+        case 'h': fputs(k_usage, stdout); return 0;
+        default: return tp_cli_usage_error("verify", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return tp_cli_usage_error("verify", "give exactly one PROOF file");
+    tp_error err;
+    tp_error_clear(&err);
+    tp_policy *policy = NULL;
+    tp_manifest *manifest = NULL;
+    char *proof = NULL;
+    size_t len = 0;
+    json_t *claims = NULL;
+    tp_err e = tp_cli_policy(allow_sim, policy_file, &policy, &err);
+    if (e == TP_OK && manifest_file != NULL)
+        e = tp_manifest_load_file(manifest_file, &manifest, &err);
+    if (e == TP_OK)
+        e = tp_read_file(argv[optind], &proof, &len, &err);
+    if (e == TP_OK)
+        e = tp_proof_verify(proof, len, policy, manifest, &claims, NULL, &err);
+    if (e == TP_OK)
+        tp_cli_print_json(claims);
+    int rc = tp_cli_exit(e, "verify", &err);
+    json_decref(claims);
+    free(proof);
+    tp_manifest_free(manifest);
+    tp_policy_free(policy);
+    return rc;
+}

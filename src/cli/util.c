@@ -1,0 +1,57 @@
+/* Helpers shared by the `teeproof` subcommands; see util.h. */
+#include "cli/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json_pretty.h"
+
+int tp_cli_fail(const tp_error *e)
+{
+    /* The bracketed name is stable: scripts and tests can match on it. */
+    fprintf(stderr, "error: %s [%s]\n", tp_error_message(e), tp_err_name(e->code));
+    return 1;
+}
+
+int tp_cli_exit(tp_err rc, const char *cmd, const tp_error *e)
+{
+    if (rc == TP_OK)
+        return 0;
+    if (rc == TP_ERR_ARG)
+        return tp_cli_usage_error(cmd, "%s", tp_error_message(e));
+    /* The bracketed name is stable: scripts and tests can match on it. */
+    fprintf(stderr, "error: %s [%s]\n", e->code == rc ? tp_error_message(e) : tp_err_str(rc), tp_err_name(rc));
+    return 1;
+}
+
+int tp_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "error: %s (see teeproof %s --help)\n", msg, cmd);
+    return 2;
+}
+
+tp_err tp_cli_policy(int allow_insecure_sim, const char *policy_file, tp_policy **out, tp_error *err)
+{
+    if (allow_insecure_sim == (policy_file != NULL))
+        return tp_error_set(err, TP_ERR_ARG, "give exactly one of --policy FILE or --allow-insecure-sim");
+    if (policy_file)
+        return tp_policy_load(policy_file, out, err);
+    *out = tp_policy_insecure_sim();
+    return *out ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, NULL);
+}
+
+void tp_cli_print_json(const json_t *v)
+{
+    char *s = tp_json_pretty_string(v);
+    if (s) {
+        puts(s);
+        free(s);
+    }
+}

@@ -1,0 +1,21 @@
+/* Helpers shared by the `teeproof` subcommands. */
+#ifndef TP_CLI_UTIL_H
+#define TP_CLI_UTIL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "teeproof/attest.h"
+#include "teeproof/errors.h"
+
+/* Prints "error: <msg>" on stderr; returns exit status 1 (2 for usage errors). */
+int tp_cli_fail(const tp_error *e);
+/* Exit status for a command's result: 0, 2 with usage text for TP_ERR_ARG, else 1. */
+int tp_cli_exit(tp_err rc, const char *cmd, const tp_error *e);
+int tp_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* --allow-insecure-sim / --policy FILE: exactly one of them. */
+tp_err tp_cli_policy(int allow_insecure_sim, const char *policy_file, tp_policy **out, tp_error *err);
+/* Prints JSON (indented) to stdout with a newline. */
+void tp_cli_print_json(const json_t *v);
+
+#endif

@@ -1,0 +1,427 @@
+/* Strict JSON scanner with selector resolution; see json_span.h. One pass validates the
+ * whole document and records the span of the value on the selector path. */
+#include "manifest/json_span.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/bytes.h"
+#include "base/utf8.h"
+
+#define NOT_ON_PATH ((size_t)-1)
+
+typedef struct scanner {
+    tp_reader r;
+    size_t n;              /* document length, for offsets */
+    const json_t *sel;     /* selector array, or NULL */
+    size_t sel_len;
+    int found;
+    size_t off, len;
+    tp_error *err;
+} scanner;
+
+typedef struct key_ref {
+    size_t off, len; /* into the object's key arena */
+    const uint8_t *p;
+} key_ref;
+
+static size_t pos(const scanner *s) { return s->n - tp_reader_left(&s->r); }
+
+static int peek(const scanner *s, uint8_t *c)
+{
+    if (tp_reader_left(&s->r) == 0)
+        return 0;
+    *c = tp_reader_data(&s->r)[0];
+    return 1;
+}
+
+static tp_err fail(scanner *s, const char *what)
+{
+    return tp_error_set(s->err, TP_ERR_JSON, "json: %s at offset %zu", what, pos(s));
+}
+
+static void skip_ws(scanner *s)
+{
+    uint8_t c;
+    while (peek(s, &c) && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+        tp_read_skip(&s->r, 1);
+}
+
+static int accept(scanner *s, uint8_t want)
+{
+    uint8_t c;
+    if (!peek(s, &c) || c != want)
+        return 0;
+    tp_read_skip(&s->r, 1);
+    return 1;
+}
+
+static int read_hex4(scanner *s, uint32_t *out)
+{
+    const uint8_t *p;
+    if (!tp_read_bytes(&s->r, 4, &p))
+        return 0;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        uint8_t c = p[i];
+        int d = (c >= '0' && c <= '9')   ? c - '0'
+                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                         : -1;
+        if (d < 0)
+            return 0;
+        v = (v << 4) | (uint32_t)d;
+    }
+    *out = v;
+    return 1;
+}
+
+/* \uXXXX (and its low-surrogate partner) after the "\u" has been read. */
+static tp_err parse_unicode_escape(scanner *s, uint32_t *cp)
+{
+    uint32_t hi, lo;
+    if (!read_hex4(s, &hi))
+        return fail(s, "invalid \\u escape");
+    if (hi >= 0xdc00 && hi <= 0xdfff)
+        return fail(s, "lone low surrogate");
+    if (hi < 0xd800 || hi > 0xdbff) {
+        *cp = hi;
+        return TP_OK;
+    }
+    if (!accept(s, '\\') || !accept(s, 'u') || !read_hex4(s, &lo) || lo < 0xdc00 || lo > 0xdfff)
+        return fail(s, "lone high surrogate");
+    *cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+    return TP_OK;
+}
+
+static tp_err parse_escape(scanner *s, tp_buf *decoded)
+{
+    static const char k_from[] = "\"\\/bfnrt", k_to[] = "\"\\/\b\f\n\r\t";
+    uint8_t c;
+    if (!tp_read_u8(&s->r, &c))
+        return fail(s, "unterminated string");
+    uint32_t cp = 0;
+    const char *hit = c ? strchr(k_from, c) : NULL;
+    if (hit) {
+        cp = (uint8_t)k_to[hit - k_from];
+    } else if (c == 'u') {
+        tp_err rc = parse_unicode_escape(s, &cp);
+        if (rc != TP_OK)
+            return rc;
+    } else {
+        return fail(s, "invalid escape");
+    }
+    uint8_t utf8[4];
+    size_t ulen = tp_utf8_encode(cp, utf8);
+    if (decoded && !tp_buf_append(decoded, utf8, ulen))
+        return tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
+    return TP_OK;
+}
+
+/* A string; when decoded is non-NULL its unescaped bytes are appended there. */
+static tp_err parse_string(scanner *s, tp_buf *decoded)
+{
+    if (!accept(s, '"'))
+        return fail(s, "expected string");
+    for (;;) {
+        uint8_t c;
+        if (!peek(s, &c))
+            return fail(s, "unterminated string");
+        if (c == '"') {
+            tp_read_skip(&s->r, 1);
+            return TP_OK;
+        }
+        if (c == '\\') {
+            tp_read_skip(&s->r, 1);
+            tp_err rc = parse_escape(s, decoded);
+            if (rc != TP_OK)
+                return rc;
+            continue;
+        }
+        if (c < 0x20)
+            return fail(s, "control character in string");
+        size_t i = 0;
+        uint32_t cp;
+        if (!tp_utf8_next(tp_reader_data(&s->r), tp_reader_left(&s->r), &i, &cp))
+            return fail(s, "invalid UTF-8");
+        const uint8_t *bytes;
+        tp_read_bytes(&s->r, i, &bytes);
+        if (decoded && !tp_buf_append(decoded, bytes, i))
+            return tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
+    }
+}
+
+static size_t skip_digits(scanner *s)
+{
+    size_t count = 0;
+    uint8_t c;
+    while (peek(s, &c) && c >= '0' && c <= '9') {
+        tp_read_skip(&s->r, 1);
+        count++;
+    }
+    return count;
+}
+
+static tp_err parse_number(scanner *s)
+{
+    accept(s, '-');
+    if (accept(s, '0')) {
+        uint8_t c;
+        if (peek(s, &c) && c >= '0' && c <= '9')
+            return fail(s, "leading zero in number");
+    } else if (skip_digits(s) == 0) {
+        return fail(s, "invalid number");
+    }
+    if (accept(s, '.') && skip_digits(s) == 0)
+        return fail(s, "invalid number fraction");
+    if (accept(s, 'e') || accept(s, 'E')) {
+        if (!accept(s, '+'))
+            accept(s, '-');
+        if (skip_digits(s) == 0)
+            return fail(s, "invalid number exponent");
+    }
+    return TP_OK;
+}
+
+static tp_err parse_literal(scanner *s, const char *word)
+{
+    size_t n = strlen(word);
+    const uint8_t *p;
+    if (tp_reader_left(&s->r) < n || memcmp(tp_reader_data(&s->r), word, n) != 0)
+        return fail(s, "invalid literal");
+    tp_read_bytes(&s->r, n, &p);
+    return TP_OK;
+}
+
+static tp_err parse_value(scanner *s, int depth, size_t path);
+
+/* The selector step at path, as an array index when it is one; -1 otherwise. */
+static long long step_index(const scanner *s, size_t path)
+{
+    const json_t *step = json_array_get(s->sel, path);
+    if (json_is_integer(step))
+        return json_integer_value(step) >= 0 ? json_integer_value(step) : -1;
+    if (!json_is_string(step) || json_string_length(step) == 0 ||
+        json_string_length(step) > 15)
+        return -1;
+    long long v = 0;
+    for (const char *c = json_string_value(step); *c; c++) {
+        if (*c < '0' || *c > '9')
+            return -1;
+        v = v * 10 + (*c - '0');
+    }
+    return v;
+}
+
+static size_t child_path(const scanner *s, size_t path, int matches)
+{
+    return (path != NOT_ON_PATH && path < s->sel_len && matches) ? path + 1 : NOT_ON_PATH;
+}
+
+static tp_err parse_array(scanner *s, int depth, size_t path)
+{
+    tp_read_skip(&s->r, 1); /* '[' */
+    skip_ws(s);
+    if (accept(s, ']'))
+        return TP_OK;
+    long long want = (path != NOT_ON_PATH && path < s->sel_len) ? step_index(s, path) : -1;
+    for (long long i = 0;; i++) {
+        tp_err rc = parse_value(s, depth, child_path(s, path, i == want));
+        if (rc != TP_OK)
+            return rc;
+        skip_ws(s);
+        if (accept(s, ']'))
+            return TP_OK;
+        if (!accept(s, ','))
+            return fail(s, "expected ',' or ']'");
+    }
+}
+
+static int key_matches_step(const scanner *s, size_t path, const tp_buf *arena, size_t off,
+                            size_t len)
+{
+    if (path == NOT_ON_PATH || path >= s->sel_len)
+        return 0;
+    const json_t *step = json_array_get(s->sel, path);
+    return json_is_string(step) && json_string_length(step) == len &&
+           (len == 0 || memcmp(json_string_value(step), arena->data + off, len) == 0);
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+    const key_ref *ka = a, *kb = b;
+    size_t n = ka->len < kb->len ? ka->len : kb->len;
+    int c = n ? memcmp(ka->p, kb->p, n) : 0;
+    if (c != 0)
+        return c;
+    return ka->len < kb->len ? -1 : ka->len > kb->len;
+}
+
+static tp_err check_duplicates(scanner *s, key_ref *keys, size_t n, const tp_buf *arena)
+{
+    for (size_t i = 0; i < n; i++)
+        keys[i].p = arena->data + keys[i].off;
+    qsort(keys, n, sizeof(*keys), compare_keys);
+    for (size_t i = 1; i < n; i++)
+        if (compare_keys(&keys[i - 1], &keys[i]) == 0)
+            return fail(s, "duplicate object member name (ambiguous)");
+    return TP_OK;
+}
+
+static tp_err parse_member(scanner *s, int depth, size_t path, tp_buf *arena, key_ref *key)
+{
+    skip_ws(s);
+    key->off = arena->len;
+    tp_err rc = parse_string(s, arena);
+    if (rc != TP_OK)
+        return rc;
+    key->len = arena->len - key->off;
+    skip_ws(s);
+    if (!accept(s, ':'))
+        return fail(s, "expected ':'");
+    int match = key_matches_step(s, path, arena, key->off, key->len);
+    return parse_value(s, depth, child_path(s, path, match));
+}
+
+static tp_err parse_object(scanner *s, int depth, size_t path)
+{
+    tp_read_skip(&s->r, 1); /* '{' */
+    skip_ws(s);
+    if (accept(s, '}'))
+        return TP_OK;
+    tp_buf arena = TP_BUF_INIT;
+    key_ref *keys = NULL;
+    size_t n = 0, cap = 0;
+    tp_err rc = TP_OK;
+    for (;;) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            key_ref *grown = realloc(keys, ncap * sizeof(*keys));
+            if (grown == NULL) {
+                rc = tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
+                break;
+            }
+            keys = grown;
+            cap = ncap;
+        }
+        if ((rc = parse_member(s, depth, path, &arena, &keys[n])) != TP_OK)
+            break;
+        n++;
+        skip_ws(s);
+        if (accept(s, '}')) {
+            rc = check_duplicates(s, keys, n, &arena);
+            break;
+        }
+        if (!accept(s, ',')) {
+            rc = fail(s, "expected ',' or '}'");
+            break;
+        }
+    }
+    free(keys);
+    tp_buf_free(&arena);
+    return rc;
+}
+
+static tp_err parse_value(scanner *s, int depth, size_t path)
+{
+    skip_ws(s);
+    size_t start = pos(s);
+    uint8_t c;
+    tp_err rc;
+    if (!peek(s, &c))
+        return fail(s, "unexpected end of document");
+    if ((c == '{' || c == '[') && depth >= TP_JSON_MAX_DEPTH)
+        return fail(s, "nesting too deep");
+    if (c == '{')
+        rc = parse_object(s, depth + 1, path);
+    else if (c == '[')
+        rc = parse_array(s, depth + 1, path);
+    else if (c == '"')
+        rc = parse_string(s, NULL);
+    else if (c == '-' || (c >= '0' && c <= '9'))
+        rc = parse_number(s);
+    else if (c == 't')
+        rc = parse_literal(s, "true");
+    else if (c == 'f')
+        rc = parse_literal(s, "false");
+    else if (c == 'n')
+        rc = parse_literal(s, "null");
+    else
+        return fail(s, "unexpected character");
+    if (rc == TP_OK && path == s->sel_len) {
+        s->found = 1;
+        s->off = start;
+        s->len = pos(s) - start;
+    }
+    return rc;
+}
+
+static tp_err scan(scanner *s)
+{
+    tp_err rc = parse_value(s, 0, s->sel ? 0 : NOT_ON_PATH);
+    if (rc != TP_OK)
+        return rc;
+    skip_ws(s);
+    if (tp_reader_left(&s->r) != 0)
+        return fail(s, "data after the document");
+    return TP_OK;
+}
+
+tp_err tp_json_validate(const uint8_t *p, size_t n, tp_error *err)
+{
+    scanner s;
+    memset(&s, 0, sizeof(s));
+    tp_reader_init(&s.r, p, n);
+    s.n = n;
+    s.sel_len = 0; /* no selector: no value is on the path */
+    s.err = err;
+    return scan(&s);
+}
+
+tp_err tp_json_select(const uint8_t *p, size_t n, const json_t *selector, size_t *off,
+                      size_t *len, tp_error *err)
+{
+    if (!json_is_array(selector))
+        return tp_error_set(err, TP_ERR_ARG, "json: selector is not an array");
+    scanner s;
+    memset(&s, 0, sizeof(s));
+    tp_reader_init(&s.r, p, n);
+    s.n = n;
+    s.sel = selector;
+    s.sel_len = json_array_size(selector);
+    s.err = err;
+    tp_err rc = scan(&s);
+    if (rc != TP_OK)
+        return rc;
+    if (!s.found) {
+        char path[160];
+        tp_json_selector_str(selector, path, sizeof(path));
+        return tp_error_set(err, TP_ERR_SELECTOR, "selector %s not found", path);
+    }
+    *off = s.off;
+    *len = s.len;
+    return TP_OK;
+}
+
+void tp_json_selector_str(const json_t *selector, char *out, size_t out_size)
+{
+    size_t used = 0;
+    if (out_size == 0)
+        return;
+    out[0] = '\0';
+    for (size_t i = 0; i < json_array_size(selector) && used < out_size; i++) {
+        const json_t *step = json_array_get(selector, i);
+        const char *sep = i ? "." : "";
+        int w = json_is_integer(step)
+                    ? snprintf(out + used, out_size - used, "%s%" JSON_INTEGER_FORMAT, sep,
+                               json_integer_value(step))
+                    : snprintf(out + used, out_size - used, "%s%s", sep,
+                               json_is_string(step) ? json_string_value(step) : "?");
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (json_array_size(selector) == 0)
+        snprintf(out, out_size, "(root)");
+}

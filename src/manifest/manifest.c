@@ -1,0 +1,405 @@
+/* Pluto manifest v2: parsing and validation of the document, accessors and hash.
+ * Unknown fields are rejected (a field we ignored could be a rule the author expects). */
+#include "manifest/manifest_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/codec.h"
+#include "base/jcs.h"
+
+#define MAX_MANIFEST_BYTES (1024u * 1024u)
+
+tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const char *where,
+                        tp_error *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], key) != 0)
+            i++;
+        if (!allowed[i])
+            return tp_error_set(err, TP_ERR_MANIFEST, "manifest: unknown field %s.%.64s", where,
+                                key);
+    }
+    return TP_OK;
+}
+
+/* obj[key] as a string: required (missing is an error) or optional (NULL when missing). */
+static tp_err get_string(const json_t *obj, const char *key, int required, const char *where,
+                         const char **out, tp_error *err)
+{
+    const json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (v == NULL && !required)
+        return TP_OK;
+    if (v == NULL)
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: missing field %s.%s", where, key);
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: %s.%s must be a string (no NUL)",
+                            where, key);
+    *out = json_string_value(v);
+    return TP_OK;
+}
+
+static tp_err get_object(const json_t *obj, const char *key, int required, const char *where,
+                         const json_t **out, tp_error *err)
+{
+    const json_t *v = json_object_get(obj, key);
+    *out = v;
+    if (v == NULL && !required)
+        return TP_OK;
+    if (v == NULL)
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: missing field %s.%s", where, key);
+    if (!json_is_object(v))
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: %s.%s must be an object", where,
+                            key);
+    return TP_OK;
+}
+
+static int is_tchar(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static int is_token(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!is_tchar(*s))
+            return 0;
+    return 1;
+}
+
+/* Header names are tokens, appear once (case-insensitively), values are strings without
+ * CR, LF or NUL. Request headers may not set the message framing. */
+static tp_err check_headers(const json_t *headers, const char *where, int is_request,
+                            tp_error *err)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)headers, name, v)
+    {
+        if (!is_token(name))
+            return tp_error_set(err, TP_ERR_MANIFEST, "manifest: %s: invalid header name",
+                                where);
+        if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
+            strpbrk(json_string_value(v), "\r\n"))
+            return tp_error_set(err, TP_ERR_MANIFEST,
+                                "manifest: %s.%.64s must be a string without CR or LF", where,
+                                name);
+        if (is_request && (strcasecmp(name, "content-length") == 0 ||
+                           strcasecmp(name, "transfer-encoding") == 0))
+            return tp_error_set(err, TP_ERR_MANIFEST,
+                                "manifest: %s.%.64s is set by teeproof, not the manifest", where,
+                                name);
+        const char *other;
+        json_t *w;
+        json_object_foreach((json_t *)headers, other, w)
+        {
+            if (other != name && strcasecmp(other, name) == 0)
+                return tp_error_set(err, TP_ERR_MANIFEST, "manifest: %s.%.64s appears twice",
+                                    where, name);
+        }
+    }
+    return TP_OK;
+}
+
+static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_error *err)
+{
+    static const char *const k_keys[] = {"regex", "length", "type", "description", NULL};
+    vs->name = name;
+    vs->length = -1;
+    if (!json_is_object(spec))
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars.%.64s must be an object",
+                            name);
+    tp_err rc = tp_mf_check_keys(spec, k_keys, "request.vars.<name>", err);
+    if (rc != TP_OK)
+        return rc;
+    const json_t *len = json_object_get(spec, "length");
+    if (len && (!json_is_integer(len) || json_integer_value(len) < 0))
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: request.vars.%.64s.length must be a non-negative integer",
+                            name);
+    if (len)
+        vs->length = json_integer_value(len);
+    const char *tmp;
+    if ((rc = get_string(spec, "type", 0, "request.vars.<name>", &tmp, err)) != TP_OK ||
+        (rc = get_string(spec, "description", 0, "request.vars.<name>", &tmp, err)) != TP_OK)
+        return rc;
+    const char *re;
+    if ((rc = get_string(spec, "regex", 0, "request.vars.<name>", &re, err)) != TP_OK)
+        return rc;
+    if (re == NULL)
+        return TP_OK;
+    size_t re_len = strlen(re);
+    char *anchored = malloc(re_len + 5);
+    if (anchored == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    snprintf(anchored, re_len + 5, "^(%s)$", re);
+    int bad = regcomp(&vs->regex, anchored, REG_EXTENDED | REG_NOSUB);
+    free(anchored);
+    if (bad)
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars.%.64s.regex is invalid",
+                            name);
+    vs->has_regex = 1;
+    return TP_OK;
+}
+
+static tp_err parse_vars(tp_manifest *m, const json_t *vars, tp_error *err)
+{
+    if (vars == NULL || json_object_size(vars) == 0)
+        return TP_OK;
+    m->vars = calloc(json_object_size(vars), sizeof(*m->vars));
+    if (m->vars == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    const char *name;
+    json_t *spec;
+    json_object_foreach((json_t *)vars, name, spec)
+    {
+        tp_err rc = parse_var(&m->vars[m->n_vars++], name, spec, err);
+        if (rc != TP_OK)
+            return rc;
+    }
+    return TP_OK;
+}
+
+/* A Host header in the manifest must name the URL's authority. */
+static tp_err check_host_header(const tp_manifest *m, tp_error *err)
+{
+    const char *name;
+    json_t *v;
+    if (m->req_headers == NULL)
+        return TP_OK;
+    json_object_foreach((json_t *)m->req_headers, name, v)
+    {
+        if (strcasecmp(name, "host") != 0)
+            continue;
+        char *authority = tp_mf_authority(m);
+        int same = authority && strcasecmp(authority, json_string_value(v)) == 0;
+        free(authority);
+        if (!same)
+            return tp_error_set(err, TP_ERR_MANIFEST,
+                                "manifest: request.headers.%s differs from the URL authority",
+                                name);
+    }
+    return TP_OK;
+}
+
+/* Placeholders must be well formed; checked once at parse time. */
+static tp_err placeholder_ok(const char *name, size_t len, void *ctx, tp_error *err)
+{
+    return TP_OK;
+}
+
+static tp_err parse_request(tp_manifest *m, const json_t *req, tp_error *err)
+{
+    static const char *const k_keys[] = {"method", "url", "headers", "body", "vars", "version",
+                                         NULL};
+    const char *version;
+    const json_t *vars;
+    tp_err rc = tp_mf_check_keys(req, k_keys, "request", err);
+    if (rc == TP_OK)
+        rc = get_string(req, "method", 1, "request", &m->method, err);
+    if (rc == TP_OK && !is_token(m->method))
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.method is not a token");
+    if (rc == TP_OK)
+        rc = get_string(req, "url", 1, "request", &m->url, err);
+    if (rc == TP_OK)
+        rc = tp_mf_parse_url(m, err);
+    if (rc == TP_OK)
+        rc = get_string(req, "version", 0, "request", &version, err);
+    if (rc == TP_OK && version && strcmp(version, "HTTP/1.1") != 0)
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.version must be HTTP/1.1");
+    if (rc == TP_OK)
+        rc = get_object(req, "headers", 0, "request", &m->req_headers, err);
+    if (rc == TP_OK && m->req_headers)
+        rc = check_headers(m->req_headers, "request.headers", 1, err);
+    if (rc == TP_OK)
+        rc = check_host_header(m, err);
+    m->req_body = json_object_get(req, "body");
+    if (json_is_null(m->req_body))
+        m->req_body = NULL;
+    if (rc == TP_OK && m->req_body && !json_is_string(m->req_body) &&
+        !json_is_object(m->req_body) && !json_is_array(m->req_body))
+        rc = tp_error_set(err, TP_ERR_MANIFEST,
+                          "manifest: request.body must be a string, object or array");
+    if (rc == TP_OK)
+        rc = get_object(req, "vars", 0, "request", &vars, err);
+    if (rc == TP_OK)
+        rc = parse_vars(m, vars, err);
+    if (rc == TP_OK)
+        rc = tp_mf_request_placeholders(m, placeholder_ok, NULL, err);
+    return rc;
+}
+
+static tp_err parse_status(tp_manifest *m, const json_t *status, tp_error *err)
+{
+    const char *s = json_string_value(status);
+    if (json_is_integer(status) && json_integer_value(status) >= 100 &&
+        json_integer_value(status) <= 999) {
+        m->status = (int)json_integer_value(status);
+        return TP_OK;
+    }
+    if (s == NULL || strlen(s) != 3 || s[0] < '1' || s[0] > '9' || s[1] < '0' || s[1] > '9' ||
+        s[2] < '0' || s[2] > '9')
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: response.status must be a 3-digit status code");
+    m->status = atoi(s);
+    return TP_OK;
+}
+
+static tp_err parse_response(tp_manifest *m, const json_t *resp, tp_error *err)
+{
+    static const char *const k_keys[] = {"status", "headers", "body", "message", "version",
+                                         NULL};
+    const char *tmp;
+    const json_t *body;
+    tp_err rc = tp_mf_check_keys(resp, k_keys, "response", err);
+    if (rc == TP_OK && json_object_get(resp, "status") == NULL)
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: missing field response.status");
+    if (rc == TP_OK)
+        rc = parse_status(m, json_object_get(resp, "status"), err);
+    if (rc == TP_OK)
+        rc = get_string(resp, "message", 0, "response", &tmp, err);
+    if (rc == TP_OK)
+        rc = get_string(resp, "version", 0, "response", &tmp, err);
+    if (rc == TP_OK && tmp && strcmp(tmp, "HTTP/1.1") != 0)
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: response.version must be HTTP/1.1");
+    if (rc == TP_OK)
+        rc = get_object(resp, "headers", 0, "response", &m->resp_headers, err);
+    if (rc == TP_OK && m->resp_headers)
+        rc = check_headers(m->resp_headers, "response.headers", 0, err);
+    if (rc == TP_OK)
+        rc = get_object(resp, "body", 0, "response", &body, err);
+    if (rc == TP_OK && body) {
+        m->has_body_rules = 1;
+        rc = tp_mf_parse_extractors(m, body, err);
+    }
+    return rc;
+}
+
+static tp_err parse_document(tp_manifest *m, tp_error *err)
+{
+    static const char *const k_keys[] = {"manifestVersion", "id", "title", "description",
+                                         "prepareUrl", "request", "response", NULL};
+    const char *version, *tmp;
+    const json_t *req, *resp;
+    if (!json_is_object(m->doc))
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: not a JSON object");
+    tp_err rc = tp_mf_check_keys(m->doc, k_keys, "manifest", err);
+    if (rc == TP_OK)
+        rc = get_string(m->doc, "manifestVersion", 1, "manifest", &version, err);
+    if (rc == TP_OK && strcmp(version, "2") != 0)
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: manifestVersion must be \"2\"");
+    if (rc == TP_OK)
+        rc = get_string(m->doc, "id", 1, "manifest", &tmp, err);
+    if (rc == TP_OK)
+        rc = get_string(m->doc, "title", 1, "manifest", &tmp, err);
+    if (rc == TP_OK)
+        rc = get_string(m->doc, "description", 1, "manifest", &tmp, err);
+    if (rc == TP_OK)
+        rc = get_string(m->doc, "prepareUrl", 0, "manifest", &tmp, err);
+    if (rc == TP_OK)
+        rc = get_object(m->doc, "request", 1, "manifest", &req, err);
+    if (rc == TP_OK)
+        rc = get_object(m->doc, "response", 1, "manifest", &resp, err);
+    if (rc == TP_OK)
+        rc = parse_request(m, req, err);
+    if (rc == TP_OK)
+        rc = parse_response(m, resp, err);
+    return rc;
+}
+
+static tp_err compute_hash(tp_manifest *m, tp_error *err)
+{
+    tp_buf canon = TP_BUF_INIT;
+    if (!tp_jcs_serialize(m->doc, &canon)) {
+        tp_buf_free(&canon);
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: cannot be canonicalized");
+    }
+    tp_sha256(canon.data, canon.len, m->hash);
+    tp_buf_free(&canon);
+    return TP_OK;
+}
+
+tp_err tp_manifest_parse(const char *json, size_t len, tp_manifest **out, tp_error *err)
+{
+    *out = NULL;
+    if (json == NULL)
+        return tp_error_set(err, TP_ERR_ARG, "manifest: no input");
+    if (len > MAX_MANIFEST_BYTES)
+        return tp_error_set(err, TP_ERR_LIMIT, "manifest: larger than %u bytes",
+                            MAX_MANIFEST_BYTES);
+    tp_manifest *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    json_error_t jerr;
+    m->doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    tp_err rc;
+    if (m->doc == NULL)
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: invalid JSON at line %d: %s",
+                          jerr.line, jerr.text);
+    else
+        rc = parse_document(m, err);
+    if (rc == TP_OK)
+        rc = compute_hash(m, err);
+    if (rc != TP_OK) {
+        tp_manifest_free(m);
+        return rc;
+    }
+    *out = m;
+    return TP_OK;
+}
+
+tp_err tp_manifest_load_file(const char *path, tp_manifest **out, tp_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return tp_error_set(err, TP_ERR_IO, "manifest: cannot open %s", path);
+    tp_buf b = TP_BUF_INIT;
+    uint8_t chunk[4096];
+    size_t got;
+    int ok = 1;
+    while (ok && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        ok = b.len + got <= MAX_MANIFEST_BYTES && tp_buf_append(&b, chunk, got);
+    int read_err = ferror(f);
+    fclose(f);
+    tp_err rc;
+    if (!ok)
+        rc = tp_error_set(err, TP_ERR_LIMIT, "manifest: %s is too large", path);
+    else if (read_err)
+        rc = tp_error_set(err, TP_ERR_IO, "manifest: cannot read %s", path);
+    else
+        rc = tp_manifest_parse((const char *)b.data, b.len, out, err);
+    tp_buf_free(&b);
+    return rc;
+}
+
+void tp_manifest_free(tp_manifest *m)
+{
+    if (m == NULL)
+        return;
+    tp_mf_free_extractors(m);
+    for (size_t i = 0; i < m->n_vars; i++)
+        if (m->vars[i].has_regex)
+            regfree(&m->vars[i].regex);
+    free(m->vars);
+    free(m->host);
+    free(m->target);
+    json_decref(m->doc);
+    free(m);
+}
+
+void tp_manifest_hash(const tp_manifest *m, uint8_t out[32]) { memcpy(out, m->hash, 32); }
+const char *tp_manifest_method(const tp_manifest *m) { return m->method; }
+const char *tp_manifest_url_template(const tp_manifest *m) { return m->url; }
+const char *tp_manifest_host(const tp_manifest *m) { return m->host; }
+uint16_t tp_manifest_port(const tp_manifest *m) { return m->port; }

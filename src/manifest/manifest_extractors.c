@@ -1,0 +1,248 @@
+/* response.body of a manifest: format and extractors with their predicates. Every
+ * predicate is checked for a supported (type, comparison, value) combination here, so that
+ * a manifest is rejected up front rather than at proving time. */
+#include "manifest/manifest_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const k_ext_types[] = {"string", "number", "boolean", "array", "object",
+                                          "null"};
+static const char *const k_pred_types[] = {"value", "length", "regex", "string", "array"};
+static const char *const k_comparisons[] = {
+    "equal",    "notEqual", "greaterThan", "lessThan",   "greaterThanOrEqual", "lessThanOrEqual",
+    "contains", "notContains", "startsWith", "endsWith", "includes"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *tp_mf_ext_type_name(ext_type t) { return k_ext_types[t]; }
+const char *tp_mf_comparison_name(comparison c) { return k_comparisons[c]; }
+
+static int lookup(const char *s, const char *const *names, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+static tp_err ext_error(tp_error *err, const char *id, const char *what)
+{
+    return tp_error_set(err, TP_ERR_MANIFEST, "manifest: extractor %.64s: %s", id ? id : "?",
+                        what);
+}
+
+static int is_ordering(comparison c)
+{
+    return c == CMP_GREATER || c == CMP_LESS || c == CMP_GREATER_EQ || c == CMP_LESS_EQ;
+}
+
+/* Which comparisons each predicate type supports, and what its value must be. */
+static const char *check_combination(const predicate *p)
+{
+    const json_t *v = p->value;
+    switch (p->type) {
+    case PRED_VALUE:
+        if (is_ordering(p->cmp) && !json_is_number(v))
+            return "predicates.value must be a number for an ordering comparison";
+        if ((p->cmp == CMP_STARTS_WITH || p->cmp == CMP_ENDS_WITH) && !json_is_string(v))
+            return "predicates.value must be a string for startsWith/endsWith";
+        if (p->cmp == CMP_INCLUDES)
+            return "comparison includes needs predicate type array";
+        return NULL;
+    case PRED_LENGTH:
+        if (!is_ordering(p->cmp) && p->cmp != CMP_EQUAL && p->cmp != CMP_NOT_EQUAL)
+            return "length predicates support equal, notEqual and orderings";
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return "predicates.value must be a non-negative integer for a length predicate";
+        return NULL;
+    case PRED_REGEX:
+        if (p->cmp != CMP_EQUAL && p->cmp != CMP_NOT_EQUAL && p->cmp != CMP_CONTAINS &&
+            p->cmp != CMP_NOT_CONTAINS)
+            return "regex predicates support equal, notEqual, contains, notContains";
+        if (!json_is_string(v))
+            return "predicates.value must be a string for a regex predicate";
+        return NULL;
+    case PRED_STRING:
+        if (p->cmp != CMP_STARTS_WITH && p->cmp != CMP_ENDS_WITH)
+            return "string predicates support startsWith and endsWith";
+        if (!json_is_string(v))
+            return "predicates.value must be a string for a string predicate";
+        return NULL;
+    case PRED_ARRAY:
+        if (p->cmp != CMP_INCLUDES)
+            return "array predicates support includes";
+        return NULL;
+    }
+    return "unknown predicate type";
+}
+
+static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_error *err)
+{
+    int cflags = REG_EXTENDED | REG_NOSUB;
+    for (const char *f = flags ? flags : ""; *f; f++) {
+        if (*f != 'i')
+            return ext_error(err, id, "predicates.flags supports only \"i\"");
+        cflags |= REG_ICASE;
+    }
+    if (!p->case_sensitive)
+        cflags |= REG_ICASE;
+    if (regcomp(&p->regex, json_string_value(p->value), cflags) != 0)
+        return ext_error(err, id, "predicates.value is not a valid POSIX extended regex");
+    p->has_regex = 1;
+    return TP_OK;
+}
+
+static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, tp_error *err)
+{
+    static const char *const k_keys[] = {"type",  "comparison",  "value", "caseSensitive",
+                                         "flags", "description", NULL};
+    if (!json_is_object(spec))
+        return ext_error(err, id, "predicates entries must be objects");
+    tp_err rc = tp_mf_check_keys(spec, k_keys, "response.body.extractors.predicates", err);
+    if (rc != TP_OK)
+        return rc;
+    int t = lookup(json_string_value(json_object_get(spec, "type")), k_pred_types,
+                   COUNT(k_pred_types));
+    int c = lookup(json_string_value(json_object_get(spec, "comparison")), k_comparisons,
+                   COUNT(k_comparisons));
+    if (t < 0)
+        return ext_error(err, id, "predicates.type missing or unknown");
+    if (c < 0)
+        return ext_error(err, id, "predicates.comparison missing or unknown");
+    p->type = (pred_type)t;
+    p->cmp = (comparison)c;
+    p->value = json_object_get(spec, "value");
+    if (p->value == NULL)
+        return ext_error(err, id, "predicates.value missing");
+    const json_t *cs = json_object_get(spec, "caseSensitive");
+    if (cs && !json_is_boolean(cs))
+        return ext_error(err, id, "predicates.caseSensitive must be a boolean");
+    p->case_sensitive = cs ? json_is_true(cs) : 1;
+    const json_t *flags = json_object_get(spec, "flags");
+    if (flags && (!json_is_string(flags) || p->type != PRED_REGEX))
+        return ext_error(err, id, "predicates.flags must be a string, for regex predicates");
+    const json_t *desc = json_object_get(spec, "description");
+    if (desc && !json_is_string(desc))
+        return ext_error(err, id, "predicates.description must be a string");
+    const char *bad = check_combination(p);
+    if (bad)
+        return ext_error(err, id, bad);
+    return p->type == PRED_REGEX ? compile_regex(p, json_string_value(flags), id, err) : TP_OK;
+}
+
+static tp_err check_selector(const json_t *sel, const char *id, tp_error *err)
+{
+    if (!json_is_array(sel))
+        return ext_error(err, id, "selector must be an array");
+    for (size_t i = 0; i < json_array_size(sel); i++) {
+        const json_t *step = json_array_get(sel, i);
+        if (!(json_is_string(step) || (json_is_integer(step) && json_integer_value(step) >= 0)))
+            return ext_error(err, id, "selector steps must be strings or non-negative integers");
+    }
+    return TP_OK;
+}
+
+static tp_err parse_predicates(extractor *e, const json_t *preds, tp_error *err)
+{
+    if (preds == NULL)
+        return TP_OK;
+    if (!json_is_array(preds))
+        return ext_error(err, e->id, "predicates must be an array");
+    e->preds = calloc(json_array_size(preds) + 1, sizeof(*e->preds));
+    if (e->preds == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    for (size_t i = 0; i < json_array_size(preds); i++) {
+        tp_err rc = parse_predicate(&e->preds[e->n_preds++], json_array_get(preds, i), e->id, err);
+        if (rc != TP_OK)
+            return rc;
+    }
+    return TP_OK;
+}
+
+static tp_err parse_extractor(extractor *e, const json_t *spec, tp_error *err)
+{
+    static const char *const k_keys[] = {"id",       "description", "selector", "type",
+                                         "required", "predicates",  NULL};
+    if (!json_is_object(spec))
+        return ext_error(err, NULL, "extractors entries must be objects");
+    tp_err rc = tp_mf_check_keys(spec, k_keys, "response.body.extractors", err);
+    if (rc != TP_OK)
+        return rc;
+    e->id = json_string_value(json_object_get(spec, "id"));
+    if (e->id == NULL || e->id[0] == '\0')
+        return ext_error(err, NULL, "id missing or not a string");
+    const json_t *desc = json_object_get(spec, "description");
+    if (desc && !json_is_string(desc))
+        return ext_error(err, e->id, "description must be a string");
+    e->selector = json_object_get(spec, "selector");
+    if (e->selector == NULL)
+        return ext_error(err, e->id, "selector missing");
+    if ((rc = check_selector(e->selector, e->id, err)) != TP_OK)
+        return rc;
+    int t = lookup(json_string_value(json_object_get(spec, "type")), k_ext_types,
+                   COUNT(k_ext_types));
+    if (t < 0)
+        return ext_error(err, e->id, "type missing or unknown");
+    e->type = (ext_type)t;
+    const json_t *req = json_object_get(spec, "required");
+    if (req && !json_is_boolean(req))
+        return ext_error(err, e->id, "required must be a boolean");
+    e->required = req ? json_is_true(req) : 1;
+    return parse_predicates(e, json_object_get(spec, "predicates"), err);
+}
+
+static tp_err check_unique_ids(const tp_manifest *m, tp_error *err)
+{
+    for (size_t i = 0; i < m->n_extractors; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->extractors[i].id, m->extractors[j].id) == 0)
+                return ext_error(err, m->extractors[i].id, "id used twice");
+    return TP_OK;
+}
+
+tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err)
+{
+    static const char *const k_keys[] = {"format", "extractors", NULL};
+    tp_err rc = tp_mf_check_keys(body, k_keys, "response.body", err);
+    if (rc != TP_OK)
+        return rc;
+    const char *format = json_string_value(json_object_get(body, "format"));
+    if (format == NULL)
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: missing field response.body.format");
+    if (strcmp(format, "html") == 0)
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: response.body.format: html extractors not supported");
+    if (strcmp(format, "json") != 0)
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: response.body.format must be \"json\"");
+    const json_t *list = json_object_get(body, "extractors");
+    if (list == NULL)
+        return TP_OK;
+    if (!json_is_array(list))
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: response.body.extractors must be an array");
+    m->extractors = calloc(json_array_size(list) + 1, sizeof(*m->extractors));
+    if (m->extractors == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        rc = parse_extractor(&m->extractors[m->n_extractors++], json_array_get(list, i), err);
+        if (rc != TP_OK)
+            return rc;
+    }
+    return check_unique_ids(m, err);
+}
+
+void tp_mf_free_extractors(tp_manifest *m)
+{
+    for (size_t i = 0; i < m->n_extractors; i++) {
+        extractor *e = &m->extractors[i];
+        for (size_t j = 0; j < e->n_preds; j++)
+            if (e->preds[j].has_regex)
+                regfree(&e->preds[j].regex);
+        free(e->preds);
+    }
+    free(m->extractors);
+    m->extractors = NULL;
+    m->n_extractors = 0;
+}

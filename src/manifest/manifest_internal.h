@@ -1,0 +1,101 @@
+/* Internal to src/manifest: the parsed manifest and the helpers its files share. */
+#ifndef TP_MANIFEST_INTERNAL_H
+#define TP_MANIFEST_INTERNAL_H
+
+#include <jansson.h>
+#include <regex.h>
+
+#include "base/bytes.h"
+#include "teeproof/manifest.h"
+
+typedef enum {
+    EXT_STRING, EXT_NUMBER, EXT_BOOLEAN, EXT_ARRAY, EXT_OBJECT, EXT_NULL
+} ext_type;
+
+typedef enum { PRED_VALUE, PRED_LENGTH, PRED_REGEX, PRED_STRING, PRED_ARRAY } pred_type;
+
+typedef enum {
+    CMP_EQUAL, CMP_NOT_EQUAL, CMP_GREATER, CMP_LESS, CMP_GREATER_EQ, CMP_LESS_EQ,
+    CMP_CONTAINS, CMP_NOT_CONTAINS, CMP_STARTS_WITH, CMP_ENDS_WITH, CMP_INCLUDES
+} comparison;
+
+typedef struct predicate {
+    pred_type type;
+    comparison cmp;
+    const json_t *value;  /* borrowed from the document */
+    int case_sensitive;
+    int has_regex;
+    regex_t regex;        /* PRED_REGEX */
+} predicate;
+
+typedef struct extractor {
+    const char *id;
+    const json_t *selector;
+    ext_type type;
+    int required;
+    predicate *preds;
+    size_t n_preds;
+} extractor;
+
+typedef struct var_spec {
+    const char *name;
+    int has_regex;
+    regex_t regex;        /* anchored */
+    long long length;     /* -1: any */
+} var_spec;
+
+struct tp_manifest {
+    json_t *doc;
+    uint8_t hash[32];
+    const char *method;
+    const char *url;
+    char *host;           /* lowercase, no brackets */
+    int host_is_ipv6;
+    uint16_t port;
+    char *target;         /* path + query, placeholders intact */
+    const json_t *req_headers; /* object of strings (possibly empty) */
+    const json_t *req_body;    /* string, object, array, or NULL */
+    var_spec *vars;
+    size_t n_vars;
+    int status;
+    const json_t *resp_headers;
+    int has_body_rules;
+    extractor *extractors;
+    size_t n_extractors;
+};
+
+/* Fails unless every key of obj is in allowed (NULL-terminated); where names the object. */
+tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const char *where,
+                        tp_error *err);
+
+/* URL: https only; fills host, host_is_ipv6, port and target. */
+tp_err tp_mf_parse_url(tp_manifest *m, tp_error *err);
+/* "host" or "[v6]" plus ":port" unless 443 (malloc'd). */
+char *tp_mf_authority(const tp_manifest *m);
+
+tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err);
+void tp_mf_free_extractors(tp_manifest *m);
+const char *tp_mf_ext_type_name(ext_type t);
+const char *tp_mf_comparison_name(comparison c);
+
+/* Template placeholders `<% name %>`. */
+typedef tp_err (*tp_mf_placeholder_fn)(const char *name, size_t name_len, void *ctx,
+                                       tp_error *err);
+/* Calls fn for each placeholder of s (fails on a malformed one). */
+tp_err tp_mf_for_each_placeholder(const char *s, size_t n, tp_mf_placeholder_fn fn, void *ctx,
+                                  tp_error *err);
+/* Calls fn for each placeholder anywhere in the request (url, header values, body). */
+tp_err tp_mf_request_placeholders(const tp_manifest *m, tp_mf_placeholder_fn fn, void *ctx,
+                                  tp_error *err);
+/* Appends s with every placeholder replaced by its value (which must be supplied). */
+tp_err tp_mf_substitute(const char *s, size_t n, const tp_vars *vars, tp_buf *out,
+                        tp_error *err);
+/* The request body with variables substituted (empty when the manifest has none). */
+tp_err tp_mf_request_body(const tp_manifest *m, const tp_vars *vars, tp_buf *out,
+                          tp_error *err);
+
+/* Evaluates one predicate against an extracted value; TP_ERR_PREDICATE when it does not
+ * hold (detail: "predicate <comparison> <value> does not hold"). */
+tp_err tp_mf_eval_predicate(const predicate *p, const json_t *v, tp_error *err);
+
+#endif

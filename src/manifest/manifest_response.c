@@ -1,0 +1,147 @@
+/* Checking a response against the manifest: status, headers (case-insensitive names, exact
+ * values, exactly one occurrence), then every extractor over the JSON body: selector ->
+ * byte span -> value -> type -> predicates. An optional extractor whose selector finds
+ * nothing is left out; any other failure fails the whole check. */
+#include "manifest/manifest_internal.h"
+
+#include <string.h>
+
+#include "manifest/json_span.h"
+#include "manifest/manifest_check.h"
+
+static const char *json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "object";
+    case JSON_ARRAY: return "array";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "boolean";
+    case JSON_NULL: return "null";
+    }
+    return "?";
+}
+
+static tp_err check_status(const tp_manifest *m, const tp_http_message *resp, tp_error *err)
+{
+    if (resp->status == m->status)
+        return TP_OK;
+    return tp_error_set(err, TP_ERR_MANIFEST_RESPONSE, "response status %d, manifest wants %d",
+                        resp->status, m->status);
+}
+
+static tp_err check_headers(const tp_manifest *m, const tp_http_message *resp, tp_error *err)
+{
+    const char *name;
+    json_t *want;
+    if (m->resp_headers == NULL)
+        return TP_OK;
+    json_object_foreach((json_t *)m->resp_headers, name, want)
+    {
+        size_t count = tp_http_header_count(resp, name);
+        if (count != 1)
+            return tp_error_set(err, TP_ERR_MANIFEST_RESPONSE,
+                                "response header %.64s appears %zu times, manifest wants one",
+                                name, count);
+        tp_span got = tp_http_header_find(resp, name)->value;
+        if (got.len != json_string_length(want) ||
+            (got.len && memcmp(got.p, json_string_value(want), got.len) != 0))
+            return tp_error_set(err, TP_ERR_MANIFEST_RESPONSE,
+                                "response header %.64s is not \"%.80s\"", name,
+                                json_string_value(want));
+    }
+    return TP_OK;
+}
+
+/* The span as a JSON value; integers beyond 64 bits become reals. */
+static json_t *decode_span(const uint8_t *p, size_t n)
+{
+    const size_t flags = JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL;
+    json_error_t jerr;
+    json_t *v = json_loadb((const char *)p, n, flags, &jerr);
+    if (v == NULL)
+        v = json_loadb((const char *)p, n, flags | JSON_DECODE_INT_AS_REAL, &jerr);
+    return v;
+}
+
+static int type_matches(ext_type t, const json_t *v)
+{
+    switch (t) {
+    case EXT_STRING: return json_is_string(v);
+    case EXT_NUMBER: return json_is_number(v);
+    case EXT_BOOLEAN: return json_is_boolean(v);
+    case EXT_ARRAY: return json_is_array(v);
+    case EXT_OBJECT: return json_is_object(v);
+    case EXT_NULL: return json_is_null(v);
+    }
+    return 0;
+}
+
+static tp_err check_value(const extractor *e, const json_t *v, tp_error *err)
+{
+    if (!type_matches(e->type, v))
+        return tp_error_set(err, TP_ERR_EXTRACT_TYPE, "extractor %.64s: expected %s, got %s",
+                            e->id, tp_mf_ext_type_name(e->type), json_type_name(v));
+    for (size_t i = 0; i < e->n_preds; i++) {
+        tp_err rc = tp_mf_eval_predicate(&e->preds[i], v, err);
+        if (rc != TP_OK)
+            return tp_error_prefix(err, "extractor %.64s", e->id);
+    }
+    return TP_OK;
+}
+
+static tp_err run_extractor(const extractor *e, const tp_buf *body, json_t *values,
+                            tp_error *err)
+{
+    size_t off, len;
+    tp_err rc = tp_json_select(body->data, body->len, e->selector, &off, &len, err);
+    if (rc == TP_ERR_SELECTOR && !e->required)
+        return TP_OK;
+    if (rc != TP_OK)
+        return tp_error_prefix(err, "extractor %.64s", e->id);
+    json_t *v = decode_span(body->data + off, len);
+    if (v == NULL)
+        return tp_error_set(err, TP_ERR_JSON, "extractor %.64s: value cannot be represented",
+                            e->id);
+    rc = check_value(e, v, err);
+    if (rc == TP_OK && json_object_set_new(values, e->id, v) != 0)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    if (rc != TP_OK)
+        json_decref(v);
+    return rc;
+}
+
+static tp_err run_extractors(const tp_manifest *m, const tp_http_message *resp, json_t *values,
+                             tp_error *err)
+{
+    if (!m->has_body_rules)
+        return TP_OK;
+    tp_err rc = tp_json_validate(resp->body.data, resp->body.len, err);
+    if (rc != TP_OK)
+        return tp_error_prefix(err, "response body");
+    for (size_t i = 0; rc == TP_OK && i < m->n_extractors; i++)
+        rc = run_extractor(&m->extractors[i], &resp->body, values, err);
+    return rc;
+}
+
+tp_err tp_manifest_check_response(const tp_manifest *m, const tp_http_message *resp,
+                                  json_t **values, tp_error *err)
+{
+    *values = NULL;
+    json_t *obj = json_object();
+    if (obj == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    tp_err rc = check_status(m, resp, err);
+    if (rc == TP_OK)
+        rc = check_headers(m, resp, err);
+    if (rc == TP_OK)
+        rc = run_extractors(m, resp, obj, err);
+    if (rc != TP_OK) {
+        json_decref(obj);
+        return rc;
+    }
+    *values = obj;
+    return TP_OK;
+}

@@ -1,0 +1,203 @@
+/* The notary's answers to each protocol message. */
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/codec.h"
+#include "notary/session.h"
+#include "proof/notarize.h"
+
+static void fail(tp_session *s, tp_err code, const char *msg)
+{
+    tp_error e;
+    tp_error_set(&e, code, "%s", msg);
+    tp_session_fail(s, &e);
+}
+
+static json_t *b64(const uint8_t *p, size_t n)
+{
+    tp_buf b = TP_BUF_INIT;
+    json_t *s = tp_base64_encode(p, n, 0, &b) ? json_stringn((const char *)b.data, b.len) : NULL;
+    tp_buf_free(&b);
+    return s;
+}
+
+/* Evidence, the attested key, and its signature over this channel's RFC 9266 exporter. */
+static void handle_attest(tp_session *s)
+{
+    const tp_identity *id = s->notary->identity;
+    uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], sig[64];
+    tp_error e;
+    if (SSL_export_keying_material(s->ssl, exporter, sizeof(exporter), TP_EXPORTER_LABEL,
+                                   strlen(TP_EXPORTER_LABEL), NULL, 0, 0) != 1) {
+        fail(s, TP_ERR_CRYPTO, "cannot compute the channel binding");
+        return;
+    }
+    tp_channel_binding_message(exporter, msg);
+    if (tp_identity_sign(id, msg, sizeof(msg), sig, &e) != TP_OK) {
+        tp_session_fail(s, &e);
+        return;
+    }
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "platform", id->platform,
+                          "evidence", b64(id->evidence, id->evidence_len),
+                          "public_key", b64(id->spki, id->spki_len),
+                          "binding_signature", b64(sig, sizeof(sig)));
+    char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    if (txt == NULL || !tp_session_send(s, TP_MSG_ATTEST_RESP, txt, strlen(txt)))
+        fail(s, TP_ERR_NOMEM, "cannot encode the attestation");
+    free(txt);
+    json_decref(o);
+}
+
+static json_t *parse_json(tp_session *s, const tp_frame *f)
+{
+    json_t *o = json_loadb((const char *)f->payload, f->len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        fail(s, TP_ERR_PROTOCOL, "message is not a JSON object");
+        return NULL;
+    }
+    return o;
+}
+
+static void handle_tunnel(tp_session *s, const tp_frame *f)
+{
+    if (s->tunnel_used) {
+        fail(s, TP_ERR_PROTOCOL, "only one tunnel per session");
+        return;
+    }
+    json_t *o = parse_json(s, f);
+    if (o == NULL)
+        return;
+    const char *host = json_string_value(json_object_get(o, "host"));
+    json_int_t port = json_integer_value(json_object_get(o, "port"));
+    tp_error e;
+    if (host == NULL || host[0] == '\0' || strlen(host) > 253 || port < 1 || port > 65535)
+        fail(s, TP_ERR_PROTOCOL, "tunnel request needs a host name and a port 1-65535");
+    else if (tp_relay_open(s, host, (uint16_t)port, &e) != TP_OK)
+        tp_session_fail(s, &e);
+    json_decref(o);
+}
+
+static void handle_data(tp_session *s, const tp_frame *f)
+{
+    if (s->state != TP_SESS_TUNNEL) {
+        fail(s, TP_ERR_PROTOCOL, "data outside an open tunnel");
+        return;
+    }
+    if (!tp_buf_append(&s->rec_client, f->payload, f->len) ||
+        !tp_buf_append(&s->to_target, f->payload, f->len)) {
+        fail(s, TP_ERR_NOMEM, "out of memory recording the tunnel");
+        return;
+    }
+    if (tp_relay_within_cap(s))
+        tp_relay_flush(s);
+}
+
+/* Secret inputs of a PROVE request, wiped when done. */
+typedef struct prove_secrets {
+    tp_buf key;
+    tp_var *vars;
+    size_t n_vars;
+} prove_secrets;
+
+static tp_err read_prove_request(json_t *o, prove_secrets *ps, tp_error *e)
+{
+    const char *key = json_string_value(json_object_get(o, "private_key"));
+    json_t *vars = json_object_get(o, "vars");
+    if (key == NULL || !tp_base64_decode(key, strlen(key), 0, &ps->key) || ps->key.len > 64)
+        return tp_error_set(e, TP_ERR_PROTOCOL, "prove request: private_key missing or invalid");
+    if (vars != NULL && !json_is_object(vars))
+        return tp_error_set(e, TP_ERR_PROTOCOL, "prove request: vars must be an object");
+    ps->vars = calloc(json_object_size(vars) + 1, sizeof(tp_var));
+    if (ps->vars == NULL)
+        return tp_error_set(e, TP_ERR_NOMEM, NULL);
+    const char *name;
+    json_t *v;
+    json_object_foreach(vars, name, v) {
+        if (!json_is_string(v))
+            return tp_error_set(e, TP_ERR_VAR, "prove request: variable %s is not a string", name);
+        ps->vars[ps->n_vars++] = (tp_var){.name = name, .value = json_string_value(v)};
+    }
+    return TP_OK;
+}
+
+static void wipe_json_strings(json_t *vars)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach(vars, name, v) {
+        if (json_is_string(v))
+            OPENSSL_cleanse((void *)json_string_value(v), json_string_length(v));
+    }
+}
+
+static void handle_prove(tp_session *s, const tp_frame *f)
+{
+    if (!s->tunnel_used || s->state == TP_SESS_CONNECTING) {
+        fail(s, TP_ERR_PROTOCOL, "prove request before a tunnel was used");
+        return;
+    }
+    tp_relay_close(s); /* the recording ends here */
+    json_t *o = parse_json(s, f);
+    if (o == NULL)
+        return;
+    prove_secrets ps = {TP_BUF_INIT, NULL, 0};
+    tp_error e;
+    const char *manifest = json_string_value(json_object_get(o, "manifest"));
+    json_int_t group = json_integer_value(json_object_get(o, "group"));
+    tp_err rc = manifest ? read_prove_request(o, &ps, &e)
+                         : tp_error_set(&e, TP_ERR_PROTOCOL, "prove request: manifest missing");
+    char *proof = NULL;
+    size_t proof_len = 0;
+    if (rc == TP_OK) {
+        tp_vars vars = {ps.vars, ps.n_vars};
+        tp_notarize_input in = {
+            .client_bytes = s->rec_client.data, .client_len = s->rec_client.len,
+            .server_bytes = s->rec_server.data, .server_len = s->rec_server.len,
+            .tunnel_host = s->target_host, .tunnel_port = s->target_port,
+            .manifest_json = manifest, .manifest_len = json_string_length(json_object_get(o, "manifest")),
+            .group = (uint16_t)group, .private_key = ps.key.data, .private_key_len = ps.key.len,
+            .vars = &vars, .trust = s->notary->trust, .trust_store_id = s->notary->trust_id,
+            .now = time(NULL),
+        };
+        rc = tp_notarize(&in, s->notary->identity, &proof, &proof_len, &e);
+    }
+    if (rc == TP_OK && !tp_session_send(s, TP_MSG_PROOF, proof, proof_len))
+        rc = tp_error_set(&e, TP_ERR_NOMEM, "cannot send the proof");
+    if (rc == TP_OK)
+        s->state = TP_SESS_CLOSING;
+    else
+        tp_session_fail(s, &e);
+    free(proof);
+    wipe_json_strings(json_object_get(o, "vars"));
+    wipe_json_strings(o); /* the private key's base64 */
+    tp_buf_free_secret(&ps.key);
+    free(ps.vars);
+    json_decref(o);
+}
+
+void tp_session_handle_frame(tp_session *s, const tp_frame *f)
+{
+    switch (f->type) {
+    case TP_MSG_ATTEST_REQ:
+        handle_attest(s);
+        break;
+    case TP_MSG_TUNNEL_REQ:
+        handle_tunnel(s, f);
+        break;
+    case TP_MSG_DATA:
+        handle_data(s, f);
+        break;
+    case TP_MSG_TUNNEL_CLOSE:
+        tp_relay_close(s);
+        break;
+    case TP_MSG_PROVE_REQ:
+        handle_prove(s, f);
+        break;
+    default:
+        fail(s, TP_ERR_PROTOCOL, "unexpected message from the prover");
+    }
+}

@@ -1,0 +1,93 @@
+/* The notary's single epoll loop: listener, signals, sessions, timeouts. */
+#include <errno.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "notary/notary.h"
+
+uint64_t tp_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int tp_io_add(tp_notary *n, tp_io *io, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = io};
+    return epoll_ctl(n->epfd, EPOLL_CTL_ADD, io->fd, &ev) == 0;
+}
+
+int tp_io_mod(tp_notary *n, tp_io *io, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = io};
+    return epoll_ctl(n->epfd, EPOLL_CTL_MOD, io->fd, &ev) == 0;
+}
+
+void tp_io_del(tp_notary *n, tp_io *io)
+{
+    epoll_ctl(n->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+}
+
+static void on_listen(tp_io *io, uint32_t events)
+{
+    tp_notary *n = io->owner;
+    for (;;) {
+        int fd = accept4(n->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return; /* EAGAIN, or a transient error such as EMFILE: retried on the next event */
+        tp_session_accept(n, fd);
+    }
+}
+
+static void on_signal(tp_io *io, uint32_t events)
+{
+    tp_notary *n = io->owner;
+    struct signalfd_siginfo si;
+    while (read(n->signal_fd, &si, sizeof(si)) == sizeof(si))
+        n->stop = 1;
+}
+
+static int watch_signals(tp_notary *n)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+        return 0;
+    n->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (n->signal_fd < 0)
+        return 0;
+    n->signal_io = (tp_io){.fd = n->signal_fd, .on_event = on_signal, .owner = n};
+    return tp_io_add(n, &n->signal_io, EPOLLIN);
+}
+
+int tp_notary_run(tp_notary *n)
+{
+    n->listen_io = (tp_io){.fd = n->listen_fd, .on_event = on_listen, .owner = n};
+    if (!tp_io_add(n, &n->listen_io, EPOLLIN) || !watch_signals(n))
+        return 0;
+    struct epoll_event events[64];
+    uint64_t next_sweep = tp_now_ms() + 250;
+    while (!n->stop) {
+        int k = epoll_wait(n->epfd, events, 64, 250);
+        if (k < 0 && errno != EINTR)
+            return 0;
+        for (int i = 0; i < k; i++) {
+            tp_io *io = events[i].data.ptr;
+            io->on_event(io, events[i].events);
+        }
+        tp_session_reap(n);
+        uint64_t now = tp_now_ms();
+        if (now >= next_sweep) {
+            tp_session_sweep(n, now);
+            next_sweep = now + 250;
+        }
+    }
+    return 1;
+}

@@ -1,0 +1,136 @@
+/* teeproof-notary: the notary daemon (tunnel mode). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "notary/notary.h"
+
+static const char k_usage[] =
+    "usage: teeproof-notary --listen HOST:PORT --tee PLATFORM [options]\n"
+    "\n"
+    "Runs the teeproof notary: provers open an attested TLS 1.3 channel to it, tunnel their\n"
+    "own TLS session with a target through it, and receive a signed proof of the response.\n"
+    "\n"
+    "  --listen HOST:PORT      address to accept provers on (port 0 picks a free port);\n"
+    "                          prints 'listening on HOST:PORT' when ready\n"
+    "  --tee PLATFORM          sim | tdx | sev-snp | nitro | gcp-cs | auto (auto never picks sim)\n"
+    "  --ca-file PEM           trust store for target certificates (default: the system's)\n"
+    "  --allow-private         allow targets on loopback, private and link-local addresses\n"
+    "  --cert PEM --key PEM    channel certificate and key (default: a fresh self-signed one;\n"
+    "                          provers trust the attestation, not a CA)\n"
+    "  --tsm-root DIR          configfs-tsm report directory (tdx, sev-snp)\n"
+    "  --max-sessions N        concurrent sessions (default 1024)\n"
+    "  --max-transcript BYTES  recorded bytes per session, both directions (default 16777216)\n"
+    "  --idle-timeout SECONDS  end a session after this long without traffic (default 30)\n"
+    "  --session-timeout SECONDS  a session's maximum lifetime (default 300)\n"
+    "  --help                  this text\n"
+    "\n"
+    "Stops cleanly on SIGTERM or SIGINT.\n";
+
+static int die_usage(const char *msg)
+{
+    fprintf(stderr, "error: %s (see --help)\n", msg);
+    return 2;
+}
+
+static int parse_size(const char *s, size_t min, size_t max, size_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || s[0] == '-' || v < min || v > max)
+        return 0;
+    *out = (size_t)v;
+    return 1;
+}
+
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS };
+
+static int parse_args(int argc, char **argv, tp_notary_config *c)
+{
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, 'l'}, {"tee", required_argument, NULL, 't'},
+        {"ca-file", required_argument, NULL, OPT_CA}, {"allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE},
+        {"cert", required_argument, NULL, OPT_CERT}, {"key", required_argument, NULL, OPT_KEY},
+        {"tsm-root", required_argument, NULL, OPT_TSM}, {"max-sessions", required_argument, NULL, OPT_MAXS},
+        {"max-transcript", required_argument, NULL, OPT_MAXT}, {"idle-timeout", required_argument, NULL, OPT_IDLE},
+        {"session-timeout", required_argument, NULL, OPT_SESS}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    size_t v;
+    int o;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'l': c->listen = optarg; break;
+        case 't': c->tee = optarg; break;
+        case OPT_CA: c->ca_file = optarg; break;
+        case OPT_ALLOW_PRIVATE: c->allow_private = 1; break;
+        case OPT_CERT: c->cert_file = optarg; break;
+        case OPT_KEY: c->key_file = optarg; break;
+        case OPT_TSM: c->tsm_root = optarg; break;
+        case OPT_MAXS:
+            if (!parse_size(optarg, 1, 1000000, &c->max_sessions)) return die_usage("--max-sessions wants 1-1000000");
+            break;
+        case OPT_MAXT:
+            if (!parse_size(optarg, 4096, (size_t)1 << 32, &c->max_transcript)) return die_usage("--max-transcript wants 4096-4294967296 bytes");
+            break;
+        case OPT_IDLE:
+            if (!parse_size(optarg, 1, 86400, &v)) return die_usage("--idle-timeout wants 1-86400 seconds");
+            c->idle_timeout_ms = (unsigned)v * 1000;
+            break;
+        case OPT_SESS:
+            if (!parse_size(optarg, 1, 86400, &v)) return die_usage("--session-timeout wants 1-86400 seconds");
+            c->session_timeout_ms = (unsigned)v * 1000;
+            break;
+        case 'h': fputs(k_usage, stdout); return 1;
+        default: {
+            char msg[128];
+            snprintf(msg, sizeof(msg), "unknown or incomplete option '%s'", argv[optind - 1]);
+            return die_usage(msg);
+        }
+        }
+    }
+    if (optind < argc)
+        return die_usage("unexpected argument");
+    if (c->listen == NULL || c->tee == NULL)
+        return die_usage("--listen and --tee are required");
+    if ((c->cert_file == NULL) != (c->key_file == NULL))
+        return die_usage("--cert and --key go together");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    tp_notary n = {.epfd = -1, .listen_fd = -1, .signal_fd = -1};
+    n.cfg = (tp_notary_config){.max_sessions = 1024, .max_transcript = 16u << 20,
+                               .idle_timeout_ms = 30000, .session_timeout_ms = 300000,
+                               .connect_timeout_ms = 10000};
+    int rc = parse_args(argc, argv, &n.cfg);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    signal(SIGPIPE, SIG_IGN);
+    tp_error err;
+    tp_error_clear(&err);
+    char bound[300];
+    n.epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (n.epfd < 0 || tp_notary_setup(&n, &err) != TP_OK ||
+        tp_notary_listen(&n, bound, sizeof(bound), &err) != TP_OK) {
+        fprintf(stderr, "error: %s\n", err.code ? tp_error_message(&err) : "cannot start the event loop");
+        tp_notary_teardown(&n);
+        return 1;
+    }
+    printf("listening on %s\n", bound);
+    fflush(stdout);
+    fprintf(stderr, "teeproof-notary: tee=%s trust=%s\n", n.identity->platform, n.trust_id);
+    int ok = tp_notary_run(&n);
+    tp_notary_teardown(&n);
+    if (!ok) {
+        fprintf(stderr, "error: event loop failed\n");
+        return 1;
+    }
+    return 0;
+}

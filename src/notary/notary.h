@@ -1,0 +1,70 @@
+/* The notary daemon: one process, one epoll loop, many sessions. */
+#ifndef TP_NOTARY_NOTARY_H
+#define TP_NOTARY_NOTARY_H
+
+#include <openssl/ssl.h>
+#include <stdint.h>
+
+#include "proof/identity.h"
+
+typedef struct tp_notary_config {
+    const char *listen;          /* HOST:PORT */
+    const char *tee;             /* attestation platform */
+    const char *ca_file;         /* trust store for targets; NULL = system */
+    const char *cert_file;       /* channel TLS certificate; NULL = self-signed */
+    const char *key_file;
+    const char *tsm_root;        /* configfs-tsm override (tdx, sev-snp) */
+    int allow_private;           /* allow loopback/private/link-local targets */
+    size_t max_sessions;
+    size_t max_transcript;       /* bytes recorded per session, both directions */
+    unsigned idle_timeout_ms;    /* no traffic for this long ends a session */
+    unsigned session_timeout_ms; /* a session's whole lifetime */
+    unsigned connect_timeout_ms;
+} tp_notary_config;
+
+/* epoll registration: data.ptr points at one of these. */
+typedef struct tp_io {
+    int fd;
+    void (*on_event)(struct tp_io *io, uint32_t events);
+    void *owner;
+} tp_io;
+
+typedef struct tp_session tp_session;
+
+typedef struct tp_notary {
+    tp_notary_config cfg;
+    int epfd;
+    int listen_fd;
+    int signal_fd;
+    tp_io listen_io;
+    tp_io signal_io;
+    SSL_CTX *ssl_ctx;
+    tp_identity *identity;
+    X509_STORE *trust;
+    char trust_id[80];           /* "system" or "sha256:<hex>" */
+    tp_session *sessions;        /* doubly linked list */
+    tp_session *graveyard;       /* destroyed this loop turn, freed after it */
+    size_t n_sessions;
+    int stop;
+} tp_notary;
+
+int tp_io_add(tp_notary *n, tp_io *io, uint32_t events);
+int tp_io_mod(tp_notary *n, tp_io *io, uint32_t events);
+void tp_io_del(tp_notary *n, tp_io *io);
+uint64_t tp_now_ms(void);
+
+/* Sessions (session.c). */
+void tp_session_accept(tp_notary *n, int fd);
+void tp_session_sweep(tp_notary *n, uint64_t now_ms);
+void tp_session_close_all(tp_notary *n);
+/* Frees sessions destroyed during the last batch of events (their tp_io may still be
+ * referenced by that batch, so freeing waits until the batch is done). */
+void tp_session_reap(tp_notary *n);
+
+/* Setup (setup.c): trust store, channel TLS context, identity. */
+tp_err tp_notary_setup(tp_notary *n, tp_error *err);
+void tp_notary_teardown(tp_notary *n);
+tp_err tp_notary_listen(tp_notary *n, char *bound, size_t bound_len, tp_error *err);
+int tp_notary_run(tp_notary *n);
+
+#endif

@@ -1,0 +1,127 @@
+/* The tunnel: relays bytes between the prover and the target and records every byte,
+ * within the per-session transcript cap. */
+#include "notary/session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "notary/target.h"
+
+tp_err tp_relay_open(tp_session *s, const char *host, uint16_t port, tp_error *err)
+{
+    int fd;
+    tp_err rc = tp_target_connect(host, port, s->notary->cfg.allow_private, &fd, err);
+    if (rc != TP_OK)
+        return rc;
+    s->target.fd = fd;
+    if (!tp_io_add(s->notary, &s->target, EPOLLOUT)) {
+        close(fd);
+        s->target.fd = -1;
+        return tp_error_set(err, TP_ERR_IO, "cannot watch the target socket");
+    }
+    snprintf(s->target_host, sizeof(s->target_host), "%s", host);
+    s->target_port = port;
+    s->tunnel_used = 1;
+    s->state = TP_SESS_CONNECTING;
+    s->connect_deadline = tp_now_ms() + s->notary->cfg.connect_timeout_ms;
+    return TP_OK;
+}
+
+void tp_relay_close(tp_session *s)
+{
+    if (s->target.fd < 0)
+        return;
+    tp_io_del(s->notary, &s->target);
+    close(s->target.fd);
+    s->target.fd = -1;
+    if (s->state == TP_SESS_TUNNEL || s->state == TP_SESS_CONNECTING)
+        s->state = TP_SESS_RELAY_DONE;
+}
+
+int tp_relay_within_cap(tp_session *s)
+{
+    size_t total = s->rec_client.len + s->rec_server.len;
+    if (total <= s->notary->cfg.max_transcript)
+        return 1;
+    tp_error e;
+    tp_error_set(&e, TP_ERR_LIMIT, "transcript exceeds the notary's limit of %zu bytes",
+                 s->notary->cfg.max_transcript);
+    tp_session_fail(s, &e);
+    return 0;
+}
+
+static void fail_errno(tp_session *s, const char *what)
+{
+    tp_error e;
+    tp_error_set(&e, TP_ERR_CONNECT, "%s %s:%u: %s", what, s->target_host, s->target_port, strerror(errno));
+    tp_session_fail(s, &e);
+}
+
+static void finish_connect(tp_session *s)
+{
+    int soerr = 0;
+    socklen_t len = sizeof(soerr);
+    if (getsockopt(s->target.fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
+        errno = soerr;
+        fail_errno(s, "cannot connect to");
+        return;
+    }
+    s->state = TP_SESS_TUNNEL;
+    tp_session_send(s, TP_MSG_TUNNEL_OK, "{}", 2);
+}
+
+void tp_relay_flush(tp_session *s)
+{
+    if (s->target.fd < 0 || s->state != TP_SESS_TUNNEL)
+        return;
+    while (s->to_target_pos < s->to_target.len) {
+        ssize_t n = send(s->target.fd, s->to_target.data + s->to_target_pos,
+                         s->to_target.len - s->to_target_pos, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                fail_errno(s, "write to");
+            return;
+        }
+        s->to_target_pos += (size_t)n;
+    }
+    s->to_target.len = s->to_target_pos = 0;
+}
+
+static void read_target(tp_session *s)
+{
+    uint8_t buf[TP_DATA_CHUNK];
+    while (s->state == TP_SESS_TUNNEL && s->out.len - s->out_pos < TP_BACKPRESSURE_BYTES) {
+        ssize_t n = recv(s->target.fd, buf, sizeof(buf), 0);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                fail_errno(s, "read from");
+            return;
+        }
+        if (n == 0) { /* target closed: tell the prover, keep the recording */
+            tp_relay_close(s);
+            tp_session_send(s, TP_MSG_TUNNEL_CLOSE, "{}", 2);
+            return;
+        }
+        if (!tp_buf_append(&s->rec_server, buf, (size_t)n) || !tp_relay_within_cap(s))
+            return;
+        tp_session_send(s, TP_MSG_DATA, buf, (size_t)n);
+    }
+}
+
+void tp_relay_on_event(tp_io *io, uint32_t events)
+{
+    tp_session *s = io->owner;
+    if (s->dead)
+        return;
+    if (s->state == TP_SESS_CONNECTING && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+        finish_connect(s);
+    if (s->state == TP_SESS_TUNNEL && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        read_target(s);
+    tp_relay_flush(s);
+    /* Push what arrived to the prover now rather than on its next event. */
+    s->prover.on_event(&s->prover, 0);
+}

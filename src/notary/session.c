@@ -1,0 +1,250 @@
+/* Session lifecycle and the prover's TLS channel (non-blocking OpenSSL under epoll). */
+#include "notary/session.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+static void on_prover_event(tp_io *io, uint32_t events);
+
+static void link_session(tp_notary *n, tp_session *s)
+{
+    s->next = n->sessions;
+    if (n->sessions)
+        n->sessions->prev = s;
+    n->sessions = s;
+    n->n_sessions++;
+}
+
+static void unlink_session(tp_notary *n, tp_session *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        n->sessions = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    n->n_sessions--;
+}
+
+static void touch(tp_session *s)
+{
+    s->idle_deadline = tp_now_ms() + s->notary->cfg.idle_timeout_ms;
+}
+
+void tp_session_accept(tp_notary *n, int fd)
+{
+    tp_session *s = calloc(1, sizeof(*s));
+    SSL *ssl = s ? SSL_new(n->ssl_ctx) : NULL;
+    if (ssl == NULL || !SSL_set_fd(ssl, fd)) {
+        SSL_free(ssl);
+        free(s);
+        close(fd);
+        return;
+    }
+    s->notary = n;
+    s->ssl = ssl;
+    s->state = TP_SESS_HANDSHAKE;
+    s->busy_reject = n->n_sessions >= n->cfg.max_sessions;
+    s->prover = (tp_io){.fd = fd, .on_event = on_prover_event, .owner = s};
+    s->target = (tp_io){.fd = -1, .on_event = tp_relay_on_event, .owner = s};
+    s->end_deadline = tp_now_ms() + n->cfg.session_timeout_ms;
+    touch(s);
+    SSL_set_accept_state(ssl);
+    if (!tp_io_add(n, &s->prover, EPOLLIN)) {
+        SSL_free(ssl);
+        free(s);
+        close(fd);
+        return;
+    }
+    link_session(n, s);
+}
+
+void tp_session_destroy(tp_session *s)
+{
+    tp_notary *n = s->notary;
+    tp_relay_close(s);
+    tp_io_del(n, &s->prover);
+    SSL_free(s->ssl);
+    close(s->prover.fd);
+    tp_frame_decoder_free(&s->in);
+    tp_buf_free(&s->out);
+    tp_buf_free_secret(&s->to_target);
+    tp_buf_free_secret(&s->rec_client); /* holds the prover's encrypted secrets */
+    tp_buf_free(&s->rec_server);
+    unlink_session(n, s);
+    s->dead = 1;
+    s->next = n->graveyard;
+    n->graveyard = s;
+}
+
+void tp_session_reap(tp_notary *n)
+{
+    while (n->graveyard) {
+        tp_session *s = n->graveyard;
+        n->graveyard = s->next;
+        free(s);
+    }
+}
+
+int tp_session_send(tp_session *s, uint8_t type, const void *p, size_t n)
+{
+    return tp_frame_write(&s->out, type, p, n);
+}
+
+void tp_session_fail(tp_session *s, const tp_error *e)
+{
+    tp_relay_close(s);
+    if (s->state != TP_SESS_HANDSHAKE)
+        tp_error_frame_write(&s->out, e);
+    s->state = TP_SESS_CLOSING;
+}
+
+void tp_session_update_interest(tp_session *s)
+{
+    uint32_t ev = 0;
+    int out_pending = s->out_pos < s->out.len || s->ssl_wants_write;
+    /* Stop reading the prover while the target cannot keep up, and vice versa. */
+    if (s->state != TP_SESS_CLOSING && s->to_target.len - s->to_target_pos < TP_BACKPRESSURE_BYTES)
+        ev |= EPOLLIN;
+    if (out_pending)
+        ev |= EPOLLOUT;
+    tp_io_mod(s->notary, &s->prover, ev);
+    if (s->target.fd >= 0) {
+        uint32_t tev = 0;
+        if (s->state == TP_SESS_CONNECTING || s->to_target_pos < s->to_target.len)
+            tev |= EPOLLOUT;
+        if (s->state == TP_SESS_TUNNEL && s->out.len - s->out_pos < TP_BACKPRESSURE_BYTES)
+            tev |= EPOLLIN;
+        tp_io_mod(s->notary, &s->target, tev);
+    }
+}
+
+/* 1: progress or would block; 0: the connection is finished or broken. */
+static int ssl_step_ok(tp_session *s, int rc)
+{
+    int e = SSL_get_error(s->ssl, rc);
+    ERR_clear_error();
+    if (e == SSL_ERROR_WANT_READ)
+        return 1;
+    if (e == SSL_ERROR_WANT_WRITE) {
+        s->ssl_wants_write = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int do_handshake(tp_session *s)
+{
+    int rc = SSL_do_handshake(s->ssl);
+    if (rc == 1) {
+        s->state = TP_SESS_READY;
+        if (s->busy_reject) {
+            tp_error e;
+            tp_error_set(&e, TP_ERR_LIMIT, "notary busy: %zu sessions in progress, try again later",
+                         s->notary->cfg.max_sessions);
+            tp_session_fail(s, &e);
+        }
+        return 1;
+    }
+    return ssl_step_ok(s, rc);
+}
+
+static int read_prover(tp_session *s)
+{
+    uint8_t buf[16384];
+    for (;;) {
+        if (s->state == TP_SESS_CLOSING)
+            return 1;
+        int rc = SSL_read(s->ssl, buf, sizeof(buf));
+        if (rc <= 0)
+            return ssl_step_ok(s, rc);
+        touch(s);
+        if (!tp_frame_decoder_feed(&s->in, buf, (size_t)rc))
+            return 0;
+        tp_frame f;
+        tp_error err;
+        int got;
+        while (s->state != TP_SESS_CLOSING && (got = tp_frame_decoder_next(&s->in, &f, &err)) == 1)
+            tp_session_handle_frame(s, &f);
+        if (s->state != TP_SESS_CLOSING && got < 0)
+            tp_session_fail(s, &err);
+    }
+}
+
+static int write_prover(tp_session *s)
+{
+    s->ssl_wants_write = 0;
+    while (s->out_pos < s->out.len) {
+        size_t n = s->out.len - s->out_pos;
+        int rc = SSL_write(s->ssl, s->out.data + s->out_pos, n > 65536 ? 65536 : (int)n);
+        if (rc <= 0)
+            return ssl_step_ok(s, rc) ? 1 : 0;
+        s->out_pos += (size_t)rc;
+        touch(s);
+    }
+    s->out.len = s->out_pos = 0;
+    return 1;
+}
+
+static void on_prover_event(tp_io *io, uint32_t events)
+{
+    tp_session *s = io->owner;
+    if (s->dead)
+        return;
+    int ok = 1;
+    if (s->state == TP_SESS_HANDSHAKE)
+        ok = do_handshake(s);
+    if (ok && s->state != TP_SESS_HANDSHAKE && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        ok = read_prover(s);
+    if (ok && s->state != TP_SESS_HANDSHAKE)
+        ok = write_prover(s);
+    if (ok && s->state == TP_SESS_CLOSING && s->out_pos == s->out.len && !s->ssl_wants_write) {
+        SSL_shutdown(s->ssl);
+        ok = 0;
+    }
+    if (!ok) {
+        tp_session_destroy(s);
+        return;
+    }
+    tp_relay_flush(s);
+    tp_session_update_interest(s);
+}
+
+static void expire(tp_session *s, const char *what)
+{
+    tp_error e;
+    tp_error_set(&e, TP_ERR_TIMEOUT, "%s", what);
+    if (s->state == TP_SESS_HANDSHAKE || s->state == TP_SESS_CLOSING) {
+        tp_session_destroy(s);
+        return;
+    }
+    tp_session_fail(s, &e);
+    write_prover(s);
+    SSL_shutdown(s->ssl);
+    tp_session_destroy(s);
+}
+
+void tp_session_sweep(tp_notary *n, uint64_t now)
+{
+    tp_session *next;
+    for (tp_session *s = n->sessions; s != NULL; s = next) {
+        next = s->next;
+        if (s->state == TP_SESS_CONNECTING && now >= s->connect_deadline)
+            expire(s, "connecting to the target timed out");
+        else if (now >= s->end_deadline)
+            expire(s, "session exceeded its maximum duration");
+        else if (now >= s->idle_deadline)
+            expire(s, "session idle for too long");
+    }
+}
+
+void tp_session_close_all(tp_notary *n)
+{
+    while (n->sessions)
+        tp_session_destroy(n->sessions);
+    tp_session_reap(n);
+}

@@ -1,0 +1,63 @@
+/* Internal: one prover session. session.c owns the lifecycle and the prover channel;
+ * handlers.c the protocol messages; relay.c the target connection. */
+#ifndef TP_NOTARY_SESSION_H
+#define TP_NOTARY_SESSION_H
+
+#include "notary/notary.h"
+#include "proto/wire.h"
+
+enum tp_session_state {
+    TP_SESS_HANDSHAKE,   /* TLS with the prover in progress */
+    TP_SESS_READY,       /* waiting for requests */
+    TP_SESS_CONNECTING,  /* tunnel target connect in progress */
+    TP_SESS_TUNNEL,      /* relaying */
+    TP_SESS_RELAY_DONE,  /* target closed; waiting for PROVE */
+    TP_SESS_CLOSING,     /* flushing the last message, then close */
+};
+
+struct tp_session {
+    tp_notary *notary;
+    tp_session *prev, *next;
+    enum tp_session_state state;
+    int dead;                  /* destroyed; waiting in the graveyard */
+    int busy_reject;           /* over max sessions: answer with an error once connected */
+    tp_io prover;
+    SSL *ssl;
+    tp_frame_decoder in;
+    tp_buf out;                /* frames waiting for SSL_write */
+    size_t out_pos;
+    int ssl_wants_write;
+    tp_io target;              /* fd -1 when none */
+    tp_buf to_target;          /* prover bytes waiting for the target */
+    size_t to_target_pos;
+    int tunnel_used;           /* one tunnel per session */
+    char target_host[256];
+    uint16_t target_port;
+    tp_buf rec_client;         /* recorded prover -> target bytes */
+    tp_buf rec_server;         /* recorded target -> prover bytes */
+    uint64_t idle_deadline;
+    uint64_t end_deadline;
+    uint64_t connect_deadline;
+};
+
+/* Queue a frame to the prover (1/0). */
+int tp_session_send(tp_session *s, uint8_t type, const void *p, size_t n);
+/* Queue an ERROR frame and close once it is flushed. */
+void tp_session_fail(tp_session *s, const tp_error *e);
+/* Recompute epoll interest for both fds after state or buffers changed. */
+void tp_session_update_interest(tp_session *s);
+void tp_session_destroy(tp_session *s);
+
+/* handlers.c */
+void tp_session_handle_frame(tp_session *s, const tp_frame *f);
+/* relay.c */
+tp_err tp_relay_open(tp_session *s, const char *host, uint16_t port, tp_error *err);
+void tp_relay_on_event(tp_io *io, uint32_t events);
+void tp_relay_close(tp_session *s);
+void tp_relay_flush(tp_session *s);
+/* Bytes recorded so far against the cap: 1 if still within it, else fails the session. */
+int tp_relay_within_cap(tp_session *s);
+
+#define TP_BACKPRESSURE_BYTES (1u << 20)
+
+#endif

@@ -1,0 +1,81 @@
+/* Notary signing identity; see identity.h. */
+#include "proof/identity.h"
+
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <string.h>
+
+static tp_err make_key(tp_identity *id, tp_error *err)
+{
+    id->key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    if (id->key == NULL)
+        return tp_error_set(err, TP_ERR_CRYPTO, "cannot generate the Ed25519 signing key");
+    int n = i2d_PUBKEY(id->key, NULL);
+    if (n <= 0)
+        return tp_error_set(err, TP_ERR_CRYPTO, "cannot encode the signing key");
+    id->spki = malloc((size_t)n);
+    if (id->spki == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, NULL);
+    uint8_t *p = id->spki;
+    i2d_PUBKEY(id->key, &p);
+    id->spki_len = (size_t)n;
+    return TP_OK;
+}
+
+tp_err tp_identity_create(tp_attester *attester, tp_identity **out, tp_error *err)
+{
+    tp_identity *id = calloc(1, sizeof(*id));
+    if (id == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, NULL);
+    tp_err rc = make_key(id, err);
+    if (rc == TP_OK) {
+        uint8_t report_data[64];
+        tp_attest_key_binding(id->spki, id->spki_len, report_data);
+        rc = tp_attester_get_evidence(attester, report_data, &id->evidence, &id->evidence_len, err);
+        snprintf(id->platform, sizeof(id->platform), "%s", tp_attester_platform(attester));
+    }
+    if (rc != TP_OK) {
+        tp_identity_free(id);
+        return rc;
+    }
+    *out = id;
+    return TP_OK;
+}
+
+void tp_identity_free(tp_identity *id)
+{
+    if (id == NULL)
+        return;
+    EVP_PKEY_free(id->key);
+    free(id->spki);
+    free(id->evidence);
+    free(id);
+}
+
+tp_err tp_identity_sign(const tp_identity *id, const uint8_t *msg, size_t len, uint8_t sig[64],
+                        tp_error *err)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t sig_len = 64;
+    int ok = ctx != NULL && EVP_DigestSignInit(ctx, NULL, NULL, NULL, id->key) == 1 &&
+             EVP_DigestSign(ctx, sig, &sig_len, msg, len) == 1 && sig_len == 64;
+    EVP_MD_CTX_free(ctx);
+    return ok ? TP_OK : tp_error_set(err, TP_ERR_CRYPTO, "Ed25519 signing failed");
+}
+
+tp_err tp_ed25519_verify_spki(const uint8_t *spki, size_t spki_len, const uint8_t *msg, size_t len,
+                              const uint8_t *sig, size_t sig_len, tp_error *err)
+{
+    const uint8_t *p = spki;
+    EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)spki_len);
+    if (key == NULL || p != spki + spki_len || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+        EVP_PKEY_free(key);
+        return tp_error_set(err, TP_ERR_PROOF, "public key is not an Ed25519 SubjectPublicKeyInfo");
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx != NULL && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
+             EVP_DigestVerify(ctx, sig, sig_len, msg, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    return ok ? TP_OK : tp_error_set(err, TP_ERR_SIGNATURE, "Ed25519 signature does not verify");
+}

@@ -1,0 +1,28 @@
+/* The notary's signing identity: an Ed25519 key made inside the TEE at start, and the
+ * platform evidence whose report data commits to it (made once per boot). */
+#ifndef TP_PROOF_IDENTITY_H
+#define TP_PROOF_IDENTITY_H
+
+#include <openssl/evp.h>
+
+#include "teeproof/attest.h"
+
+typedef struct tp_identity {
+    EVP_PKEY *key;
+    uint8_t *spki;          /* SubjectPublicKeyInfo DER of key */
+    size_t spki_len;
+    char platform[16];
+    uint8_t *evidence;
+    size_t evidence_len;
+} tp_identity;
+
+tp_err tp_identity_create(tp_attester *attester, tp_identity **out, tp_error *err);
+void tp_identity_free(tp_identity *id);
+/* Ed25519 signature (64 bytes). */
+tp_err tp_identity_sign(const tp_identity *id, const uint8_t *msg, size_t len, uint8_t sig[64],
+                        tp_error *err);
+/* Verifies an Ed25519 signature with a key given as SPKI DER. */
+tp_err tp_ed25519_verify_spki(const uint8_t *spki, size_t spki_len, const uint8_t *msg, size_t len,
+                              const uint8_t *sig, size_t sig_len, tp_error *err);
+
+#endif

@@ -1,0 +1,57 @@
+/* Internal steps of the prover, composable (the CLI runs them in order; test tools run
+ * them with a lie in between to check that the notary refuses). */
+#ifndef TP_PROVER_INT_H
+#define TP_PROVER_INT_H
+
+#include <jansson.h>
+#include <openssl/ssl.h>
+
+#include "proto/wire.h"
+#include "teeproof/prover.h"
+#include "tls/keyshare.h"
+
+typedef struct tp_channel {
+    int fd;
+    SSL_CTX *ctx;
+    SSL *ssl;
+    tp_frame_decoder in;
+    tp_buf out;
+    int attested;
+    unsigned char spki[128];    /* the notary's attested key */
+    size_t spki_len;
+} tp_channel;
+
+tp_err tp_channel_open(tp_channel *c, const char *notary, unsigned timeout_ms, tp_error *err);
+void tp_channel_close(tp_channel *c);
+tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err);
+/* Blocks for the next frame; an ERROR frame becomes the notary's error. */
+tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err);
+/* Fetches and verifies the attestation; *info (optional) gets {platform, public_key, facts}. */
+tp_err tp_channel_attest(tp_channel *c, const tp_policy *policy, json_t **info, tp_error *err);
+tp_err tp_channel_tunnel(tp_channel *c, const char *host, uint16_t port, tp_error *err);
+
+/* The prover's own TLS session with the target, run through the tunnel. */
+typedef struct tp_target_session {
+    tp_keyshare key;
+    tp_buf response;            /* decrypted response bytes */
+} tp_target_session;
+
+typedef struct tp_target_opts {
+    const char *host;
+    const char *ca_file;
+    const char *ciphersuites;
+    const char *groups;
+    int no_verify;
+} tp_target_opts;
+
+/* Handshake, send request, read the response until it is complete or the target closes. */
+tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t *request,
+                          size_t request_len, tp_target_session *ts, tp_error *err);
+void tp_target_session_free(tp_target_session *ts);
+
+/* Closes the tunnel, reveals the key share and asks for the proof. */
+tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifest_len,
+                        const tp_vars *vars, const tp_keyshare *key, char **proof, size_t *len,
+                        tp_error *err);
+
+#endif

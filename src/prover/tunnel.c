@@ -1,0 +1,186 @@
+/* The prover's own TLS 1.3 session with the target, carried in DATA frames through the
+ * notary's tunnel (OpenSSL over memory BIOs), with the key share captured for revealing. */
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "prover/prover_int.h"
+
+typedef struct pump {
+    tp_channel *chan;
+    SSL *ssl;
+    BIO *rbio;   /* bytes from the target, owned by ssl */
+    BIO *wbio;   /* bytes to the target, owned by ssl */
+    int eof;     /* the notary reported the target closed */
+} pump;
+
+static tp_err flush_to_target(pump *p, tp_error *err)
+{
+    uint8_t buf[TP_DATA_CHUNK];
+    while (BIO_ctrl_pending(p->wbio) > 0) {
+        int n = BIO_read(p->wbio, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        tp_err rc = tp_channel_send(p->chan, TP_MSG_DATA, buf, (size_t)n, err);
+        if (rc != TP_OK)
+            return rc;
+    }
+    return TP_OK;
+}
+
+static tp_err pull_from_target(pump *p, tp_error *err)
+{
+    tp_frame f;
+    tp_err rc = tp_channel_recv(p->chan, &f, err);
+    if (rc != TP_OK)
+        return rc;
+    if (f.type == TP_MSG_TUNNEL_CLOSE) {
+        p->eof = 1;
+        BIO_set_mem_eof_return(p->rbio, 0);
+        return TP_OK;
+    }
+    if (f.type != TP_MSG_DATA)
+        return tp_error_set(err, TP_ERR_PROTOCOL, "unexpected message 0x%02x in the tunnel", f.type);
+    if (f.len > 0 && BIO_write(p->rbio, f.payload, (int)f.len) != (int)f.len)
+        return tp_error_set(err, TP_ERR_NOMEM, NULL);
+    return TP_OK;
+}
+
+static tp_err handshake_error(pump *p, tp_error *err)
+{
+    long vr = SSL_get_verify_result(p->ssl);
+    unsigned long e = ERR_get_error();
+    ERR_clear_error();
+    if (vr == X509_V_ERR_HOSTNAME_MISMATCH)
+        return tp_error_set(err, TP_ERR_TLS_HOSTNAME, "target certificate is not valid for this host");
+    if (vr != X509_V_OK)
+        return tp_error_set(err, TP_ERR_TLS_CERT_UNTRUSTED, "target certificate not trusted: %s",
+                            X509_verify_cert_error_string(vr));
+    if (p->eof)
+        return tp_error_set(err, TP_ERR_TRUNCATED, "the target closed during the TLS handshake");
+    return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "TLS handshake with the target failed: %s",
+                        e ? ERR_reason_error_string(e) : "unknown reason");
+}
+
+static tp_err run_handshake(pump *p, tp_error *err)
+{
+    for (;;) {
+        int rc = SSL_do_handshake(p->ssl);
+        tp_err frc = flush_to_target(p, err);
+        if (frc != TP_OK)
+            return frc;
+        if (rc == 1)
+            return TP_OK;
+        if (SSL_get_error(p->ssl, rc) != SSL_ERROR_WANT_READ || p->eof)
+            return handshake_error(p, err);
+        if ((frc = pull_from_target(p, err)) != TP_OK)
+            return frc;
+    }
+}
+
+/* 1 when buf holds a whole response (or one that can never become whole). */
+static int response_complete(const tp_buf *resp, int clean_close)
+{
+    tp_http_message m = {0};
+    tp_err rc = tp_http_parse_response(resp->data, resp->len, clean_close, &m, NULL);
+    tp_http_message_free(&m);
+    return rc != TP_ERR_HTTP_INCOMPLETE;
+}
+
+static tp_err read_response(pump *p, tp_buf *resp, tp_error *err)
+{
+    uint8_t buf[16384];
+    for (;;) {
+        int n = SSL_read(p->ssl, buf, sizeof(buf));
+        if (n > 0) {
+            if (!tp_buf_append(resp, buf, (size_t)n))
+                return tp_error_set(err, TP_ERR_NOMEM, NULL);
+            if (response_complete(resp, 0))
+                return TP_OK;
+            continue;
+        }
+        int e = SSL_get_error(p->ssl, n);
+        ERR_clear_error();
+        if (e == SSL_ERROR_ZERO_RETURN || p->eof)
+            return TP_OK; /* the target closed; the notary judges what arrived */
+        if (e != SSL_ERROR_WANT_READ)
+            return tp_error_set(err, TP_ERR_TLS_RECORD, "TLS error reading the target's response");
+        tp_err rc = flush_to_target(p, err);
+        if (rc == TP_OK)
+            rc = pull_from_target(p, err);
+        if (rc != TP_OK)
+            return rc;
+    }
+}
+
+static tp_err configure(SSL_CTX *ctx, SSL *ssl, const tp_target_opts *o, tp_error *err)
+{
+    int ok = SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) &&
+             (o->ciphersuites == NULL || SSL_CTX_set_ciphersuites(ctx, o->ciphersuites)) &&
+             (o->groups == NULL || SSL_CTX_set1_groups_list(ctx, o->groups));
+    if (!ok)
+        return tp_error_set(err, TP_ERR_ARG, "invalid TLS cipher suite or group list");
+    if (!o->no_verify) {
+        ok = o->ca_file ? SSL_CTX_load_verify_file(ctx, o->ca_file) : SSL_CTX_set_default_verify_paths(ctx);
+        if (!ok)
+            return tp_error_set(err, TP_ERR_IO, "cannot load CA file %s", o->ca_file ? o->ca_file : "(system)");
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    }
+    ASN1_OCTET_STRING *ip = a2i_IPADDRESS(o->host);
+    ERR_clear_error();
+    ok = (ip != NULL || SSL_set_tlsext_host_name(ssl, o->host)) && SSL_set1_host(ssl, o->host);
+    ASN1_OCTET_STRING_free(ip); /* RFC 6066: no SNI for IP literals */
+    return ok ? TP_OK : tp_error_set(err, TP_ERR_ARG, "invalid target host name");
+}
+
+static tp_err exchange(pump *p, const uint8_t *req, size_t req_len, tp_target_session *ts, tp_error *err)
+{
+    tp_err rc = run_handshake(p, err);
+    if (rc == TP_OK && ts->key.client_hellos != 1)
+        rc = tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the target asked for another key share "
+                          "(HelloRetryRequest); choose a group it supports with --tls-groups");
+    if (rc == TP_OK && !ts->key.captured)
+        rc = tp_error_set(err, TP_ERR_CRYPTO, "could not capture the TLS key share");
+    if (rc == TP_OK && SSL_write(p->ssl, req, (int)req_len) != (int)req_len)
+        rc = tp_error_set(err, TP_ERR_IO, "cannot send the request");
+    if (rc == TP_OK)
+        rc = flush_to_target(p, err);
+    if (rc == TP_OK)
+        rc = read_response(p, &ts->response, err);
+    return rc;
+}
+
+tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t *request,
+                          size_t request_len, tp_target_session *ts, tp_error *err)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+    BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
+    tp_err rc = TP_OK;
+    if (ssl == NULL || rbio == NULL || wbio == NULL) {
+        BIO_free(rbio);
+        BIO_free(wbio);
+        rc = tp_error_set(err, TP_ERR_NOMEM, "cannot set up TLS to the target");
+    } else {
+        BIO_set_mem_eof_return(rbio, -1); /* "no data yet", not EOF */
+        SSL_set_bio(ssl, rbio, wbio);
+        SSL_set_connect_state(ssl);
+        rc = configure(ctx, ssl, o, err);
+    }
+    if (rc == TP_OK && !tp_keyshare_capture_install(ssl, &ts->key))
+        rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot install key share capture");
+    if (rc == TP_OK) {
+        pump p = {.chan = c, .ssl = ssl, .rbio = rbio, .wbio = wbio};
+        rc = exchange(&p, request, request_len, ts, err);
+    }
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return rc;
+}
+
+void tp_target_session_free(tp_target_session *ts)
+{
+    tp_keyshare_wipe(&ts->key);
+    tp_buf_free_secret(&ts->response);
+}

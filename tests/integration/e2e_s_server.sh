@@ -1,0 +1,44 @@
+# End to end against a real `openssl s_server -WWW` target (not our code), every suite and
+# both key share groups, RSA and ECDSA server keys.
+source "$(dirname "$0")/lib/common.sh"
+make_certs
+mkdir -p "$WORK/www"
+printf '{"data":{"user":{"id":"u-42","score":97}}}' >"$WORK/www/data.json"
+cat >"$WORK/m.json.in" <<'JSON'
+{"manifestVersion":"2","id":"s-server","title":"s_server","description":"openssl s_server -WWW",
+ "request":{"method":"GET","url":"https://localhost:PORT/data.json","headers":{},"body":""},
+ "response":{"status":"200","headers":{},"body":{"format":"json","extractors":[
+  {"id":"user","description":"user id","selector":["data","user","id"],"type":"string","required":true,
+   "predicates":[{"type":"value","comparison":"equal","value":"u-42","caseSensitive":true}]},
+  {"id":"score","description":"score","selector":["data","user","score"],"type":"number",
+   "predicates":[{"type":"value","comparison":"greaterThan","value":90}]}]}}}
+JSON
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+
+for key in server server-rsa; do
+  # s_server prints "ACCEPT 127.0.0.1:PORT" once it listens on the free port it picked.
+  (cd "$WORK/www" && exec openssl s_server -accept 127.0.0.1:0 -WWW -tls1_3 \
+     -cert "$CERTS/$key.pem" -key "$CERTS/$key.key" -groups X25519:P-256 \
+     -ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256) \
+     >"$WORK/s_server-$key.out" 2>&1 &
+  PIDS+=("$!")
+  port=
+  for i in $(seq 1 100); do
+    port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$WORK/s_server-$key.out")
+    [[ -n $port ]] && break
+    sleep 0.05
+  done
+  [[ -n $port ]] || fail "s_server did not start"
+  sed "s/PORT/$port/" "$WORK/m.json.in" >"$WORK/m.json"
+  for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+    for group in X25519 P-256; do
+      "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/m.json" \
+        --ca-file "$CERTS/ca.pem" --allow-insecure-sim --tls-ciphersuites "$suite" \
+        --tls-groups "$group" --out "$WORK/p.json" || fail "prove $key $suite $group"
+      "$BIN/teeproof" verify "$WORK/p.json" --allow-insecure-sim --manifest "$WORK/m.json" >"$WORK/c.json" \
+        || fail "verify $key $suite $group"
+      grep -q '"user": "u-42"' "$WORK/c.json" || fail "value not extracted ($key $suite $group)"
+      note "ok s_server $key $suite $group"
+    done
+  done
+done

@@ -1,0 +1,62 @@
+# Shared helpers for integration tests: temp dir, certs, starting servers on 127.0.0.1
+# with a free port, waiting for "listening on", cleanup on exit. Source it; needs TP_BUILD.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+BUILD=${TP_BUILD:-build}
+[[ $BUILD = /* ]] || BUILD="$ROOT/$BUILD"
+BIN="$BUILD/bin"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tp-it.XXXXXX")
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "-- $*"; }
+
+# start_server NAME CMD... : runs CMD in the background, waits for "listening on H:P",
+# sets PORT_<NAME> and PID_<NAME>.
+start_server() {
+  local name=$1; shift
+  local out="$WORK/$name.out"
+  "$@" >"$out" 2>"$WORK/$name.err" &
+  local pid=$!
+  PIDS+=("$pid")
+  local i
+  for i in $(seq 1 200); do
+    if grep -q '^listening on ' "$out" 2>/dev/null; then
+      local addr; addr=$(sed -n 's/^listening on //p' "$out" | head -n1)
+      printf -v "PORT_$name" '%s' "${addr##*:}"
+      printf -v "PID_$name" '%s' "$pid"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.err" >&2; fail "$name exited before listening"; }
+    sleep 0.05
+  done
+  fail "$name did not start listening"
+}
+
+make_certs() { bash "$ROOT/scripts/mkcerts.sh" "$WORK/certs" >/dev/null; CERTS="$WORK/certs"; }
+
+# manifest_for PORT [extra sed expression] > file : the example account manifest on PORT.
+manifest_for() {
+  local port=$1; shift
+  sed -e "s/localhost:8443/localhost:$port/" "$@" "$ROOT/docs/examples/account.manifest.json"
+}
+
+# expect_fail NAME PATTERN CMD... : CMD must exit non-zero and its stderr match PATTERN.
+expect_fail() {
+  local name=$1 pattern=$2; shift 2
+  local rc=0
+  "$@" >"$WORK/$name.stdout" 2>"$WORK/$name.stderr" || rc=$?
+  [[ $rc -ne 0 ]] || fail "$name: expected failure, got success"
+  grep -qE -- "$pattern" "$WORK/$name.stderr" || { cat "$WORK/$name.stderr" >&2; fail "$name: stderr does not match '$pattern'"; }
+  [[ $(grep -c '^error: ' "$WORK/$name.stderr") -eq 1 ]] || { cat "$WORK/$name.stderr" >&2; fail "$name: want exactly one 'error:' line"; }
+  note "$name rejected: $(head -c 200 "$WORK/$name.stderr")"
+}
+
+TOKEN="s3cret-token-$RANDOM$RANDOM"

@@ -1,0 +1,61 @@
+/* Test support: test-vector files and temp files; see testvectors.h. */
+#include "testvectors.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *tv_path(const char *name)
+{
+    static char path[4096];
+    const char *dir = getenv("TP_TESTVECTORS");
+    snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "../shared/testvectors", name);
+    return path;
+}
+
+uint8_t *tv_load(const char *name, size_t *len)
+{
+    FILE *f = fopen(tv_path(name), "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf != NULL) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+        if (n == cap) {
+            uint8_t *bigger = realloc(buf, cap *= 2);
+            if (bigger == NULL) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = bigger;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+char *tv_write_temp(const char *name, const void *data, size_t len)
+{
+    char dir[] = "/tmp/teeproof-test-XXXXXX";
+    if (mkdtemp(dir) == NULL)
+        return NULL;
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(n);
+    if (path == NULL)
+        return NULL;
+    snprintf(path, n, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(data, 1, len, f) != len) {
+        if (f)
+            fclose(f);
+        free(path);
+        return NULL;
+    }
+    fclose(f);
+    return path;
+}

@@ -1,0 +1,57 @@
+/* Test support: in-process TLS 1.3 sessions between an OpenSSL client and server over
+ * memory BIOs, with both byte streams captured as relayed, and a test PKI made in code. */
+#ifndef TP_TESTS_TLS_FIXTURE_H
+#define TP_TESTS_TLS_FIXTURE_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <time.h>
+
+#include "base/bytes.h"
+#include "tls/keyshare.h"
+#include "tls/transcript.h"
+
+/* "RSA" (2048), "EC" (P-256), "ED25519". Cached per type: free with tpf_cleanup. */
+EVP_PKEY *tpf_key(const char *type);
+/* A certificate for key, signed by issuer_key (issuer NULL: self-signed). san is an
+ * X509v3 subjectAltName value ("DNS:a.test,IP:127.0.0.1") or NULL. Validity: now-1d..now+days. */
+X509 *tpf_cert(EVP_PKEY *key, const char *cn, const char *san, X509 *issuer,
+               EVP_PKEY *issuer_key, int is_ca, long days);
+X509_STORE *tpf_store(X509 *root);
+
+typedef struct tpf_opts {
+    const char *suite;      /* e.g. "TLS_AES_128_GCM_SHA256" */
+    const char *groups;     /* "X25519" or "P-256" */
+    const char *server_groups; /* NULL: OpenSSL default (a differing list forces an HRR) */
+    const char *sni;        /* NULL: no SNI */
+    X509 *cert;
+    EVP_PKEY *key;
+    X509 *extra_chain;      /* optional intermediate/CA cert sent in the chain */
+    const char *request;
+    const char *response;
+    size_t response_repeat; /* response sent this many times (>= 1) */
+    int close_notify;       /* server sends close_notify at the end */
+    int num_tickets;        /* -1: OpenSSL default */
+    int key_update;         /* client sends KeyUpdate(update_requested) before the request */
+    int request_client_cert;/* server sends CertificateRequest; client answers empty */
+    unsigned max_fragment;  /* server max send fragment (0: default) */
+    unsigned seed;          /* chunk size pattern */
+} tpf_opts;
+
+typedef struct tpf_session {
+    tp_buf client_bytes;    /* client -> server, as relayed */
+    tp_buf server_bytes;    /* server -> client, as relayed */
+    tp_buf server_got;      /* what the server application read */
+    tp_buf client_got;      /* what the client application read */
+    tp_keyshare ks;
+} tpf_session;
+
+void tpf_opts_default(tpf_opts *o);
+/* 1 on success. */
+int tpf_run(const tpf_opts *o, tpf_session *s);
+void tpf_session_free(tpf_session *s);
+void tpf_input(const tpf_session *s, X509_STORE *trust, const char *host, time_t when,
+               tp_tls_verify_input *in);
+void tpf_cleanup(void);
+
+#endif

@@ -1,0 +1,120 @@
+/* Test tool: a prover that lies to the notary, to check that the notary refuses to sign.
+ *   tp-lying-prover --notary HOST:PORT --manifest FILE --lie MODE [--var N=V] [--ca-file PEM]
+ * MODE: wrong-key  reveal a fresh key of the same group instead of the session's
+ *       truncate   send only part of the ClientHello through the tunnel, then reveal
+ *       garble     send random bytes through the tunnel instead of TLS, then reveal
+ *       wrong-var  reveal a different value for the first variable than the one used
+ * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
+#include <getopt.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/file.h"
+#include "cli/util.h"
+#include "manifest/manifest_check.h"
+#include "prover/prover_int.h"
+#include "tls/transcript.h"
+
+static int fresh_key(tp_keyshare *k)
+{
+    EVP_PKEY *p = k->group == TP_TLS_GROUP_X25519 ? EVP_PKEY_Q_keygen(NULL, NULL, "X25519")
+                                                   : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    size_t len = sizeof(k->priv);
+    BIGNUM *bn = NULL;
+    int ok = p != NULL;
+    if (ok && k->group == TP_TLS_GROUP_X25519)
+        ok = EVP_PKEY_get_raw_private_key(p, k->priv, &len) == 1;
+    else if (ok)
+        ok = EVP_PKEY_get_bn_param(p, "priv", &bn) == 1 && BN_bn2binpad(bn, k->priv, 32) == 32;
+    k->priv_len = 32;
+    BN_free(bn);
+    EVP_PKEY_free(p);
+    return ok;
+}
+
+static tp_err send_junk(tp_channel *c, const char *lie, const uint8_t *req, size_t req_len, tp_error *err)
+{
+    uint8_t junk[600];
+    if (strcmp(lie, "garble") == 0) {
+        RAND_bytes(junk, sizeof(junk));
+        return tp_channel_send(c, TP_MSG_DATA, junk, sizeof(junk), err);
+    }
+    /* truncate: a record header announcing 512 bytes, then the first 40 of a request */
+    junk[0] = 0x16, junk[1] = 0x03, junk[2] = 0x01, junk[3] = 0x02, junk[4] = 0x00;
+    memcpy(junk + 5, req, req_len < 40 ? req_len : 40);
+    return tp_channel_send(c, TP_MSG_DATA, junk, 45, err);
+}
+
+int main(int argc, char **argv)
+{
+    const char *notary = NULL, *manifest_file = NULL, *lie = NULL, *ca = NULL;
+    tp_var vars[8];
+    tp_vars vs = {vars, 0};
+    int o;
+    static const struct option opts[] = {
+        {"notary", required_argument, NULL, 'n'}, {"manifest", required_argument, NULL, 'm'},
+        {"lie", required_argument, NULL, 'l'}, {"var", required_argument, NULL, 'v'},
+        {"ca-file", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o == 'n') notary = optarg;
+        else if (o == 'm') manifest_file = optarg;
+        else if (o == 'l') lie = optarg;
+        else if (o == 'c') ca = optarg;
+        else if (o == 'v' && vs.n < 8 && strchr(optarg, '=')) {
+            char *eq = strchr(optarg, '=');
+            *eq = '\0';
+            vars[vs.n++] = (tp_var){optarg, eq + 1};
+        } else {
+            fprintf(stderr, "error: bad arguments\n");
+            return 2;
+        }
+    }
+    if (!notary || !manifest_file || !lie) {
+        fprintf(stderr, "error: --notary, --manifest and --lie are required\n");
+        return 2;
+    }
+    tp_error err;
+    tp_error_clear(&err);
+    char *mtext = NULL, *proof = NULL;
+    size_t mlen = 0, plen = 0;
+    tp_manifest *m = NULL;
+    tp_policy *policy = tp_policy_insecure_sim();
+    tp_channel c = {.fd = -1};
+    tp_target_session ts = {0};
+    tp_buf req = TP_BUF_INIT;
+    tp_err rc = tp_read_file(manifest_file, &mtext, &mlen, &err);
+    if (rc == TP_OK) rc = tp_manifest_parse(mtext, mlen, &m, &err);
+    if (rc == TP_OK) rc = tp_manifest_build_request(m, &vs, &req, &err);
+    if (rc == TP_OK) rc = tp_channel_open(&c, notary, 10000, &err);
+    if (rc == TP_OK) rc = tp_channel_attest(&c, policy, NULL, &err);
+    if (rc == TP_OK) rc = tp_channel_tunnel(&c, tp_manifest_host(m), tp_manifest_port(m), &err);
+    int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0;
+    tp_target_opts to = {.host = tp_manifest_host(m), .ca_file = ca};
+    if (rc == TP_OK && honest_tls)
+        rc = tp_target_exchange(&c, &to, req.data, req.len, &ts, &err);
+    else if (rc == TP_OK) {
+        ts.key.group = TP_TLS_GROUP_X25519;
+        rc = send_junk(&c, lie, req.data, req.len, &err);
+    }
+    if (rc == TP_OK && strcmp(lie, "wrong-var") != 0 && !fresh_key(&ts.key))
+        rc = tp_error_set(&err, TP_ERR_CRYPTO, "cannot make a key");
+    if (rc == TP_OK && strcmp(lie, "wrong-var") == 0 && vs.n > 0)
+        vars[0].value = "not-the-value-that-was-sent";
+    if (rc == TP_OK)
+        rc = tp_channel_prove(&c, mtext, mlen, &vs, &ts.key, &proof, &plen, &err);
+    if (rc == TP_OK)
+        puts(proof);
+    else
+        fprintf(stderr, "error: %s [%s]\n", tp_error_message(&err), tp_err_name(err.code));
+    tp_channel_close(&c);
+    tp_target_session_free(&ts);
+    tp_buf_free(&req);
+    tp_manifest_free(m);
+    tp_policy_free(policy);
+    free(mtext);
+    free(proof);
+    return rc == TP_OK ? 0 : 1;
+}

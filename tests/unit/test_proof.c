@@ -1,0 +1,162 @@
+/* Unit tests: sealing claims into a proof and verifying it offline, with the failures:
+ * tampered claims, a signature by another key, evidence for another key, a policy that
+ * refuses sim, another manifest. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/codec.h"
+#include "proof/claims.h"
+#include "proof/identity.h"
+#include "teeproof/proof.h"
+
+static const char k_manifest[] =
+    "{\"manifestVersion\":\"2\",\"id\":\"t\",\"title\":\"t\",\"description\":\"t\","
+    "\"request\":{\"method\":\"GET\",\"url\":\"https://example.com/x\",\"headers\":{},\"body\":\"\"},"
+    "\"response\":{\"status\":\"200\",\"headers\":{},\"body\":{\"format\":\"json\",\"extractors\":"
+    "[{\"id\":\"v\",\"description\":\"v\",\"selector\":[\"v\"],\"type\":\"number\"}]}}}";
+
+static tp_identity *new_identity(void)
+{
+    tp_attester *a = NULL;
+    tp_identity *id = NULL;
+    tp_error err;
+    assert_int_equal(tp_attester_open("sim", NULL, &a, &err), TP_OK);
+    assert_int_equal(tp_identity_create(a, &id, &err), TP_OK);
+    tp_attester_free(a);
+    return id;
+}
+
+static json_t *claims_for(const tp_manifest *m)
+{
+    uint8_t h[32];
+    char hex[65];
+    tp_manifest_hash(m, h);
+    tp_hex_encode(h, 32, hex);
+    return json_pack("{s:i, s:s, s:s, s:{s:f, s:s}}", "version", 1, "mode", "tunnel",
+                     "manifest_sha256", hex, "values", "v", 1234.5, "s", "caf\xc3\xa9");
+}
+
+static char *seal(const json_t *claims, const tp_identity *id)
+{
+    char *proof = NULL;
+    size_t len;
+    tp_error err;
+    assert_int_equal(tp_proof_seal(claims, id, &proof, &len, &err), TP_OK);
+    assert_int_equal(strlen(proof), len);
+    return proof;
+}
+
+static tp_err verify(const char *proof, const tp_policy *p, const tp_manifest *m, tp_error *err)
+{
+    json_t *claims = NULL;
+    tp_err rc = tp_proof_verify(proof, strlen(proof), p, m, &claims, NULL, err);
+    assert_true((rc == TP_OK) == (claims != NULL));
+    json_decref(claims);
+    return rc;
+}
+
+/* Replaces the first occurrence of from with to in s (same-length or not). */
+static char *replace(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    assert_non_null(at);
+    size_t n = strlen(s) - strlen(from) + strlen(to);
+    char *out = malloc(n + 1);
+    size_t pre = (size_t)(at - s);
+    memcpy(out, s, pre);
+    strcpy(out + pre, to);
+    strcat(out, at + strlen(from));
+    return out;
+}
+
+/* The value of "key": "..." inside section (first occurrence after it). */
+static char *field(const char *doc, const char *section, const char *key)
+{
+    json_t *o = json_loads(doc, 0, NULL);
+    const char *v = json_string_value(json_object_get(json_object_get(o, section), key));
+    char *copy = strdup(v);
+    json_decref(o);
+    return copy;
+}
+
+static void proof_round_trip_and_tampering(void **state)
+{
+    (void)state;
+    tp_error err;
+    tp_manifest *m = NULL, *other = NULL;
+    assert_int_equal(tp_manifest_parse(k_manifest, strlen(k_manifest), &m, &err), TP_OK);
+    char *other_text = replace(k_manifest, "/x", "/y");
+    assert_int_equal(tp_manifest_parse(other_text, strlen(other_text), &other, &err), TP_OK);
+    tp_identity *id = new_identity(), *id2 = new_identity();
+    tp_policy *sim = tp_policy_insecure_sim();
+    json_t *claims = claims_for(m);
+    char *proof = seal(claims, id);
+
+    assert_int_equal(verify(proof, sim, NULL, &err), TP_OK);
+    assert_int_equal(verify(proof, sim, m, &err), TP_OK);
+    assert_int_equal(verify(proof, sim, other, &err), TP_ERR_MANIFEST_HASH);
+
+    char *tampered = replace(proof, "1234.5", "1234.6");
+    assert_int_equal(verify(tampered, sim, NULL, &err), TP_ERR_SIGNATURE);
+    free(tampered);
+
+    /* Signed by another (also attested) key, but carrying the first key: signature fails. */
+    char *proof2 = seal(claims, id2);
+    char *sig1 = field(proof, "signature", "value"), *sig2 = field(proof2, "signature", "value");
+    tampered = replace(proof, sig1, sig2);
+    assert_int_equal(verify(tampered, sim, NULL, &err), TP_ERR_SIGNATURE);
+    free(tampered);
+
+    /* Evidence of another key: the binding check fails even though everything is signed. */
+    char *ev1 = field(proof, "evidence", "data"), *ev2 = field(proof2, "evidence", "data");
+    tampered = replace(proof, ev1, ev2);
+    assert_int_equal(verify(tampered, sim, NULL, &err), TP_ERR_BINDING);
+    free(tampered);
+
+    tampered = replace(proof, "\"teeproof_proof\": 1", "\"teeproof_proof\": 2");
+    assert_int_equal(verify(tampered, sim, NULL, &err), TP_ERR_PROOF);
+    free(tampered);
+    assert_int_equal(verify("{not json", sim, NULL, &err), TP_ERR_PROOF);
+
+    free(sig1), free(sig2), free(ev1), free(ev2);
+    free(proof2);
+    free(proof);
+    free(other_text);
+    json_decref(claims);
+    tp_policy_free(sim);
+    tp_identity_free(id);
+    tp_identity_free(id2);
+    tp_manifest_free(m);
+    tp_manifest_free(other);
+}
+
+static void signed_bytes_are_canonical(void **state)
+{
+    (void)state;
+    tp_error err;
+    json_t *a = json_loads("{\"b\":1,\"a\":\"x\",\"c\":[true,null]}", 0, NULL);
+    json_t *b = json_loads("{ \"c\" : [ true , null ], \"a\":\"x\", \"b\":1.0 }", 0, NULL);
+    tp_buf ba = TP_BUF_INIT, bb = TP_BUF_INIT;
+    assert_int_equal(tp_claims_signed_bytes(a, &ba, &err), TP_OK);
+    assert_int_equal(tp_claims_signed_bytes(b, &bb, &err), TP_OK);
+    assert_int_equal(ba.len, bb.len);
+    assert_memory_equal(ba.data, bb.data, ba.len);
+    assert_memory_equal(ba.data, "{\"a\":\"x\",\"b\":1,\"c\":[true,null]}", ba.len);
+    tp_buf_free(&ba);
+    tp_buf_free(&bb);
+    json_decref(a);
+    json_decref(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(proof_round_trip_and_tampering),
+        cmocka_unit_test(signed_bytes_are_canonical),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
