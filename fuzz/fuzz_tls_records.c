@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t secret[TP_TLS_MAX_HASH] = {1, 2, 3};
     tp_traffic t = {0};
     tp_error err;
-    tp_traffic_set(&t, suite, secret, &err);
+    tp_traffic_set(&t, suite, secret, "test", &err);
     tp_buf pt = TP_BUF_INIT;
     tp_record_stream rs;
     tp_record rec;

@@ -27,7 +27,9 @@ typedef struct tp_prove_opts {
     unsigned timeout_ms;           /* per network wait; 0 = 30 s */
 } tp_prove_opts;
 
-/* Runs the whole flow and returns the proof (NUL-terminated JSON; caller frees), after
+/* Runs the whole flow and returns the proof. Writes to a socket the notary has closed
+ * raise SIGPIPE: applications should ignore it (the teeproof CLI does).
+ * Returns the proof (NUL-terminated JSON; caller frees), after
  * verifying it locally under the same policy and manifest. */
 tp_err tp_prove(const tp_prove_opts *opts, char **proof, size_t *len, tp_error *err);
 

@@ -324,8 +324,8 @@ static tp_err fill_facts(const tp_nitro_doc *doc, tp_evidence_facts *facts, tp_e
         memcpy(facts->report_data, doc->user_data.p, 64);
         facts->report_data_len = 64;
     }
-    /* Debug-mode enclaves report every PCR as zeros; a production enclave's PCR0 is the
-     * SHA-384 of its image and is never zero. */
+    /* A debug-mode enclave reports its image PCRs (PCR0, PCR1, PCR2) as zeros; a production
+     * enclave's PCR0 is the SHA-384 of its image file and never zero. */
     facts->debug = all_zero(pcr0->value);
     facts->details = details_json(doc);
     return facts->details != NULL ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, "nitro: out of memory");

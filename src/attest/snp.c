@@ -46,6 +46,16 @@ int tp_snp_report_data(const uint8_t *ev, size_t len, uint8_t out[64])
            tp_read_copy(&r, out, 64);
 }
 
+/* The rest of the signature field is reserved and unsigned: it must be zero. */
+static int all_zero(tp_reader *r)
+{
+    uint8_t b;
+    while (tp_read_u8(r, &b))
+        if (b != 0)
+            return 0;
+    return 1;
+}
+
 static int parse_fields(tp_reader *r, snp_report *s)
 {
     return tp_read_u32le(r, &s->version) && tp_read_u32le(r, &s->guest_svn) &&
@@ -61,7 +71,7 @@ static int parse_fields(tp_reader *r, snp_report *s)
            tp_read_bytes(r, 64, &s->chip_id) && tp_read_u64le(r, &s->committed_tcb) &&
            tp_read_skip(r, 8) && tp_read_u64le(r, &s->launch_tcb) &&
            tp_read_skip(r, TP_SNP_SIGNED_LEN - 0x1F8) && tp_read_bytes(r, 72, &s->sig_r) &&
-           tp_read_bytes(r, 72, &s->sig_s);
+           tp_read_bytes(r, 72, &s->sig_s) && all_zero(r);
 }
 
 static tp_err parse_report(tp_reader *r, snp_report *s, tp_error *err)

@@ -54,10 +54,11 @@ int tp_relay_within_cap(tp_session *s)
     return 0;
 }
 
-static void fail_errno(tp_session *s, const char *what)
+static void fail_connect(tp_session *s, int error)
 {
     tp_error e;
-    tp_error_set(&e, TP_ERR_CONNECT, "%s %s:%u: %s", what, s->target_host, s->target_port, strerror(errno));
+    tp_error_set(&e, TP_ERR_CONNECT, "cannot connect to %s:%u: %s", s->target_host, s->target_port,
+                 strerror(error));
     tp_session_fail(s, &e);
 }
 
@@ -66,12 +67,19 @@ static void finish_connect(tp_session *s)
     int soerr = 0;
     socklen_t len = sizeof(soerr);
     if (getsockopt(s->target.fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
-        errno = soerr;
-        fail_errno(s, "cannot connect to");
+        fail_connect(s, soerr ? soerr : errno);
         return;
     }
     s->state = TP_SESS_TUNNEL;
     tp_session_send(s, TP_MSG_TUNNEL_OK, "{}", 2);
+}
+
+/* The target went away (closed or reset): the relay ends, the recording stays, and the
+ * prover is told; whether what was recorded proves anything is for verification to say. */
+static void end_relay(tp_session *s)
+{
+    tp_relay_close(s);
+    tp_session_send(s, TP_MSG_TUNNEL_CLOSE, "{}", 2);
 }
 
 void tp_relay_flush(tp_session *s)
@@ -83,7 +91,7 @@ void tp_relay_flush(tp_session *s)
                          s->to_target.len - s->to_target_pos, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno != EAGAIN && errno != EINTR)
-                fail_errno(s, "write to");
+                end_relay(s);
             return;
         }
         s->to_target_pos += (size_t)n;
@@ -96,14 +104,10 @@ static void read_target(tp_session *s)
     uint8_t buf[TP_DATA_CHUNK];
     while (s->state == TP_SESS_TUNNEL && s->out.len - s->out_pos < TP_BACKPRESSURE_BYTES) {
         ssize_t n = recv(s->target.fd, buf, sizeof(buf), 0);
-        if (n < 0) {
-            if (errno != EAGAIN && errno != EINTR)
-                fail_errno(s, "read from");
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
-        }
-        if (n == 0) { /* target closed: tell the prover, keep the recording */
-            tp_relay_close(s);
-            tp_session_send(s, TP_MSG_TUNNEL_CLOSE, "{}", 2);
+        if (n <= 0) {
+            end_relay(s);
             return;
         }
         if (!tp_buf_append(&s->rec_server, buf, (size_t)n) || !tp_relay_within_cap(s))

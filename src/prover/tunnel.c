@@ -114,7 +114,8 @@ static tp_err read_response(pump *p, tp_buf *resp, tp_error *err)
     }
 }
 
-static tp_err configure(SSL_CTX *ctx, SSL *ssl, const tp_target_opts *o, tp_error *err)
+/* Context settings are copied into an SSL at SSL_new, so they are made first. */
+static tp_err configure_ctx(SSL_CTX *ctx, const tp_target_opts *o, tp_error *err)
 {
     int ok = SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) &&
              (o->ciphersuites == NULL || SSL_CTX_set_ciphersuites(ctx, o->ciphersuites)) &&
@@ -127,6 +128,12 @@ static tp_err configure(SSL_CTX *ctx, SSL *ssl, const tp_target_opts *o, tp_erro
             return tp_error_set(err, TP_ERR_IO, "cannot load CA file %s", o->ca_file ? o->ca_file : "(system)");
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     }
+    return TP_OK;
+}
+
+static tp_err configure_ssl(SSL *ssl, const tp_target_opts *o, tp_error *err)
+{
+    int ok;
     ASN1_OCTET_STRING *ip = a2i_IPADDRESS(o->host);
     ERR_clear_error();
     ok = (ip != NULL || SSL_set_tlsext_host_name(ssl, o->host)) && SSL_set1_host(ssl, o->host);
@@ -155,9 +162,13 @@ tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t 
                           size_t request_len, tp_target_session *ts, tp_error *err)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+    tp_err rc = ctx ? configure_ctx(ctx, o, err) : tp_error_set(err, TP_ERR_NOMEM, NULL);
+    if (rc != TP_OK) {
+        SSL_CTX_free(ctx);
+        return rc;
+    }
+    SSL *ssl = SSL_new(ctx);
     BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
-    tp_err rc = TP_OK;
     if (ssl == NULL || rbio == NULL || wbio == NULL) {
         BIO_free(rbio);
         BIO_free(wbio);
@@ -166,7 +177,7 @@ tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t 
         BIO_set_mem_eof_return(rbio, -1); /* "no data yet", not EOF */
         SSL_set_bio(ssl, rbio, wbio);
         SSL_set_connect_state(ssl);
-        rc = configure(ctx, ssl, o, err);
+        rc = configure_ssl(ssl, o, err);
     }
     if (rc == TP_OK && !tp_keyshare_capture_install(ssl, &ts->key))
         rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot install key share capture");

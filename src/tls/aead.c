@@ -33,10 +33,12 @@ const char *tp_tls_suite_name(uint16_t suite)
     return s ? s->name : NULL;
 }
 
-tp_err tp_traffic_set(tp_traffic *t, const tp_suite *suite, const uint8_t *secret, tp_error *err)
+tp_err tp_traffic_set(tp_traffic *t, const tp_suite *suite, const uint8_t *secret,
+                      const char *label, tp_error *err)
 {
     tp_traffic_wipe(t);
     t->suite = suite;
+    t->label = label;
     memcpy(t->secret, secret, suite->hash_len);
     const EVP_MD *md = suite->md();
     if (!tp_hkdf_expand_label(md, secret, suite->hash_len, "key", NULL, 0, t->key,
@@ -58,7 +60,7 @@ tp_err tp_traffic_update(tp_traffic *t, tp_error *err)
     if (!tp_hkdf_expand_label(suite->md(), t->secret, suite->hash_len, "traffic upd", NULL, 0,
                               next, suite->hash_len))
         return tp_error_set(err, TP_ERR_CRYPTO, "KeyUpdate: deriving next secret failed");
-    tp_err rc = tp_traffic_set(t, suite, next, err);
+    tp_err rc = tp_traffic_set(t, suite, next, "updated application", err);
     OPENSSL_cleanse(next, sizeof(next));
     return rc;
 }
@@ -114,8 +116,9 @@ tp_err tp_traffic_open(tp_traffic *t, const tp_record *rec, tp_buf *out, uint8_t
         return tp_error_set(err, TP_ERR_NOMEM, "%s record: out of memory", who);
     if (!aead_decrypt(t, rec->header, ct, ct_len, tag, out->data))
         return tp_error_set(err, TP_ERR_TLS_DECRYPT,
-                            "%s record #%llu: %s authentication failed", who,
-                            (unsigned long long)t->seq, t->suite->name);
+                            "%s record %llu under the %s key: %s authentication failed", who,
+                            (unsigned long long)t->seq, t->label ? t->label : "traffic",
+                            t->suite->name);
     t->seq++;
     size_t n = ct_len;
     while (n > 0 && out->data[n - 1] == 0)

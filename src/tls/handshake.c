@@ -120,8 +120,11 @@ static tp_err parse_ch_key_share(tp_reader d, uint16_t group, tp_client_hello *c
         if (ch->share)
             return bad(err, "ClientHello: duplicate key_share group");
         ch->share_len = tp_reader_left(&ke);
-        if (!tp_read_bytes(&ke, ch->share_len, &ch->share))
+        if (ch->share_len > sizeof(ch->share_copy))
+            return bad(err, "ClientHello: key_share entry too long for its group");
+        if (!tp_read_copy(&ke, ch->share_copy, ch->share_len))
             return bad(err, "ClientHello: key_share unreadable");
+        ch->share = ch->share_copy;
     }
     return TP_OK;
 }
@@ -182,11 +185,7 @@ tp_err tp_parse_client_hello(tp_reader body, uint16_t group, tp_client_hello *ch
                             "ClientHello does not offer TLS 1.3 in supported_versions");
     if (ch->offers_early_data)
         return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "0-RTT early data is not supported");
-    if (!ch->share)
-        return tp_error_set(err, TP_ERR_TLS_KEY_MISMATCH,
-                            "ClientHello has no key_share for group 0x%04x of the revealed key",
-                            group);
-    return TP_OK;
+    return TP_OK; /* a missing share for the group is judged after the ServerHello */
 }
 
 static tp_err parse_sh_extensions(tp_reader exts, tp_server_hello *sh, tp_error *err)

@@ -18,6 +18,7 @@ typedef struct dir {
     size_t hs_off;
     tp_buf pt;      /* plaintext of the last decrypted record */
     int ccs_seen;
+    unsigned msgs;  /* handshake messages taken so far */
     int finished;   /* this side's Finished has been processed */
     int closed;     /* close_notify received */
     unsigned post_hs_msgs;
@@ -56,7 +57,7 @@ static tp_err check_ccs(dir *d, const tp_record *rec, tp_error *err)
 {
     tp_reader b = rec->body;
     uint8_t v;
-    if (d->finished || d->ccs_seen)
+    if (d->msgs == 0 || d->finished || d->ccs_seen)
         return tp_error_set(err, TP_ERR_TLS_RECORD,
                             "%s sent change_cipher_spec outside the handshake", d->who);
     if (!tp_read_u8(&b, &v) || v != 1 || tp_reader_left(&b) != 0)
@@ -148,7 +149,8 @@ static tp_err hs_append(dir *d, tp_reader content, tp_error *err)
         d->hs.len -= d->hs_off;
         d->hs_off = 0;
     }
-    if (d->hs.len + tp_reader_left(&content) > TP_TLS_MAX_HS_MSG + 4)
+    /* pending is at most one incomplete message; a record adds at most 2^14+1 bytes */
+    if (d->hs.len + tp_reader_left(&content) > TP_TLS_MAX_HS_MSG + 4 + TP_TLS_MAX_RECORD_PT)
         return tp_error_set(err, TP_ERR_LIMIT, "%s handshake message exceeds %u bytes", d->who,
                             TP_TLS_MAX_HS_MSG);
     if (!tp_buf_append(&d->hs, tp_reader_data(&content), tp_reader_left(&content)))
@@ -177,6 +179,7 @@ static int hs_take(dir *d, uint8_t *type, tp_reader *body, tp_reader *whole, tp_
     if (!tp_read_sub(&r, len, body) || !tp_read_sub(&start, 4 + (size_t)len, whole))
         return 0;
     d->hs_off += 4 + (size_t)len;
+    d->msgs++;
     return 1;
 }
 
@@ -293,6 +296,10 @@ static tp_err do_server_hello(session *S, tp_error *err)
     if (!(S->ch.suites_offered & (1u << tp_suite_index(S->sh.suite))))
         return tp_error_set(err, TP_ERR_TLS_HANDSHAKE,
                             "server selected %s which the client did not offer", S->suite->name);
+    if (!S->ch.share)
+        return tp_error_set(err, TP_ERR_TLS_KEY_MISMATCH,
+                            "ClientHello has no key_share for %s, the revealed key's group",
+                            tp_tls_group_name(S->in->group));
     if (S->sh.group != S->in->group)
         return tp_error_set(err, TP_ERR_TLS_KEY_MISMATCH,
                             "server selected group 0x%04x but the revealed key is for %s",
@@ -317,9 +324,9 @@ static tp_err do_key_exchange(session *S, tp_error *err)
         rc = tp_error_set(err, TP_ERR_CRYPTO, "handshake key schedule failed");
     OPENSSL_cleanse(shared, sizeof(shared));
     if (rc == TP_OK)
-        rc = tp_traffic_set(&S->s.key, S->suite, S->ks.s_hs, err);
+        rc = tp_traffic_set(&S->s.key, S->suite, S->ks.s_hs, "handshake", err);
     if (rc == TP_OK)
-        rc = tp_traffic_set(&S->c.key, S->suite, S->ks.c_hs, err);
+        rc = tp_traffic_set(&S->c.key, S->suite, S->ks.c_hs, "handshake", err);
     return rc;
 }
 
@@ -414,7 +421,7 @@ static tp_err do_server_flight(session *S, tp_error *err)
     if (rc == TP_OK && !tp_schedule_application(&S->ks, th))
         rc = tp_error_set(err, TP_ERR_CRYPTO, "application key schedule failed");
     if (rc == TP_OK)
-        rc = tp_traffic_set(&S->s.key, S->suite, S->ks.s_ap, err);
+        rc = tp_traffic_set(&S->s.key, S->suite, S->ks.s_ap, "application", err);
     return rc;
 }
 
@@ -432,7 +439,7 @@ static tp_err do_client_finish(session *S, tp_error *err)
     if (rc == TP_OK)
         rc = check_finished(S, &S->c, S->ks.c_hs, err);
     if (rc == TP_OK)
-        rc = tp_traffic_set(&S->c.key, S->suite, S->ks.c_ap, err);
+        rc = tp_traffic_set(&S->c.key, S->suite, S->ks.c_ap, "application", err);
     return rc;
 }
 

@@ -67,8 +67,9 @@ typedef struct tp_client_hello {
     char sni[256];
     uint32_t suites_offered;    /* bit i: tp_suite_table()[i] offered */
     uint32_t sigschemes_offered;/* bit i: scheme table index i offered */
-    const uint8_t *share;       /* key_share entry for the requested group (into msg) */
+    const uint8_t *share;       /* key_share entry for the requested group (= share_copy) */
     size_t share_len;
+    uint8_t share_copy[97];
 } tp_client_hello;
 
 typedef struct tp_server_hello {
@@ -76,7 +77,7 @@ typedef struct tp_server_hello {
     uint16_t suite;
     uint16_t selected_version; /* 0 if no supported_versions */
     uint16_t group;
-    const uint8_t *share;
+    const uint8_t *share; /* into the ServerHello message: use before reading more records */
     size_t share_len;
     int has_psk;
 } tp_server_hello;
@@ -119,10 +120,12 @@ typedef struct tp_traffic {
     uint8_t iv[TP_TLS_IV_LEN];
     uint64_t seq;
     int active;
+    const char *label; /* "handshake" / "application", for error details */
 } tp_traffic;
 
-/* Installs a traffic secret: derives key and iv, seq = 0. */
-tp_err tp_traffic_set(tp_traffic *t, const tp_suite *suite, const uint8_t *secret, tp_error *err);
+/* Installs a traffic secret: derives key and iv, seq = 0. label: static string for errors. */
+tp_err tp_traffic_set(tp_traffic *t, const tp_suite *suite, const uint8_t *secret,
+                      const char *label, tp_error *err);
 /* KeyUpdate: next secret = HKDF-Expand-Label(secret, "traffic upd", "", Hash.length). */
 tp_err tp_traffic_update(tp_traffic *t, tp_error *err);
 void tp_traffic_wipe(tp_traffic *t);

@@ -2,12 +2,12 @@
  *   tp-lying-prover --notary HOST:PORT --manifest FILE --lie MODE [--var N=V] [--ca-file PEM]
  * MODE: wrong-key  reveal a fresh key of the same group instead of the session's
  *       truncate   send only part of the ClientHello through the tunnel, then reveal
- *       garble     send random bytes through the tunnel instead of TLS, then reveal
+ *       garble     send the plaintext request through the tunnel instead of TLS, then reveal
  *       wrong-var  reveal a different value for the first variable than the one used
  * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
 #include <getopt.h>
+#include <signal.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +38,8 @@ static int fresh_key(tp_keyshare *k)
 static tp_err send_junk(tp_channel *c, const char *lie, const uint8_t *req, size_t req_len, tp_error *err)
 {
     uint8_t junk[600];
-    if (strcmp(lie, "garble") == 0) {
-        RAND_bytes(junk, sizeof(junk));
-        return tp_channel_send(c, TP_MSG_DATA, junk, sizeof(junk), err);
+    if (strcmp(lie, "garble") == 0) { /* the plaintext request where TLS records belong */
+        return tp_channel_send(c, TP_MSG_DATA, req, req_len, err);
     }
     /* truncate: a record header announcing 512 bytes, then the first 40 of a request */
     junk[0] = 0x16, junk[1] = 0x03, junk[2] = 0x01, junk[3] = 0x02, junk[4] = 0x00;
@@ -50,6 +49,7 @@ static tp_err send_junk(tp_channel *c, const char *lie, const uint8_t *req, size
 
 int main(int argc, char **argv)
 {
+    signal(SIGPIPE, SIG_IGN);
     const char *notary = NULL, *manifest_file = NULL, *lie = NULL, *ca = NULL;
     tp_var vars[8];
     tp_vars vs = {vars, 0};

@@ -45,7 +45,7 @@ static void expect_facts(const char *file, const char *mrtd, const char *rd_pref
     assert_int_equal(json_integer_value(json_object_get(j, "version")), version);
     assert_true(json_is_false(json_object_get(j, "debug")));
     for (int i = 0; i < 4; i++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof(key), "rtmr%d", i);
         assert_int_equal(strlen(json_string_value(json_object_get(j, key))), 96);
     }

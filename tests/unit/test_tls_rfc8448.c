@@ -201,16 +201,16 @@ static void ecdhe_and_key_schedule(void **st)
     expect_hex(ks.s_ap, 32, S_AP);
 
     tp_traffic t = {0};
-    assert_int_equal(tp_traffic_set(&t, suite, ks.s_hs, &err), TP_OK);
+    assert_int_equal(tp_traffic_set(&t, suite, ks.s_hs, "test", &err), TP_OK);
     expect_hex(t.key, 16, S_HS_KEY);
     expect_hex(t.iv, 12, S_HS_IV);
-    assert_int_equal(tp_traffic_set(&t, suite, ks.c_hs, &err), TP_OK);
+    assert_int_equal(tp_traffic_set(&t, suite, ks.c_hs, "test", &err), TP_OK);
     expect_hex(t.key, 16, C_HS_KEY);
     expect_hex(t.iv, 12, C_HS_IV);
-    assert_int_equal(tp_traffic_set(&t, suite, ks.s_ap, &err), TP_OK);
+    assert_int_equal(tp_traffic_set(&t, suite, ks.s_ap, "test", &err), TP_OK);
     expect_hex(t.key, 16, S_AP_KEY);
     expect_hex(t.iv, 12, S_AP_IV);
-    assert_int_equal(tp_traffic_set(&t, suite, ks.c_ap, &err), TP_OK);
+    assert_int_equal(tp_traffic_set(&t, suite, ks.c_ap, "test", &err), TP_OK);
     expect_hex(t.key, 16, C_AP_KEY);
     expect_hex(t.iv, 12, C_AP_IV);
     tp_traffic_wipe(&t);
@@ -244,7 +244,7 @@ static void record_decryption(void **st)
     tp_record_stream_init(&rs, rec.data, rec.len);
     assert_int_equal(tp_record_next(&rs, &r, &have, "server", &err), TP_OK);
     assert_true(have);
-    assert_int_equal(tp_traffic_set(&t, suite, s_hs, &err), TP_OK);
+    assert_int_equal(tp_traffic_set(&t, suite, s_hs, "test", &err), TP_OK);
     uint8_t type = 0;
     assert_int_equal(tp_traffic_open(&t, &r, &pt, &type, "server", &err), TP_OK);
     assert_int_equal(type, TP_CT_HANDSHAKE);
@@ -257,7 +257,7 @@ static void record_decryption(void **st)
     hx(&rec, NST_REC);
     hx(&rec, S_APP_REC);
     tp_record_stream_init(&rs, rec.data, rec.len);
-    assert_int_equal(tp_traffic_set(&t, suite, s_ap, &err), TP_OK);
+    assert_int_equal(tp_traffic_set(&t, suite, s_ap, "test", &err), TP_OK);
     assert_int_equal(tp_record_next(&rs, &r, &have, "server", &err), TP_OK);
     assert_int_equal(tp_traffic_open(&t, &r, &pt, &type, "server", &err), TP_OK);
     assert_int_equal(type, TP_CT_HANDSHAKE);
@@ -295,7 +295,7 @@ static void finished_values(void **st)
     uint8_t type;
     tp_record_stream_init(&rs, fl.data, fl.len);
     assert_int_equal(tp_record_next(&rs, &r, &have, "server", &err), TP_OK);
-    assert_int_equal(tp_traffic_set(&t, suite, s_hs, &err), TP_OK);
+    assert_int_equal(tp_traffic_set(&t, suite, s_hs, "test", &err), TP_OK);
     assert_int_equal(tp_traffic_open(&t, &r, &pt, &type, "server", &err), TP_OK);
     tp_transcript tr;
     assert_true(tp_transcript_init(&tr, EVP_sha256()));
@@ -335,7 +335,7 @@ static X509_STORE *trace_store(void)
     uint8_t type;
     tp_record_stream_init(&rs, fl.data, fl.len);
     assert_int_equal(tp_record_next(&rs, &r, &have, "server", &err), TP_OK);
-    assert_int_equal(tp_traffic_set(&t, tp_suite_find(0x1301), s_hs, &err), TP_OK);
+    assert_int_equal(tp_traffic_set(&t, tp_suite_find(0x1301), s_hs, "test", &err), TP_OK);
     assert_int_equal(tp_traffic_open(&t, &r, &pt, &type, "server", &err), TP_OK);
     /* EE is 40 bytes; Certificate header 4, context 1, list length 3, cert length 3 */
     const uint8_t *der = pt.data + 40 + 4 + 1 + 3 + 3;
