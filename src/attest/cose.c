@@ -12,14 +12,12 @@ typedef struct cbor_walk {
     uint64_t want[WALK_MAX_DEPTH + 1];
     int depth;         /* open collections */
     int bad;           /* a rule was broken */
-    int seen_item;     /* at least one item (or tag) was read */
     size_t left;       /* bytes left after the current head */
 } cbor_walk;
 
 /* One item consumed at the current level. */
 static void walk_item(cbor_walk *w)
 {
-    w->seen_item = 1;
     if (w->depth > 0)
         w->want[w->depth]--;
 }
@@ -68,7 +66,9 @@ static const struct cbor_callbacks k_walk_callbacks = {
     .undefined = cb_bad, .null = cb_item, .boolean = cb_bool, .indef_break = cb_bad,
 };
 
-/* Walks p..p+len as exactly one well-formed item under the rules of tp_cbor_load_strict. */
+/* Walks p..p+len as exactly one well-formed item under the rules of tp_cbor_load_strict.
+ * libcbor's streaming decoder reads one head at a time without allocating; after a full walk
+ * every declared size is backed by real bytes, so cbor_load allocates O(len). */
 static int walk_one_item(const uint8_t *p, size_t len)
 {
     cbor_walk w;
@@ -95,8 +95,7 @@ static int walk_one_item(const uint8_t *p, size_t len)
     return 0;
 }
 
-tp_err tp_cbor_load_strict(const uint8_t *p, size_t len, cbor_item_t **out,
-                           tp_error *err)
+tp_err tp_cbor_load_strict(const uint8_t *p, size_t len, cbor_item_t **out, tp_error *err)
 {
     *out = NULL;
     if (len == 0 || !walk_one_item(p, len))
@@ -166,6 +165,22 @@ static int protected_is_es384(const uint8_t *p, size_t len)
     return ok;
 }
 
+/* [protected bstr, unprotected map, payload bstr, signature bstr(96)] with alg ES384. */
+static tp_err check_shape(tp_cose_sign1 *c, tp_error *err)
+{
+    if (!cbor_isa_array(c->root) || cbor_array_size(c->root) != 4)
+        return tp_error_set(err, TP_ERR_EVIDENCE, "COSE_Sign1: not a 4-element array");
+    cbor_item_t **items = cbor_array_handle(c->root);
+    if (!tp_cbor_bstr(items[0], &c->protected_hdr, &c->protected_len) || !cbor_isa_map(items[1]) ||
+        !tp_cbor_bstr(items[2], &c->payload, &c->payload_len) || !tp_cbor_bstr(items[3], &c->sig, &c->sig_len))
+        return tp_error_set(err, TP_ERR_EVIDENCE, "COSE_Sign1: wrong element types");
+    if (!protected_is_es384(c->protected_hdr, c->protected_len))
+        return tp_error_set(err, TP_ERR_EVIDENCE, "COSE_Sign1: protected header is not {1: -35} (ES384)");
+    if (c->sig_len != 96)
+        return tp_error_set(err, TP_ERR_EVIDENCE, "COSE_Sign1: signature is %zu bytes, expected 96", c->sig_len);
+    return TP_OK;
+}
+
 tp_err tp_cose_sign1_parse(const uint8_t *p, size_t len, tp_cose_sign1 *out, tp_error *err)
 {
     memset(out, 0, sizeof(*out));
@@ -178,28 +193,9 @@ tp_err tp_cose_sign1_parse(const uint8_t *p, size_t len, tp_cose_sign1 *out, tp_
     tp_err rc = tp_cbor_load_strict(p, len, &out->root, err);
     if (rc != TP_OK)
         return tp_error_prefix(err, "COSE_Sign1");
-    cbor_item_t *arr = out->root;
-    if (!cbor_isa_array(arr) || cbor_array_size(arr) != 4) {
+    if ((rc = check_shape(out, err)) != TP_OK)
         tp_cose_sign1_free(out);
-        return tp_error_set(err, TP_ERR_EVIDENCE, "COSE_Sign1: not a 4-element array");
-    }
-    cbor_item_t **items = cbor_array_handle(arr);
-    if (!tp_cbor_bstr(items[0], &out->protected_hdr, &out->protected_len) ||
-        !cbor_isa_map(items[1]) || !tp_cbor_bstr(items[2], &out->payload, &out->payload_len) ||
-        !tp_cbor_bstr(items[3], &out->sig, &out->sig_len)) {
-        tp_cose_sign1_free(out);
-        return tp_error_set(err, TP_ERR_EVIDENCE, "COSE_Sign1: wrong element types");
-    }
-    if (!protected_is_es384(out->protected_hdr, out->protected_len)) {
-        tp_cose_sign1_free(out);
-        return tp_error_set(err, TP_ERR_EVIDENCE, "COSE_Sign1: protected header is not {1: -35} (ES384)");
-    }
-    if (out->sig_len != 96) {
-        size_t n = out->sig_len;
-        tp_cose_sign1_free(out);
-        return tp_error_set(err, TP_ERR_EVIDENCE, "COSE_Sign1: signature is %zu bytes, expected 96", n);
-    }
-    return TP_OK;
+    return rc;
 }
 
 void tp_cose_sign1_free(tp_cose_sign1 *c)

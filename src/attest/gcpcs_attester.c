@@ -123,12 +123,14 @@ static tp_err exchange(const gcpcs_state *s, const tp_buf *req, tp_buf *resp, tp
     return rc;
 }
 
-static const uint8_t *find_crlf2(const uint8_t *p, size_t len)
+/* Copies up to cap-1 bytes of p, with anything unprintable as '?', for a one-line error. */
+static const char *printable(const uint8_t *p, size_t n, char *out, size_t cap)
 {
-    for (size_t i = 0; i + 4 <= len; i++)
-        if (memcmp(p + i, "\r\n\r\n", 4) == 0)
-            return p + i;
-    return NULL;
+    size_t i = 0;
+    for (; i < n && i + 1 < cap; i++)
+        out[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+    out[i] = '\0';
+    return out;
 }
 
 /* Checks one header line; only Transfer-Encoding (refused) and Content-Length matter. */
@@ -155,15 +157,18 @@ static int header_ok(const char *line, size_t n, size_t body_len)
 /* "HTTP/1.x 200 ..." with sane headers; body and body_len get the token, trailing space cut. */
 static tp_err parse_reply(const tp_buf *r, const uint8_t **body, size_t *body_len, tp_error *err)
 {
-    const uint8_t *end = find_crlf2(r->data, r->len);
-    if (end == NULL || r->len < 12 || memcmp(r->data, "HTTP/1.", 7) != 0)
+    const uint8_t *end = r->len >= 12 ? memmem(r->data, r->len, "\r\n\r\n", 4) : NULL;
+    if (end == NULL || memcmp(r->data, "HTTP/1.", 7) != 0)
         return tp_error_set(err, TP_ERR_PLATFORM, "gcp-cs: teeserver reply is not HTTP");
     *body = end + 4;
     *body_len = r->len - (size_t)(*body - r->data);
     size_t full = *body_len;
-    if (memcmp(r->data + 8, " 200", 4) != 0)
-        return tp_error_set(err, TP_ERR_PLATFORM, "gcp-cs: teeserver answered %.3s: %.*s", r->data + 9,
-                            (int)(full > 120 ? 120 : full), (const char *)*body);
+    if (memcmp(r->data + 8, " 200", 4) != 0) {
+        char status[4], text[121];
+        return tp_error_set(err, TP_ERR_PLATFORM, "gcp-cs: teeserver answered %s: %s",
+                            printable(r->data + 9, 3, status, sizeof(status)),
+                            printable(*body, full, text, sizeof(text)));
+    }
     /* The header block is [data, end + 2): the status line, then one header per CRLF line. */
     const char *hend = (const char *)end + 2;
     const char *eol = memmem(r->data, (size_t)(hend - (const char *)r->data), "\r\n", 2);

@@ -75,7 +75,7 @@ static tp_err f_digest(const cbor_item_t *v, tp_nitro_doc *doc, tp_error *err)
 
 static tp_err f_timestamp(const cbor_item_t *v, tp_nitro_doc *doc, tp_error *err)
 {
-    if (!cbor_isa_uint(v) || cbor_get_int(v) == 0)
+    if (!cbor_isa_uint(v) || cbor_get_int(v) == 0 || cbor_get_int(v) > INT64_MAX)
         return bad_field(err, "timestamp");
     doc->timestamp_ms = cbor_get_int(v);
     return TP_OK;
@@ -292,7 +292,7 @@ static json_t *details_json(const tp_nitro_doc *doc)
         json_object_set_new(pcrs, key, hex_json(doc->pcrs[i].value));
     }
     json_object_set_new(d, "module_id", json_stringn((const char *)doc->module_id.p, doc->module_id.len));
-    json_object_set_new(d, "timestamp", json_integer((json_int_t)(doc->timestamp_ms & INT64_MAX)));
+    json_object_set_new(d, "timestamp", json_integer((json_int_t)doc->timestamp_ms));
     json_object_set_new(d, "digest", json_string("SHA384"));
     json_object_set_new(d, "pcrs", pcrs);
     json_object_set_new(d, "public_key_present", json_boolean(doc->public_key.p != NULL));

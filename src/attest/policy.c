@@ -299,6 +299,16 @@ static int in_list(const hexlist *l, const uint8_t *b, size_t len)
     return 0;
 }
 
+/* A pinnable field of the facts' details: a hex string at details[key]; Nitro PCRs are
+ * also found as details.pcrs["N"] for key "pcrN". */
+static json_t *detail_value(json_t *details, const char *key)
+{
+    json_t *v = json_object_get(details, key);
+    if (v == NULL && strncmp(key, "pcr", 3) == 0)
+        v = json_object_get(json_object_get(details, "pcrs"), key + 3);
+    return v;
+}
+
 static tp_err check_details(const struct rules *r, const plat_policy *pp,
                             const tp_evidence_facts *f, tp_error *err)
 {
@@ -306,7 +316,7 @@ static tp_err check_details(const struct rules *r, const plat_policy *pp,
         if (pp->details[k].n == 0)
             continue;
         const char *key = r->detail_keys[k];
-        json_t *v = json_object_get(f->details, key);
+        json_t *v = detail_value(f->details, key);
         hexval hv;
         if (!json_is_string(v) || !parse_hexval(json_string_value(v), &hv))
             return tp_error_set(err, TP_ERR_POLICY, "policy pins %s but the evidence has none", key);

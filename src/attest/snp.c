@@ -248,6 +248,8 @@ static tp_err snp_verify(const uint8_t *ev, size_t len, const tp_verify_opts *op
         rc = verify_chain(vcek, &c, opts, err);
     if (rc == TP_OK)
         rc = verify_signature(vcek, &s, ev, err);
+    if (rc == TP_OK)
+        rc = tp_snp_check_vcek(vcek, s.chip_id, s.reported_tcb, err);
     X509_free(vcek);
     if (rc == TP_OK)
         rc = fill_facts(&s, facts, err);

@@ -1,6 +1,7 @@
 /* The notary's answers to each protocol message. */
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -134,6 +135,17 @@ static void wipe_json_strings(json_t *vars)
     }
 }
 
+/* One line per decision for operators. Error details never carry secret values. */
+static void log_outcome(const tp_session *s, tp_err rc, const tp_error *e, uint64_t ms)
+{
+    if (rc == TP_OK)
+        fprintf(stderr, "teeproof-notary: signed proof for %s:%u (%zu+%zu bytes recorded, %llu ms)\n",
+                s->target_host, s->target_port, s->rec_client.len, s->rec_server.len, (unsigned long long)ms);
+    else
+        fprintf(stderr, "teeproof-notary: refused %s:%u: %s [%s]\n", s->target_host, s->target_port,
+                tp_error_message(e), tp_err_name(rc));
+}
+
 static void handle_prove(tp_session *s, const tp_frame *f)
 {
     if (!s->tunnel_used || s->state == TP_SESS_CONNECTING) {
@@ -145,6 +157,7 @@ static void handle_prove(tp_session *s, const tp_frame *f)
     if (o == NULL)
         return;
     prove_secrets ps = {TP_BUF_INIT, NULL, 0};
+    uint64_t t0 = tp_now_ms();
     tp_error e;
     const char *manifest = json_string_value(json_object_get(o, "manifest"));
     json_int_t group = json_integer_value(json_object_get(o, "group"));
@@ -167,6 +180,7 @@ static void handle_prove(tp_session *s, const tp_frame *f)
     }
     if (rc == TP_OK && !tp_session_send(s, TP_MSG_PROOF, proof, proof_len))
         rc = tp_error_set(&e, TP_ERR_NOMEM, "cannot send the proof");
+    log_outcome(s, rc, &e, tp_now_ms() - t0);
     if (rc == TP_OK)
         s->state = TP_SESS_CLOSING;
     else

@@ -167,7 +167,7 @@ static int read_prover(tp_session *s)
             return 0;
         tp_frame f;
         tp_error err;
-        int got;
+        int got = 0;
         while (s->state != TP_SESS_CLOSING && (got = tp_frame_decoder_next(&s->in, &f, &err)) == 1)
             tp_session_handle_frame(s, &f);
         if (s->state != TP_SESS_CLOSING && got < 0)

@@ -504,6 +504,8 @@ static tp_err read_app(dir *d, int is_server, tp_buf *app, tp_tls_verify_result 
         if (rc != TP_OK)
             return rc;
     }
+    if (d->closed && d->rs.partial)
+        return tp_error_set(err, TP_ERR_TLS_RECORD, "%s sent data after close_notify", d->who);
     if (is_server && (d->rs.partial || hs_pending(d) != 0))
         out->server_trailing_partial = 1;
     return TP_OK;

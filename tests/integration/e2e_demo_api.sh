@@ -38,3 +38,25 @@ manifest_for "$PORT_chunked" >"$WORK/mc.json"
   --ca-file "$CERTS/ca.pem" --allow-insecure-sim --out "$WORK/pc.json" || fail "prove chunked"
 "$BIN/teeproof" verify "$WORK/pc.json" --allow-insecure-sim | grep -q '"owner": "Ada Lovelace"' || fail "verify chunked"
 note "ok chunked"
+
+# A target that closes without close_notify (Content-Length body: complete all the same).
+start_server noclose "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$TOKEN" --no-close-notify
+manifest_for "$PORT_noclose" >"$WORK/mn.json"
+"$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/mn.json" --var "token=$TOKEN" \
+  --ca-file "$CERTS/ca.pem" --allow-insecure-sim --out "$WORK/pn.json" || fail "prove without close_notify"
+"$BIN/teeproof" verify "$WORK/pn.json" --allow-insecure-sim >/dev/null || fail "verify without close_notify"
+note "ok no close_notify"
+
+# gzip-encoded responses are decoded before extraction.
+start_server gz "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$TOKEN" --gzip
+manifest_for "$PORT_gz" >"$WORK/mg.json"
+if "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/mg.json" --var "token=$TOKEN" \
+  --ca-file "$CERTS/ca.pem" --allow-insecure-sim --out "$WORK/pg.json" 2>"$WORK/pg.err"; then
+  "$BIN/teeproof" verify "$WORK/pg.json" --allow-insecure-sim | grep -q '"owner": "Ada Lovelace"' || fail "verify gzip"
+  note "ok gzip"
+else
+  # The prover asks for identity encoding; a server that sends gzip anyway must still work.
+  cat "$WORK/pg.err" >&2; fail "prove gzip"
+fi
+
+grep -q 'signed proof for localhost' "$WORK/notary.err" || fail "notary did not log its decisions"

@@ -156,6 +156,12 @@ static void *teeserver_main(void *arg)
     if (fd < 0)
         return NULL;
     json_t *req = read_request(fd);
+    if (f->raw_reply != NULL) {
+        send(fd, f->raw_reply, strlen(f->raw_reply), MSG_NOSIGNAL);
+        json_decref(req);
+        close(fd);
+        return NULL;
+    }
     const char *aud = json_string_value(json_object_get(req, "audience"));
     const char *type = json_string_value(json_object_get(req, "token_type"));
     json_t *nonces = json_object_get(req, "nonces");

@@ -18,6 +18,7 @@ typedef struct tp_fake_gcpcs {
     pthread_t thread;
     int listen_fd;
     int swap_nonce;          /* answer with another binding than requested */
+    const char *raw_reply;   /* when set, sent verbatim instead of a token */
     int request_ok;          /* the request had the expected shape */
     char seen_audience[128];
 } tp_fake_gcpcs;

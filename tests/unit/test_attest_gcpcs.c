@@ -228,6 +228,39 @@ static void fake_teeserver_other_nonce_is_refused(void **state)
     tp_platform_gcp_cs.attester_free(att);
 }
 
+/* Runs the attester once against a teeserver that sends reply verbatim. */
+static tp_err attest_with_reply(const char *reply, tp_error *err)
+{
+    g_fake.raw_reply = reply;
+    assert_true(tp_fake_teeserver_start(&g_fake));
+    tp_attester_config cfg = {.teeserver_socket = g_fake.socket_path};
+    void *att = NULL;
+    assert_int_equal(tp_platform_gcp_cs.attester_new(&cfg, &att, err), TP_OK);
+    uint8_t *ev = NULL;
+    size_t len = 0;
+    tp_err rc = tp_platform_gcp_cs.get_evidence(att, g_rd, &ev, &len, err);
+    tp_fake_teeserver_join(&g_fake);
+    assert_null(ev);
+    tp_platform_gcp_cs.attester_free(att);
+    unlink(g_fake.socket_path);
+    g_fake.raw_reply = NULL;
+    return rc;
+}
+
+static void teeserver_errors_are_platform_errors(void **state)
+{
+    (void)state;
+    tp_error err = {0};
+    assert_int_equal(attest_with_reply("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 6\r\n\r\nboom\n\x01", &err),
+                     TP_ERR_PLATFORM);
+    assert_non_null(strstr(err.detail, "500: boom??"));
+    assert_int_equal(attest_with_reply("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", &err),
+                     TP_ERR_PLATFORM);
+    assert_int_equal(attest_with_reply("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\nshort", &err), TP_ERR_PLATFORM);
+    assert_int_equal(attest_with_reply("garbage", &err), TP_ERR_PLATFORM);
+    assert_int_equal(attest_with_reply("HTTP/1.1 200 OK\r\n\r\nnot-a-token", &err), TP_ERR_EVIDENCE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +273,7 @@ int main(void)
         cmocka_unit_test(nonces_fit_confidential_space_limits),
         cmocka_unit_test(fake_teeserver_round_trip),
         cmocka_unit_test(fake_teeserver_other_nonce_is_refused),
+        cmocka_unit_test(teeserver_errors_are_platform_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -76,7 +76,7 @@ static void depth_limit(void **state)
         deep[n++] = ']';
     deep[n] = '\0';
     assert_int_equal(validate(deep), TP_OK);
-    char deeper[2 * TP_JSON_MAX_DEPTH + 3];
+    char deeper[2 * TP_JSON_MAX_DEPTH + 8];
     snprintf(deeper, sizeof(deeper), "[%s]", deep);
     assert_int_equal(validate(deeper), TP_ERR_JSON);
 }

@@ -273,6 +273,8 @@ static void data_after_close_notify(void **st)
     in.server_bytes = srv;
     in.server_len = n + 24;
     EXPECT(&in, TP_ERR_TLS_RECORD);
+    in.server_len = n + 3; /* a partial record after close_notify */
+    EXPECT(&in, TP_ERR_TLS_RECORD);
     free(srv);
     tpf_session_free(&s);
 }
