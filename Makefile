@@ -54,7 +54,11 @@ deps:
 	$(Q)bash scripts/deps.sh
 
 build: | deps
-	$(Q)$(MAKE) --no-print-directory $(BINS) $(TOOL_BINS) $(TEST_BINS) $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory build-all
+
+.PHONY: build-all
+build-all: $(BINS) $(TOOL_BINS) $(TEST_BINS) $(BENCH_BINS)
+	@:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

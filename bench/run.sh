@@ -39,7 +39,13 @@ TOKEN=bench-token
 api=$(start api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$WORK/certs/server.pem" --key "$WORK/certs/server.key" --token "$TOKEN")
 notary=$(start notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$WORK/certs/ca.pem" --allow-private)
 sed "s/localhost:8443/localhost:$api/" "$ROOT/docs/examples/account.manifest.json" >"$WORK/m.json"
-sed -e 's|/api/account|/api/big?kb=1024|' -e 's/"required": true/"required": false/g' "$WORK/m.json" >"$WORK/big.json"
+cat >"$WORK/big.json" <<JSON
+{"manifestVersion":"2","id":"big","title":"1 MiB","description":"bench",
+ "request":{"method":"GET","url":"https://localhost:$api/api/big?kb=1024",
+   "headers":{"Authorization":"Bearer <% token %>"},"body":"","vars":{"token":{}}},
+ "response":{"status":"200","headers":{},"body":{"format":"json","extractors":[
+   {"id":"kb","description":"size","selector":["kb"],"type":"number","required":true}]}}}
+JSON
 
 prove() { "$BIN/teeproof" prove --notary "127.0.0.1:$notary" --manifest "$1" --var "token=$TOKEN" \
   --ca-file "$WORK/certs/ca.pem" --allow-insecure-sim --out "$WORK/p.json"; }
@@ -55,7 +61,7 @@ printf '%-44s %10s ms\n' "baseline: curl GET /api/account" "$base"
 printf '%-44s %10s ms  %6.2fx baseline\n' "teeproof prove (attest+tunnel+TLS+proof)" "$p" "$(echo "$p $base" | awk '{print $1/$2}')"
 printf '%-44s %10s ms  %6.2fx baseline\n' "teeproof verify (offline)" "$v" "$(echo "$v $base" | awk '{print $1/$2}')"
 printf '%-44s %10s ms  %6.2fx baseline\n' "teeproof attestation" "$att" "$(echo "$att $base" | awk '{print $1/$2}')"
-if prove "$WORK/big.json" 2>/dev/null; then
+if prove "$WORK/big.json"; then
   bbase=$(median_ms curl_get "/api/big?kb=1024")
   bp=$(median_ms prove "$WORK/big.json")
   printf '%-44s %10s ms\n' "baseline: curl GET 1 MiB" "$bbase"

@@ -27,6 +27,8 @@ static int jansson_accepts(const uint8_t *p, size_t n)
     return strstr(jerr.text, "overflow") != NULL || strstr(jerr.text, "too big") != NULL;
 }
 
+#define N_SEL (sizeof(k_selectors) / sizeof(k_selectors[0]))
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     tp_error err;
@@ -34,16 +36,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (!jansson_accepts(data, size))
         abort();
-    for (size_t i = 0; i < sizeof(k_selectors) / sizeof(k_selectors[0]); i++) {
-        json_t *sel = json_loads(k_selectors[i], 0, NULL);
+    tp_json_match all[N_SEL];
+    for (size_t i = 0; i < N_SEL; i++)
+        all[i].selector = json_loads(k_selectors[i], 0, NULL);
+    if (tp_json_select_many(data, size, all, N_SEL, &err) != TP_OK)
+        abort();
+    for (size_t i = 0; i < N_SEL; i++) {
         size_t off, len;
-        if (tp_json_select(data, size, sel, &off, &len, &err) == TP_OK) {
+        int found = tp_json_select(data, size, all[i].selector, &off, &len, &err) == TP_OK;
+        if (found != all[i].found || (found && (off != all[i].off || len != all[i].len)))
+            abort(); /* one pass for many selectors = one pass each */
+        if (found) {
             if (off > size || len > size - off || len == 0)
                 abort();
             if (tp_json_validate(data + off, len, &err) != TP_OK || !jansson_accepts(data + off, len))
                 abort();
         }
-        json_decref(sel);
+        json_decref((json_t *)all[i].selector);
     }
     return 0;
 }

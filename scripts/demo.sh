@@ -29,7 +29,8 @@ start() { # NAME CMD... -> prints the port
   exit 1
 }
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
 
 step "making a throw-away CA and a certificate for localhost"
 bash "$ROOT/scripts/mkcerts.sh" "$WORK/certs" >/dev/null

@@ -77,10 +77,17 @@ tp_err tp_policy_parse(const char *json, size_t len, tp_policy **out, tp_error *
 tp_policy *tp_policy_insecure_sim(void);
 void tp_policy_free(tp_policy *p);
 /* Verifies evidence under the policy's options and checks platform, measurement, debug,
- * and that the report data equals expected_report_data (64 bytes). */
+ * and that the report data equals expected_report_data (64 bytes), at the current time. */
 tp_err tp_policy_verify_evidence(const tp_policy *p, const char *platform, const uint8_t *evidence,
                                  size_t len, const uint8_t expected_report_data[64],
                                  tp_evidence_facts *facts, tp_error *err);
+/* The same with certificates and tokens checked at time `at` (0 = now). Proof verifiers
+ * pass the proof's signed notary time: Nitro documents and Confidential Space tokens live
+ * for hours, proofs for much longer. */
+tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
+                                    const uint8_t *evidence, size_t len,
+                                    const uint8_t expected_report_data[64], time_t at,
+                                    tp_evidence_facts *facts, tp_error *err);
 
 #ifdef __cplusplus
 }

@@ -354,6 +354,14 @@ tp_err tp_policy_verify_evidence(const tp_policy *p, const char *platform, const
                                  size_t len, const uint8_t expected_report_data[64],
                                  tp_evidence_facts *facts, tp_error *err)
 {
+    return tp_policy_verify_evidence_at(p, platform, evidence, len, expected_report_data, 0, facts, err);
+}
+
+tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
+                                    const uint8_t *evidence, size_t len,
+                                    const uint8_t expected_report_data[64], time_t at,
+                                    tp_evidence_facts *facts, tp_error *err)
+{
     memset(facts, 0, sizeof(*facts));
     int i = rules_index(platform);
     if (i < 0)
@@ -368,7 +376,7 @@ tp_err tp_policy_verify_evidence(const tp_policy *p, const char *platform, const
         return tp_error_set(err, TP_ERR_POLICY, "platform %s is not allowed by the policy",
                             platform);
     tp_verify_opts opts = {
-        .roots_file = pp->roots_file, .chain_file = pp->chain_file, .jwks_file = pp->jwks_file,
+        .at = at, .roots_file = pp->roots_file, .chain_file = pp->chain_file, .jwks_file = pp->jwks_file,
         .audience = pp->audience, .cert_der = pp->cert_der, .cert_der_len = pp->cert_der_len,
     };
     tp_err rc = tp_evidence_verify(platform, evidence, len, &opts, facts, err);

@@ -98,7 +98,7 @@ static tp_err parse_report(tp_reader *r, snp_report *s, tp_error *err)
 
 static tp_err parse_cert_table(tp_reader *r, snp_certs *c, tp_error *err)
 {
-    tp_reader table = *r, entry;
+    tp_reader table = *r;
     for (int i = 0; i < SNP_CERT_TABLE_MAX_ENTRIES; i++) {
         const uint8_t *guid;
         uint32_t off, len;
@@ -108,8 +108,7 @@ static tp_err parse_cert_table(tp_reader *r, snp_certs *c, tp_error *err)
             return TP_OK;
         tp_reader body = table;
         const uint8_t *p;
-        if (!tp_read_skip(&body, off) || !tp_read_sub(&body, len, &entry) ||
-            !tp_read_bytes(&entry, len, &p))
+        if (!tp_read_skip(&body, off) || !tp_read_bytes(&body, len, &p))
             return tp_error_set(err, TP_ERR_EVIDENCE,
                                 "SEV-SNP certificate table entry %d is out of bounds", i);
         if (memcmp(guid, k_guid_vcek, 16) == 0) {

@@ -95,26 +95,48 @@ static int put_string(const char *s, size_t n, tp_buf *out)
     return tp_buf_put_u8(out, '"');
 }
 
-/* Shortest decimal digits that round-trip to d (d > 0, finite): digits and the decimal
- * exponent n such that d = 0.DIGITS * 10^n. */
+static int round_trips(uint64_t s, int exp10, double d)
+{
+    char buf[48];
+    snprintf(buf, sizeof(buf), "%llue%d", (unsigned long long)s, exp10);
+    return strtod(buf, NULL) == d;
+}
+
+/* Shortest decimal digits that round-trip to d (d > 0, finite), and among those the closest
+ * to d (ECMA-262 Number::toString): digits and the exponent n with d ~ 0.DIGITS * 10^n.
+ * printf gives the closest k-digit decimal; at a binade boundary the rounding interval is
+ * lopsided, so a neighbour may round-trip when the closest does not. */
 static void shortest_digits(double d, char digits[32], int *n)
 {
-    char buf[40];
-    for (int prec = 0; prec < 17; prec++) {
+    uint64_t s = 0;
+    int exp10 = 0;
+    for (int prec = 0; prec <= 16; prec++) {
+        char buf[48];
         snprintf(buf, sizeof(buf), "%.*e", prec, d);
-        if (strtod(buf, NULL) == d)
+        const char *p = buf;
+        s = 0;
+        for (; *p && *p != 'e'; p++)
+            if (*p >= '0' && *p <= '9')
+                s = s * 10 + (uint64_t)(*p - '0');
+        exp10 = atoi(p + 1) - prec;
+        uint64_t low = 1;
+        for (int i = 0; i < prec; i++)
+            low *= 10;
+        if (round_trips(s, exp10, d))
             break;
+        if (s - 1 >= low && round_trips(s - 1, exp10, d)) {
+            s -= 1;
+            break;
+        }
+        if (s + 1 < low * 10 && round_trips(s + 1, exp10, d)) {
+            s += 1;
+            break;
+        }
     }
-    /* buf is D[.DDD]e[+-]XX */
-    size_t k = 0;
-    const char *p = buf;
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9')
-            digits[k++] = *p;
+    int k = snprintf(digits, 32, "%llu", (unsigned long long)s);
+    *n = exp10 + k;
     while (k > 1 && digits[k - 1] == '0')
-        k--;
-    digits[k] = '\0';
-    *n = atoi(p + 1) + 1;
+        digits[--k] = '\0';
 }
 
 static int put_zeros(tp_buf *out, int count)

@@ -7,6 +7,7 @@
 
 #include "attest/x509util.h"
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "teeproof/attest.h"
 
 #define EVIDENCE_MAX_BYTES (1u << 20)
@@ -30,14 +31,6 @@ typedef struct evidence_args {
     const char *file, *platform, *cert, *chain, *roots, *jwks, *audience;
     time_t at;
 } evidence_args;
-
-static int usage_error(const char *fmt, const char *what)
-{
-    fprintf(stderr, "error: ");
-    fprintf(stderr, fmt, what);
-    fprintf(stderr, " (see teeproof evidence --help)\n");
-    return 2;
-}
 
 static int parse_time(const char *s, time_t *out)
 {
@@ -67,22 +60,22 @@ static int parse_args(int argc, char **argv, evidence_args *a)
             k++;
         if (k < 7) {
             if (i + 1 >= argc)
-                return usage_error("%s needs a value", argv[i]);
+                return tp_cli_usage_error("evidence", "%s needs a value", argv[i]);
             *slots[k] = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return usage_error("unknown option %s", argv[i]);
+            return tp_cli_usage_error("evidence", "unknown option %s", argv[i]);
         } else if (a->file == NULL) {
             a->file = argv[i];
         } else {
-            return usage_error("unexpected argument %s", argv[i]);
+            return tp_cli_usage_error("evidence", "unexpected argument %s", argv[i]);
         }
     }
     if (a->file == NULL)
-        return usage_error("%s", "missing evidence FILE");
+        return tp_cli_usage_error("evidence", "missing evidence FILE");
     if (a->platform == NULL)
-        return usage_error("%s", "missing --platform");
+        return tp_cli_usage_error("evidence", "missing --platform");
     if (at != NULL && !parse_time(at, &a->at))
-        return usage_error("--at %s is not a UNIX time", at);
+        return tp_cli_usage_error("evidence", "--at %s is not a UNIX time", at);
     return 0;
 }
 
@@ -120,19 +113,16 @@ int tp_cli_evidence(int argc, char **argv)
     tp_error err;
     tp_error_clear(&err);
     if (verify_file(&a, &facts, &err) != TP_OK) {
-        fprintf(stderr, "error: %s evidence %s rejected (%s): %s\n", a.platform, a.file,
-                tp_err_name(err.code), tp_error_message(&err));
-        return 1;
+        tp_error_prefix(&err, "%s evidence %s", a.platform, a.file);
+        return tp_cli_fail(&err);
     }
     json_t *j = tp_evidence_facts_json(&facts);
     tp_evidence_facts_free(&facts);
-    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-    json_decref(j);
-    if (text == NULL) {
-        fprintf(stderr, "error: out of memory\n");
-        return 1;
+    if (j == NULL) {
+        tp_error_set(&err, TP_ERR_NOMEM, "out of memory");
+        return tp_cli_fail(&err);
     }
-    printf("%s\n", text);
-    free(text);
+    tp_cli_print_json(j);
+    json_decref(j);
     return 0;
 }

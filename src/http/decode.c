@@ -63,12 +63,8 @@ static tp_err inflate_all(const uint8_t *in, size_t n, int window_bits, tp_buf *
             rc = corrupt(err, name, "data after the end of the stream");
             break;
         }
-        if (z == Z_BUF_ERROR && zs.avail_in == 0) {
-            rc = corrupt(err, name, "truncated");
-            break;
-        }
-        if (z != Z_OK && z != Z_BUF_ERROR) {
-            rc = corrupt(err, name, "corrupt data");
+        if (z != Z_OK) { /* Z_BUF_ERROR: no progress possible with output room left */
+            rc = corrupt(err, name, zs.avail_in == 0 ? "truncated" : "corrupt data");
             break;
         }
     }

@@ -1,5 +1,7 @@
 /* Strict JSON scanner with selector resolution; see json_span.h. One pass validates the
- * whole document and records the span of the value on the selector path. */
+ * whole document and records the span of the value on each selector path. While scanning,
+ * each value carries how many steps of each selector its path has matched (NULL when no
+ * selector is on its path, the common case, which costs nothing). */
 #include "manifest/json_span.h"
 
 #include <stdio.h>
@@ -14,10 +16,8 @@
 typedef struct scanner {
     tp_reader r;
     size_t n;              /* document length, for offsets */
-    const json_t *sel;     /* selector array, or NULL */
-    size_t sel_len;
-    int found;
-    size_t off, len;
+    tp_json_match *sel;    /* the selectors and their results */
+    size_t n_sel;
     tp_error *err;
 } scanner;
 
@@ -194,17 +194,24 @@ static tp_err parse_literal(scanner *s, const char *word)
     return TP_OK;
 }
 
-static tp_err parse_value(scanner *s, int depth, size_t path);
+static tp_err parse_value(scanner *s, int depth, const size_t *paths);
 
-/* The selector step at path, as an array index when it is one; -1 otherwise. */
-static long long step_index(const scanner *s, size_t path)
+/* Selector j has matched paths[j] steps and has more to go. */
+static int on_path(const scanner *s, const size_t *paths, size_t j)
 {
-    const json_t *step = json_array_get(s->sel, path);
+    return paths[j] != NOT_ON_PATH && paths[j] < json_array_size(s->sel[j].selector);
+}
+
+/* Step `path` of selector j as an array index when it is one; -1 otherwise. */
+static long long step_index(const scanner *s, size_t j, size_t path)
+{
+    const json_t *step = json_array_get(s->sel[j].selector, path);
     if (json_is_integer(step))
         return json_integer_value(step) >= 0 ? json_integer_value(step) : -1;
     if (!json_is_string(step) || json_string_length(step) == 0 ||
-        json_string_length(step) > 15)
-        return -1;
+        json_string_length(step) > 15 ||
+        (json_string_length(step) > 1 && json_string_value(step)[0] == '0'))
+        return -1; /* no leading zeros: "01" is a name, not an index */
     long long v = 0;
     for (const char *c = json_string_value(step); *c; c++) {
         if (*c < '0' || *c > '9')
@@ -214,38 +221,78 @@ static long long step_index(const scanner *s, size_t path)
     return v;
 }
 
-static size_t child_path(const scanner *s, size_t path, int matches)
+static int key_matches_step(const scanner *s, size_t j, size_t path, const uint8_t *key,
+                            size_t len)
 {
-    return (path != NOT_ON_PATH && path < s->sel_len && matches) ? path + 1 : NOT_ON_PATH;
+    const json_t *step = json_array_get(s->sel[j].selector, path);
+    return json_is_string(step) && json_string_length(step) == len &&
+           (len == 0 || memcmp(json_string_value(step), key, len) == 0);
 }
 
-static tp_err parse_array(scanner *s, int depth, size_t path)
+/* Scratch for the children of one container: per selector, the steps matched by the child
+ * (child) and, for arrays, the index the selector wants there (want). */
+typedef struct child_paths {
+    size_t *child;
+    long long *want;
+} child_paths;
+
+static tp_err child_paths_init(scanner *s, const size_t *paths, child_paths *cp)
+{
+    cp->child = NULL;
+    cp->want = NULL;
+    if (paths == NULL)
+        return TP_OK;
+    cp->child = calloc(s->n_sel, sizeof(*cp->child));
+    cp->want = calloc(s->n_sel, sizeof(*cp->want));
+    if (cp->child == NULL || cp->want == NULL)
+        return tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
+    for (size_t j = 0; j < s->n_sel; j++)
+        cp->want[j] = on_path(s, paths, j) ? step_index(s, j, paths[j]) : -1;
+    return TP_OK;
+}
+
+static void child_paths_free(child_paths *cp)
+{
+    free(cp->child);
+    free(cp->want);
+}
+
+/* The paths of an array element (index i) or object member (key), or NULL when none. */
+static const size_t *element_paths(const scanner *s, const size_t *paths, child_paths *cp,
+                                   long long i, const uint8_t *key, size_t key_len)
+{
+    if (paths == NULL)
+        return NULL;
+    int any = 0;
+    for (size_t j = 0; j < s->n_sel; j++) {
+        int match = on_path(s, paths, j) &&
+                    (key ? key_matches_step(s, j, paths[j], key, key_len) : cp->want[j] == i);
+        cp->child[j] = match ? paths[j] + 1 : NOT_ON_PATH;
+        any |= match;
+    }
+    return any ? cp->child : NULL;
+}
+
+static tp_err parse_array(scanner *s, int depth, const size_t *paths)
 {
     tp_read_skip(&s->r, 1); /* '[' */
     skip_ws(s);
     if (accept(s, ']'))
         return TP_OK;
-    long long want = (path != NOT_ON_PATH && path < s->sel_len) ? step_index(s, path) : -1;
-    for (long long i = 0;; i++) {
-        tp_err rc = parse_value(s, depth, child_path(s, path, i == want));
+    child_paths cp;
+    tp_err rc = child_paths_init(s, paths, &cp);
+    for (long long i = 0; rc == TP_OK; i++) {
+        rc = parse_value(s, depth, element_paths(s, paths, &cp, i, NULL, 0));
         if (rc != TP_OK)
-            return rc;
+            break;
         skip_ws(s);
         if (accept(s, ']'))
-            return TP_OK;
+            break;
         if (!accept(s, ','))
-            return fail(s, "expected ',' or ']'");
+            rc = fail(s, "expected ',' or ']'");
     }
-}
-
-static int key_matches_step(const scanner *s, size_t path, const tp_buf *arena, size_t off,
-                            size_t len)
-{
-    if (path == NOT_ON_PATH || path >= s->sel_len)
-        return 0;
-    const json_t *step = json_array_get(s->sel, path);
-    return json_is_string(step) && json_string_length(step) == len &&
-           (len == 0 || memcmp(json_string_value(step), arena->data + off, len) == 0);
+    child_paths_free(&cp);
+    return rc;
 }
 
 static int compare_keys(const void *a, const void *b)
@@ -269,7 +316,8 @@ static tp_err check_duplicates(scanner *s, key_ref *keys, size_t n, const tp_buf
     return TP_OK;
 }
 
-static tp_err parse_member(scanner *s, int depth, size_t path, tp_buf *arena, key_ref *key)
+static tp_err parse_member(scanner *s, int depth, const size_t *paths, child_paths *cp,
+                           tp_buf *arena, key_ref *key)
 {
     skip_ws(s);
     key->off = arena->len;
@@ -280,11 +328,22 @@ static tp_err parse_member(scanner *s, int depth, size_t path, tp_buf *arena, ke
     skip_ws(s);
     if (!accept(s, ':'))
         return fail(s, "expected ':'");
-    int match = key_matches_step(s, path, arena, key->off, key->len);
-    return parse_value(s, depth, child_path(s, path, match));
+    const uint8_t *name = arena->data ? arena->data + key->off : (const uint8_t *)"";
+    return parse_value(s, depth, element_paths(s, paths, cp, -1, name, key->len));
 }
 
-static tp_err parse_object(scanner *s, int depth, size_t path)
+static tp_err grow_keys(scanner *s, key_ref **keys, size_t *cap)
+{
+    size_t ncap = *cap ? *cap * 2 : 8;
+    key_ref *grown = realloc(*keys, ncap * sizeof(**keys));
+    if (grown == NULL)
+        return tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
+    *keys = grown;
+    *cap = ncap;
+    return TP_OK;
+}
+
+static tp_err parse_object(scanner *s, int depth, const size_t *paths)
 {
     tp_read_skip(&s->r, 1); /* '{' */
     skip_ws(s);
@@ -293,19 +352,12 @@ static tp_err parse_object(scanner *s, int depth, size_t path)
     tp_buf arena = TP_BUF_INIT;
     key_ref *keys = NULL;
     size_t n = 0, cap = 0;
-    tp_err rc = TP_OK;
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            key_ref *grown = realloc(keys, ncap * sizeof(*keys));
-            if (grown == NULL) {
-                rc = tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
-                break;
-            }
-            keys = grown;
-            cap = ncap;
-        }
-        if ((rc = parse_member(s, depth, path, &arena, &keys[n])) != TP_OK)
+    child_paths cp;
+    tp_err rc = child_paths_init(s, paths, &cp);
+    while (rc == TP_OK) {
+        if (n == cap && (rc = grow_keys(s, &keys, &cap)) != TP_OK)
+            break;
+        if ((rc = parse_member(s, depth, paths, &cp, &arena, &keys[n])) != TP_OK)
             break;
         n++;
         skip_ws(s);
@@ -313,17 +365,27 @@ static tp_err parse_object(scanner *s, int depth, size_t path)
             rc = check_duplicates(s, keys, n, &arena);
             break;
         }
-        if (!accept(s, ',')) {
+        if (!accept(s, ','))
             rc = fail(s, "expected ',' or '}'");
-            break;
-        }
     }
+    child_paths_free(&cp);
     free(keys);
     tp_buf_free(&arena);
     return rc;
 }
 
-static tp_err parse_value(scanner *s, int depth, size_t path)
+static void record_matches(scanner *s, const size_t *paths, size_t start)
+{
+    for (size_t j = 0; paths && j < s->n_sel; j++) {
+        if (paths[j] == json_array_size(s->sel[j].selector)) {
+            s->sel[j].found = 1;
+            s->sel[j].off = start;
+            s->sel[j].len = pos(s) - start;
+        }
+    }
+}
+
+static tp_err parse_value(scanner *s, int depth, const size_t *paths)
 {
     skip_ws(s);
     size_t start = pos(s);
@@ -334,9 +396,9 @@ static tp_err parse_value(scanner *s, int depth, size_t path)
     if ((c == '{' || c == '[') && depth >= TP_JSON_MAX_DEPTH)
         return fail(s, "nesting too deep");
     if (c == '{')
-        rc = parse_object(s, depth + 1, path);
+        rc = parse_object(s, depth + 1, paths);
     else if (c == '[')
-        rc = parse_array(s, depth + 1, path);
+        rc = parse_array(s, depth + 1, paths);
     else if (c == '"')
         rc = parse_string(s, NULL);
     else if (c == '-' || (c >= '0' && c <= '9'))
@@ -349,58 +411,59 @@ static tp_err parse_value(scanner *s, int depth, size_t path)
         rc = parse_literal(s, "null");
     else
         return fail(s, "unexpected character");
-    if (rc == TP_OK && path == s->sel_len) {
-        s->found = 1;
-        s->off = start;
-        s->len = pos(s) - start;
-    }
+    if (rc == TP_OK)
+        record_matches(s, paths, start);
     return rc;
 }
 
-static tp_err scan(scanner *s)
+tp_err tp_json_select_many(const uint8_t *p, size_t n, tp_json_match *sel, size_t count,
+                           tp_error *err)
 {
-    tp_err rc = parse_value(s, 0, s->sel ? 0 : NOT_ON_PATH);
+    scanner s;
+    memset(&s, 0, sizeof(s));
+    tp_reader_init(&s.r, p, n);
+    s.n = n;
+    s.sel = sel;
+    s.n_sel = count;
+    s.err = err;
+    for (size_t j = 0; j < count; j++) {
+        if (!json_is_array(sel[j].selector))
+            return tp_error_set(err, TP_ERR_ARG, "json: selector is not an array");
+        sel[j].found = 0;
+        sel[j].off = sel[j].len = 0;
+    }
+    size_t *start = count ? calloc(count, sizeof(*start)) : NULL; /* every selector at step 0 */
+    if (count && start == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "json: out of memory");
+    tp_err rc = parse_value(&s, 0, start);
+    free(start);
     if (rc != TP_OK)
         return rc;
-    skip_ws(s);
-    if (tp_reader_left(&s->r) != 0)
-        return fail(s, "data after the document");
+    skip_ws(&s);
+    if (tp_reader_left(&s.r) != 0)
+        return fail(&s, "data after the document");
     return TP_OK;
 }
 
 tp_err tp_json_validate(const uint8_t *p, size_t n, tp_error *err)
 {
-    scanner s;
-    memset(&s, 0, sizeof(s));
-    tp_reader_init(&s.r, p, n);
-    s.n = n;
-    s.sel_len = 0; /* no selector: no value is on the path */
-    s.err = err;
-    return scan(&s);
+    return tp_json_select_many(p, n, NULL, 0, err);
 }
 
 tp_err tp_json_select(const uint8_t *p, size_t n, const json_t *selector, size_t *off,
                       size_t *len, tp_error *err)
 {
-    if (!json_is_array(selector))
-        return tp_error_set(err, TP_ERR_ARG, "json: selector is not an array");
-    scanner s;
-    memset(&s, 0, sizeof(s));
-    tp_reader_init(&s.r, p, n);
-    s.n = n;
-    s.sel = selector;
-    s.sel_len = json_array_size(selector);
-    s.err = err;
-    tp_err rc = scan(&s);
+    tp_json_match m = {selector, 0, 0, 0};
+    tp_err rc = tp_json_select_many(p, n, &m, 1, err);
     if (rc != TP_OK)
         return rc;
-    if (!s.found) {
+    if (!m.found) {
         char path[160];
         tp_json_selector_str(selector, path, sizeof(path));
         return tp_error_set(err, TP_ERR_SELECTOR, "selector %s not found", path);
     }
-    *off = s.off;
-    *len = s.len;
+    *off = m.off;
+    *len = m.len;
     return TP_OK;
 }
 

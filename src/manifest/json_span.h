@@ -24,6 +24,15 @@ tp_err tp_json_validate(const uint8_t *p, size_t n, tp_error *err);
 tp_err tp_json_select(const uint8_t *p, size_t n, const json_t *selector, size_t *off,
                       size_t *len, tp_error *err);
 
+/* Several selectors resolved in one pass (the cost of one scan, whatever their number). */
+typedef struct tp_json_match {
+    const json_t *selector; /* in */
+    int found;              /* out: 0 when no value is at that path */
+    size_t off, len;        /* out */
+} tp_json_match;
+tp_err tp_json_select_many(const uint8_t *p, size_t n, tp_json_match *matches, size_t count,
+                           tp_error *err);
+
 /* Writes the selector as a dotted path ("data.user.id", "items.0.name") for messages. */
 void tp_json_selector_str(const json_t *selector, char *out, size_t out_size);
 

@@ -29,6 +29,27 @@ tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const cha
     return TP_OK;
 }
 
+int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored)
+{
+    const int flags = REG_EXTENDED | REG_NOSUB | extra_flags;
+    for (const char *c = pattern; *c; c++)
+        if (c[0] == '\\' && c[1] >= '1' && c[1] <= '9')
+            return 0;
+    if (regcomp(re, pattern, flags) != 0)
+        return 0;
+    if (!anchored)
+        return 1;
+    regfree(re);
+    size_t n = strlen(pattern) + 5;
+    char *wrapped = malloc(n);
+    if (wrapped == NULL)
+        return 0;
+    snprintf(wrapped, n, "^(%s)$", pattern);
+    int bad = regcomp(re, wrapped, flags);
+    free(wrapped);
+    return !bad;
+}
+
 /* obj[key] as a string: required (missing is an error) or optional (NULL when missing). */
 static tp_err get_string(const json_t *obj, const char *key, int required, const char *where,
                          const char **out, tp_error *err)
@@ -84,6 +105,9 @@ static tp_err check_headers(const json_t *headers, const char *where, int is_req
 {
     const char *name;
     json_t *v;
+    if (json_object_size(headers) > TP_MF_MAX_HEADERS)
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: %s: more than %d headers", where,
+                            TP_MF_MAX_HEADERS);
     json_object_foreach((json_t *)headers, name, v)
     {
         if (!is_token(name))
@@ -138,14 +162,7 @@ static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_e
         return rc;
     if (re == NULL)
         return TP_OK;
-    size_t re_len = strlen(re);
-    char *anchored = malloc(re_len + 5);
-    if (anchored == NULL)
-        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    snprintf(anchored, re_len + 5, "^(%s)$", re);
-    int bad = regcomp(&vs->regex, anchored, REG_EXTENDED | REG_NOSUB);
-    free(anchored);
-    if (bad)
+    if (!tp_mf_compile_regex(&vs->regex, re, 0, 1))
         return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars.%.64s.regex is invalid",
                             name);
     vs->has_regex = 1;
@@ -156,6 +173,9 @@ static tp_err parse_vars(tp_manifest *m, const json_t *vars, tp_error *err)
 {
     if (vars == NULL || json_object_size(vars) == 0)
         return TP_OK;
+    if (json_object_size(vars) > TP_MF_MAX_VARS)
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars: more than %d",
+                            TP_MF_MAX_VARS);
     m->vars = calloc(json_object_size(vars), sizeof(*m->vars));
     if (m->vars == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");

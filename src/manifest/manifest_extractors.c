@@ -79,7 +79,7 @@ static const char *check_combination(const predicate *p)
 
 static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_error *err)
 {
-    int cflags = REG_EXTENDED | REG_NOSUB;
+    int cflags = 0;
     for (const char *f = flags ? flags : ""; *f; f++) {
         if (*f != 'i')
             return ext_error(err, id, "predicates.flags supports only \"i\"");
@@ -87,8 +87,9 @@ static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_
     }
     if (!p->case_sensitive)
         cflags |= REG_ICASE;
-    if (regcomp(&p->regex, json_string_value(p->value), cflags) != 0)
-        return ext_error(err, id, "predicates.value is not a valid POSIX extended regex");
+    if (!tp_mf_compile_regex(&p->regex, json_string_value(p->value), cflags, 0))
+        return ext_error(err, id, "predicates.value is not a valid POSIX extended regex "
+                                  "(backreferences not supported)");
     p->has_regex = 1;
     return TP_OK;
 }
@@ -149,6 +150,8 @@ static tp_err parse_predicates(extractor *e, const json_t *preds, tp_error *err)
         return TP_OK;
     if (!json_is_array(preds))
         return ext_error(err, e->id, "predicates must be an array");
+    if (json_array_size(preds) > TP_MF_MAX_PREDICATES)
+        return ext_error(err, e->id, "too many predicates");
     e->preds = calloc(json_array_size(preds) + 1, sizeof(*e->preds));
     if (e->preds == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
@@ -222,6 +225,10 @@ tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err)
     if (!json_is_array(list))
         return tp_error_set(err, TP_ERR_MANIFEST,
                             "manifest: response.body.extractors must be an array");
+    if (json_array_size(list) > TP_MF_MAX_EXTRACTORS)
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: response.body.extractors: more than %d",
+                            TP_MF_MAX_EXTRACTORS);
     m->extractors = calloc(json_array_size(list) + 1, sizeof(*m->extractors));
     if (m->extractors == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");

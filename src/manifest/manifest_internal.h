@@ -8,6 +8,12 @@
 #include "base/bytes.h"
 #include "teeproof/manifest.h"
 
+/* Size limits on a manifest's lists (keeps every check linear-ish and bounded). */
+#define TP_MF_MAX_HEADERS 100
+#define TP_MF_MAX_VARS 64
+#define TP_MF_MAX_EXTRACTORS 256
+#define TP_MF_MAX_PREDICATES 64
+
 typedef enum {
     EXT_STRING, EXT_NUMBER, EXT_BOOLEAN, EXT_ARRAY, EXT_OBJECT, EXT_NULL
 } ext_type;
@@ -67,6 +73,12 @@ struct tp_manifest {
 /* Fails unless every key of obj is in allowed (NULL-terminated); where names the object. */
 tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const char *where,
                         tp_error *err);
+
+/* Compiles a POSIX extended regex (REG_NOSUB, plus extra_flags); anchored wraps it in
+ * ^( )$ after checking it compiles alone, so alternations cannot escape the anchors.
+ * Backreferences (\1..\9, a glibc extension with exponential matching) are refused. 0 when
+ * the pattern is refused or invalid; otherwise 1 and *re must be regfree'd. */
+int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored);
 
 /* URL: https only; fills host, host_is_ipv6, port and target. */
 tp_err tp_mf_parse_url(tp_manifest *m, tp_error *err);

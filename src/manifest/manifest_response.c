@@ -4,6 +4,7 @@
  * nothing is left out; any other failure fails the whole check. */
 #include "manifest/manifest_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "manifest/json_span.h"
@@ -92,20 +93,22 @@ static tp_err check_value(const extractor *e, const json_t *v, tp_error *err)
     return TP_OK;
 }
 
-static tp_err run_extractor(const extractor *e, const tp_buf *body, json_t *values,
-                            tp_error *err)
+static tp_err run_extractor(const extractor *e, const tp_json_match *match, const tp_buf *body,
+                            json_t *values, tp_error *err)
 {
-    size_t off, len;
-    tp_err rc = tp_json_select(body->data, body->len, e->selector, &off, &len, err);
-    if (rc == TP_ERR_SELECTOR && !e->required)
+    if (!match->found && !e->required)
         return TP_OK;
-    if (rc != TP_OK)
-        return tp_error_prefix(err, "extractor %.64s", e->id);
-    json_t *v = decode_span(body->data + off, len);
+    if (!match->found) {
+        char path[160];
+        tp_json_selector_str(e->selector, path, sizeof(path));
+        return tp_error_set(err, TP_ERR_SELECTOR, "extractor %.64s: selector %s not found", e->id,
+                            path);
+    }
+    json_t *v = decode_span(body->data + match->off, match->len);
     if (v == NULL)
         return tp_error_set(err, TP_ERR_JSON, "extractor %.64s: value cannot be represented",
                             e->id);
-    rc = check_value(e, v, err);
+    tp_err rc = check_value(e, v, err);
     if (rc == TP_OK && json_object_set_new(values, e->id, v) != 0)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     if (rc != TP_OK)
@@ -113,16 +116,23 @@ static tp_err run_extractor(const extractor *e, const tp_buf *body, json_t *valu
     return rc;
 }
 
+/* One scan of the body validates it and finds every extractor's value. */
 static tp_err run_extractors(const tp_manifest *m, const tp_http_message *resp, json_t *values,
                              tp_error *err)
 {
     if (!m->has_body_rules)
         return TP_OK;
-    tp_err rc = tp_json_validate(resp->body.data, resp->body.len, err);
+    tp_json_match *matches = calloc(m->n_extractors + 1, sizeof(*matches));
+    if (matches == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    for (size_t i = 0; i < m->n_extractors; i++)
+        matches[i].selector = m->extractors[i].selector;
+    tp_err rc = tp_json_select_many(resp->body.data, resp->body.len, matches, m->n_extractors, err);
     if (rc != TP_OK)
-        return tp_error_prefix(err, "response body");
+        tp_error_prefix(err, "response body");
     for (size_t i = 0; rc == TP_OK && i < m->n_extractors; i++)
-        rc = run_extractor(&m->extractors[i], &resp->body, values, err);
+        rc = run_extractor(&m->extractors[i], &matches[i], &resp->body, values, err);
+    free(matches);
     return rc;
 }
 

@@ -28,8 +28,9 @@ static json_t *b64(const uint8_t *p, size_t n)
 /* Evidence, the attested key, and its signature over this channel's RFC 9266 exporter. */
 static void handle_attest(tp_session *s)
 {
-    const tp_identity *id = s->notary->identity;
-    uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], sig[64];
+    tp_identity *id = s->notary->identity;
+    uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], sig[64], *evidence = NULL;
+    size_t evidence_len = 0;
     tp_error e;
     if (SSL_export_keying_material(s->ssl, exporter, sizeof(exporter), TP_EXPORTER_LABEL,
                                    strlen(TP_EXPORTER_LABEL), NULL, 0, 0) != 1) {
@@ -37,17 +38,19 @@ static void handle_attest(tp_session *s)
         return;
     }
     tp_channel_binding_message(exporter, msg);
-    if (tp_identity_sign(id, msg, sizeof(msg), sig, &e) != TP_OK) {
+    if (tp_identity_sign(id, msg, sizeof(msg), sig, &e) != TP_OK ||
+        tp_identity_evidence(id, &evidence, &evidence_len, &e) != TP_OK) {
         tp_session_fail(s, &e);
         return;
     }
     json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "platform", id->platform,
-                          "evidence", b64(id->evidence, id->evidence_len),
+                          "evidence", b64(evidence, evidence_len),
                           "public_key", b64(id->spki, id->spki_len),
                           "binding_signature", b64(sig, sizeof(sig)));
     char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
     if (txt == NULL || !tp_session_send(s, TP_MSG_ATTEST_RESP, txt, strlen(txt)))
         fail(s, TP_ERR_NOMEM, "cannot encode the attestation");
+    free(evidence);
     free(txt);
     json_decref(o);
 }

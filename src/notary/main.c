@@ -27,6 +27,8 @@ static const char k_usage[] =
     "  --max-transcript BYTES  recorded bytes per session, both directions (default 16777216)\n"
     "  --idle-timeout SECONDS  end a session after this long without traffic (default 30)\n"
     "  --session-timeout SECONDS  a session's maximum lifetime (default 300)\n"
+    "  --evidence-refresh SECONDS  re-obtain evidence for the same key this often (default\n"
+    "                          1200; Nitro documents and Confidential Space tokens expire)\n"
     "  --help                  this text\n"
     "\n"
     "Stops cleanly on SIGTERM or SIGINT.\n";
@@ -47,7 +49,7 @@ static int parse_size(const char *s, size_t min, size_t max, size_t *out)
     return 1;
 }
 
-enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS };
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH };
 
 static int parse_args(int argc, char **argv, tp_notary_config *c)
 {
@@ -58,6 +60,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         {"tsm-root", required_argument, NULL, OPT_TSM}, {"max-sessions", required_argument, NULL, OPT_MAXS},
         {"max-transcript", required_argument, NULL, OPT_MAXT}, {"idle-timeout", required_argument, NULL, OPT_IDLE},
         {"session-timeout", required_argument, NULL, OPT_SESS}, {"help", no_argument, NULL, 'h'},
+        {"evidence-refresh", required_argument, NULL, OPT_REFRESH},
         {NULL, 0, NULL, 0},
     };
     size_t v;
@@ -86,6 +89,10 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
             if (!parse_size(optarg, 1, 86400, &v)) return die_usage("--session-timeout wants 1-86400 seconds");
             c->session_timeout_ms = (unsigned)v * 1000;
             break;
+        case OPT_REFRESH:
+            if (!parse_size(optarg, 60, 86400, &v)) return die_usage("--evidence-refresh wants 60-86400 seconds");
+            c->evidence_refresh_s = (unsigned)v;
+            break;
         case 'h': fputs(k_usage, stdout); return 1;
         default: {
             char msg[128];
@@ -108,7 +115,7 @@ int main(int argc, char **argv)
     tp_notary n = {.epfd = -1, .listen_fd = -1, .signal_fd = -1};
     n.cfg = (tp_notary_config){.max_sessions = 1024, .max_transcript = 16u << 20,
                                .idle_timeout_ms = 30000, .session_timeout_ms = 300000,
-                               .connect_timeout_ms = 10000};
+                               .connect_timeout_ms = 10000, .evidence_refresh_s = 1200};
     int rc = parse_args(argc, argv, &n.cfg);
     if (rc != 0)
         return rc == 1 ? 0 : rc;

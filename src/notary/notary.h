@@ -3,6 +3,7 @@
 #define TP_NOTARY_NOTARY_H
 
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "proof/identity.h"
@@ -20,7 +21,18 @@ typedef struct tp_notary_config {
     unsigned idle_timeout_ms;    /* no traffic for this long ends a session */
     unsigned session_timeout_ms; /* a session's whole lifetime */
     unsigned connect_timeout_ms;
+    unsigned evidence_refresh_s; /* re-obtain evidence this often; 0 = never */
 } tp_notary_config;
+
+/* The one background thread: refreshes evidence off the event loop (a quote or token
+ * request can block for a while), so the loop never waits on the TEE. */
+typedef struct tp_refresher {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int running;
+    int stop;
+} tp_refresher;
 
 /* epoll registration: data.ptr points at one of these. */
 typedef struct tp_io {
@@ -39,7 +51,9 @@ typedef struct tp_notary {
     tp_io listen_io;
     tp_io signal_io;
     SSL_CTX *ssl_ctx;
+    tp_attester *attester;
     tp_identity *identity;
+    tp_refresher refresher;
     X509_STORE *trust;
     char trust_id[80];           /* "system" or "sha256:<hex>" */
     tp_session *sessions;        /* doubly linked list */
@@ -66,5 +80,9 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err);
 void tp_notary_teardown(tp_notary *n);
 tp_err tp_notary_listen(tp_notary *n, char *bound, size_t bound_len, tp_error *err);
 int tp_notary_run(tp_notary *n);
+
+/* refresh.c */
+int tp_refresher_start(tp_notary *n);
+void tp_refresher_stop(tp_notary *n);
 
 #endif

@@ -91,17 +91,19 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
         rc = make_ssl_ctx(n, err);
     if (rc != TP_OK)
         return rc;
-    tp_attester *att = NULL;
     tp_attester_config acfg = {.tsm_root = n->cfg.tsm_root};
-    rc = tp_attester_open(n->cfg.tee, &acfg, &att, err);
+    rc = tp_attester_open(n->cfg.tee, &acfg, &n->attester, err);
     if (rc == TP_OK)
-        rc = tp_identity_create(att, &n->identity, err);
-    tp_attester_free(att);
+        rc = tp_identity_create(n->attester, &n->identity, err);
+    if (rc == TP_OK && strcmp(n->identity->platform, "sim") != 0 && n->cfg.evidence_refresh_s > 0 &&
+        !tp_refresher_start(n))
+        rc = tp_error_set(err, TP_ERR_IO, "cannot start the evidence refresher");
     return rc;
 }
 
 void tp_notary_teardown(tp_notary *n)
 {
+    tp_refresher_stop(n);
     tp_session_close_all(n);
     if (n->listen_fd >= 0)
         close(n->listen_fd);
@@ -112,6 +114,7 @@ void tp_notary_teardown(tp_notary *n)
     SSL_CTX_free(n->ssl_ctx);
     X509_STORE_free(n->trust);
     tp_identity_free(n->identity);
+    tp_attester_free(n->attester);
 }
 
 static int split_host_port(const char *s, char *host, size_t host_len, char *port, size_t port_len)

@@ -1,6 +1,7 @@
 /* Sealing claims into a signed proof document; see claims.h. */
 #include "proof/claims.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/codec.h"
@@ -25,7 +26,7 @@ static json_t *b64_string(const uint8_t *p, size_t n)
     return s;
 }
 
-tp_err tp_proof_seal(const json_t *claims, const tp_identity *id, char **proof, size_t *len,
+tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t *len,
                      tp_error *err)
 {
     tp_buf signed_bytes = TP_BUF_INIT;
@@ -34,6 +35,10 @@ tp_err tp_proof_seal(const json_t *claims, const tp_identity *id, char **proof, 
     if (rc == TP_OK)
         rc = tp_identity_sign(id, signed_bytes.data, signed_bytes.len, sig, err);
     tp_buf_free(&signed_bytes);
+    uint8_t *evidence = NULL;
+    size_t evidence_len = 0;
+    if (rc == TP_OK)
+        rc = tp_identity_evidence(id, &evidence, &evidence_len, err);
     if (rc != TP_OK)
         return rc;
     json_t *doc = json_pack("{s:i, s:O, s:{s:s, s:o, s:o}, s:{s:s, s:o}}",
@@ -43,7 +48,8 @@ tp_err tp_proof_seal(const json_t *claims, const tp_identity *id, char **proof, 
                             "public_key", b64_string(id->spki, id->spki_len),
                             "value", b64_string(sig, sizeof(sig)),
                             "evidence", "platform", id->platform,
-                            "data", b64_string(id->evidence, id->evidence_len));
+                            "data", b64_string(evidence, evidence_len));
+    free(evidence);
     char *s = tp_json_pretty_string(doc);
     json_decref(doc);
     if (s == NULL)

@@ -8,7 +8,7 @@
 #include "proof/identity.h"
 
 /* Signs the RFC 8785 form of claims and returns the proof document (caller frees). */
-tp_err tp_proof_seal(const json_t *claims, const tp_identity *id, char **proof, size_t *len,
+tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t *len,
                      tp_error *err);
 /* Canonical bytes that are signed. */
 tp_err tp_claims_signed_bytes(const json_t *claims, tp_buf *out, tp_error *err);

@@ -2,6 +2,7 @@
 #include "proof/identity.h"
 
 #include <openssl/x509.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,18 +23,46 @@ static tp_err make_key(tp_identity *id, tp_error *err)
     return TP_OK;
 }
 
+tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err)
+{
+    uint8_t report_data[64], *evidence = NULL;
+    size_t len = 0;
+    tp_attest_key_binding(id->spki, id->spki_len, report_data);
+    tp_err rc = tp_attester_get_evidence(attester, report_data, &evidence, &len, err);
+    if (rc != TP_OK)
+        return rc;
+    pthread_mutex_lock(&id->lock);
+    uint8_t *old = id->evidence;
+    id->evidence = evidence;
+    id->evidence_len = len;
+    id->evidence_time = time(NULL);
+    pthread_mutex_unlock(&id->lock);
+    free(old);
+    return TP_OK;
+}
+
+tp_err tp_identity_evidence(tp_identity *id, uint8_t **evidence, size_t *len, tp_error *err)
+{
+    pthread_mutex_lock(&id->lock);
+    *evidence = malloc(id->evidence_len ? id->evidence_len : 1);
+    if (*evidence != NULL) {
+        memcpy(*evidence, id->evidence, id->evidence_len);
+        *len = id->evidence_len;
+    }
+    pthread_mutex_unlock(&id->lock);
+    return *evidence ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, NULL);
+}
+
 tp_err tp_identity_create(tp_attester *attester, tp_identity **out, tp_error *err)
 {
     tp_identity *id = calloc(1, sizeof(*id));
     if (id == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, NULL);
+    pthread_mutex_init(&id->lock, NULL);
+    snprintf(id->platform, sizeof(id->platform), "%s", tp_attester_platform(attester));
     tp_err rc = make_key(id, err);
-    if (rc == TP_OK) {
-        uint8_t report_data[64];
-        tp_attest_key_binding(id->spki, id->spki_len, report_data);
-        rc = tp_attester_get_evidence(attester, report_data, &id->evidence, &id->evidence_len, err);
-        snprintf(id->platform, sizeof(id->platform), "%s", tp_attester_platform(attester));
-    }
+    if (rc == TP_OK)
+        rc = tp_identity_refresh(id, attester, err);
     if (rc != TP_OK) {
         tp_identity_free(id);
         return rc;
@@ -49,6 +78,7 @@ void tp_identity_free(tp_identity *id)
     EVP_PKEY_free(id->key);
     free(id->spki);
     free(id->evidence);
+    pthread_mutex_destroy(&id->lock);
     free(id);
 }
 

@@ -4,6 +4,8 @@
 #define TP_PROOF_IDENTITY_H
 
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <time.h>
 
 #include "teeproof/attest.h"
 
@@ -12,11 +14,19 @@ typedef struct tp_identity {
     uint8_t *spki;          /* SubjectPublicKeyInfo DER of key */
     size_t spki_len;
     char platform[16];
+    /* Evidence expires on some platforms (Nitro documents after ~3 h, Confidential Space
+     * tokens after 1 h), so it is refreshed for the same key; readers take a copy. */
+    pthread_mutex_t lock;
     uint8_t *evidence;
     size_t evidence_len;
+    time_t evidence_time;
 } tp_identity;
 
 tp_err tp_identity_create(tp_attester *attester, tp_identity **out, tp_error *err);
+/* Obtains new evidence committing to the same key and swaps it in. Thread-safe. */
+tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err);
+/* A copy of the current evidence (caller frees). */
+tp_err tp_identity_evidence(tp_identity *id, uint8_t **evidence, size_t *len, tp_error *err);
 void tp_identity_free(tp_identity *id);
 /* Ed25519 signature (64 bytes). */
 tp_err tp_identity_sign(const tp_identity *id, const uint8_t *msg, size_t len, uint8_t sig[64],

@@ -105,7 +105,7 @@ static json_t *build_claims(const tp_notarize_input *in, notarize_state *s)
                      "values", s->values);
 }
 
-tp_err tp_notarize(const tp_notarize_input *in, const tp_identity *id, char **proof,
+tp_err tp_notarize(const tp_notarize_input *in, tp_identity *id, char **proof,
                    size_t *proof_len, tp_error *err)
 {
     notarize_state s = {0};

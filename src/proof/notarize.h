@@ -29,7 +29,7 @@ typedef struct tp_notarize_input {
 } tp_notarize_input;
 
 /* On success *proof is a NUL-terminated JSON document (caller frees). */
-tp_err tp_notarize(const tp_notarize_input *in, const tp_identity *id, char **proof,
+tp_err tp_notarize(const tp_notarize_input *in, tp_identity *id, char **proof,
                    size_t *proof_len, tp_error *err);
 
 #endif

@@ -1,5 +1,6 @@
 /* Offline proof verification; see include/teeproof/proof.h. */
 #include <string.h>
+#include <time.h>
 
 #include "base/codec.h"
 #include "proof/claims.h"
@@ -52,6 +53,13 @@ static tp_err split_proof(json_t *doc, proof_parts *p, tp_error *err)
     return rc;
 }
 
+/* The notary's signed time: evidence is checked as of then (it may have expired since). */
+static time_t claimed_time(const json_t *claims)
+{
+    json_int_t t = json_integer_value(json_object_get(claims, "time"));
+    return t > 0 ? (time_t)t : 0;
+}
+
 static tp_err check_signature(const proof_parts *p, tp_error *err)
 {
     tp_buf msg = TP_BUF_INIT;
@@ -92,7 +100,8 @@ tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
     if (rc == TP_OK) {
         uint8_t binding[64];
         tp_attest_key_binding(p.public_key.data, p.public_key.len, binding);
-        rc = tp_policy_verify_evidence(policy, p.platform, p.evidence.data, p.evidence.len, binding, &f, err);
+        rc = tp_policy_verify_evidence_at(policy, p.platform, p.evidence.data, p.evidence.len, binding,
+                                          claimed_time(p.claims), &f, err);
     }
     if (rc == TP_OK && manifest != NULL)
         rc = check_manifest(p.claims, manifest, err);

@@ -211,6 +211,36 @@ uint8_t *fake_tdx_quote(const fake_tdx *t, int version, const uint8_t report_dat
 
 /* --- SEV-SNP --- */
 
+static int add_raw_ext(X509 *c, const char *oid, const uint8_t *der, size_t len)
+{
+    ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
+    ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+    X509_EXTENSION *ext = NULL;
+    int ok = o && os && ASN1_OCTET_STRING_set(os, der, (int)len) &&
+             (ext = X509_EXTENSION_create_by_OBJ(NULL, o, 0, os)) != NULL &&
+             X509_add_ext(c, ext, -1);
+    X509_EXTENSION_free(ext);
+    ASN1_OCTET_STRING_free(os);
+    ASN1_OBJECT_free(o);
+    return ok;
+}
+
+/* A VCEK with AMD's hwID and bootloader-SPL extensions. */
+static X509 *fake_vcek(fake_snp *s, time_t now)
+{
+    X509 *c = fake_cert("SEV-VCEK", s->vcek_key, s->ask, s->ask_key, 0, now - 3600, now + 86400);
+    uint8_t hwid[64];
+    static const uint8_t k_bl[] = {0x02, 0x01, 0x03};
+    memset(hwid, 0x44, sizeof(hwid));
+    if (c == NULL || !add_raw_ext(c, "1.3.6.1.4.1.3704.1.4", hwid, sizeof(hwid)) ||
+        !add_raw_ext(c, "1.3.6.1.4.1.3704.1.3.1", k_bl, sizeof(k_bl)) ||
+        X509_sign(c, s->ask_key, EVP_sha256()) <= 0) {
+        X509_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 int fake_snp_init(fake_snp *s)
 {
     memset(s, 0, sizeof(*s));
@@ -222,7 +252,9 @@ int fake_snp_init(fake_snp *s)
         return 0;
     s->ark = fake_cert("ARK-Test", s->ark_key, NULL, NULL, 1, now - 3600, now + 86400);
     s->ask = fake_cert("SEV-Test", s->ask_key, s->ark, s->ark_key, 1, now - 3600, now + 86400);
-    s->vcek = fake_cert("SEV-VCEK", s->vcek_key, s->ask, s->ask_key, 0, now - 3600, now + 86400);
+    s->vcek = fake_vcek(s, now);
+    s->report_chip_byte = 0x44;
+    s->report_bl_spl = 3;
     return s->ark && s->ask && s->vcek && fake_pem_append(&s->ark_pem, &s->ark_pem_len, s->ark) &&
            fake_pem_append(&s->ask_pem, &s->ask_pem_len, s->ask);
 }
@@ -283,7 +315,8 @@ uint8_t *fake_snp_report(const fake_snp *s, const uint8_t report_data[64], uint6
     put32(r + 0x34, 1);
     memcpy(r + 0x50, report_data, 64);
     memset(r + 0x90, 0x33, 48);
-    memset(r + 0x1A0, 0x44, 64);
+    r[0x180] = s->report_bl_spl; /* REPORTED_TCB bootloader */
+    memset(r + 0x1A0, s->report_chip_byte, 64);
     fake_ecdsa_sign(s->vcek_key, EVP_sha384(), r, 0x2A0, r + 0x2A0, r + 0x2A0 + 72, 72, 1);
     *len = 0x4A0;
     if (with_table && !append_table(&r, len, s)) {

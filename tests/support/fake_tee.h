@@ -43,6 +43,10 @@ typedef struct fake_snp {
     X509 *ark, *ask, *vcek;
     char *ark_pem, *ask_pem;
     size_t ark_pem_len, ask_pem_len;
+    /* The VCEK is issued for chip id 0x44 * 64 and bootloader SPL 3; reports carry these
+     * unless changed here (to test the VCEK binding). */
+    uint8_t report_chip_byte;
+    uint8_t report_bl_spl;
 } fake_snp;
 
 int fake_snp_init(fake_snp *s);

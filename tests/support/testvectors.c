@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *tv_path(const char *name)
 {
@@ -41,18 +42,18 @@ uint8_t *tv_load(const char *name, size_t *len)
 
 char *tv_write_temp(const char *name, const void *data, size_t len)
 {
-    char dir[] = "/tmp/teeproof-test-XXXXXX";
-    if (mkdtemp(dir) == NULL)
-        return NULL;
-    size_t n = strlen(dir) + strlen(name) + 2;
+    size_t n = strlen("/tmp/teeproof-test-XXXXXX-") + strlen(name) + 1;
     char *path = malloc(n);
     if (path == NULL)
         return NULL;
-    snprintf(path, n, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
+    snprintf(path, n, "/tmp/teeproof-test-XXXXXX-%s", name);
+    int fd = mkstemps(path, (int)strlen(name) + 1);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (f == NULL || fwrite(data, 1, len, f) != len) {
         if (f)
             fclose(f);
+        else if (fd >= 0)
+            close(fd);
         free(path);
         return NULL;
     }

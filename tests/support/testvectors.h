@@ -10,7 +10,7 @@
 const char *tv_path(const char *name);
 /* Reads a test-vector file; malloc'd, NULL when missing. */
 uint8_t *tv_load(const char *name, size_t *len);
-/* Writes data to a fresh file under a new temp dir; returns the malloc'd path. */
+/* Writes data to a fresh temp file whose name ends in name; returns the malloc'd path. */
 char *tv_write_temp(const char *name, const void *data, size_t len);
 
 #endif

@@ -226,6 +226,26 @@ static void certificate_table_supplies_the_vcek(void **state)
     free(r);
 }
 
+static void vcek_must_match_chip_and_tcb(void **state)
+{
+    fixture *fx = *state;
+    uint8_t rd[64] = {0};
+    size_t len;
+    tp_evidence_facts f;
+    fx->ca.report_chip_byte = 0x45;
+    uint8_t *r = fake_snp_report(&fx->ca, rd, 0x30000, 1, &len);
+    assert_non_null(r);
+    assert_int_equal(verify_with(r, len, NULL, 0, 0, fx->roots_file, &f), TP_ERR_EVIDENCE_CHAIN);
+    free(r);
+    fx->ca.report_chip_byte = 0x44;
+    fx->ca.report_bl_spl = 2;
+    r = fake_snp_report(&fx->ca, rd, 0x30000, 1, &len);
+    assert_non_null(r);
+    assert_int_equal(verify_with(r, len, NULL, 0, 0, fx->roots_file, &f), TP_ERR_EVIDENCE_CHAIN);
+    free(r);
+    fx->ca.report_bl_spl = 3;
+}
+
 static uint8_t *make_report(void *ctx, const uint8_t inblob[64], size_t *len)
 {
     fixture *fx = ctx;
@@ -299,6 +319,7 @@ int main(void)
         cmocka_unit_test(flipped_bytes_are_rejected),
         cmocka_unit_test(wrong_root_and_time_are_rejected),
         cmocka_unit_test(certificate_table_supplies_the_vcek),
+        cmocka_unit_test(vcek_must_match_chip_and_tcb),
         cmocka_unit_test(attester_uses_configfs_tsm),
         cmocka_unit_test(attester_without_tsm_or_device_fails),
     };

@@ -116,12 +116,37 @@ static void selector_misses(void **state)
     assert_int_equal(select_text("{\"a\":1} x", "[\"a\"]", got, sizeof(got)), TP_ERR_JSON);
 }
 
+static void many_selectors_in_one_pass(void **state)
+{
+    (void)state;
+    const char *doc = "{\"a\":{\"b\":[10,{\"c\":\"x\"}],\"d\":true},\"e\":null}";
+    const char *sels[] = {"[\"a\"]", "[\"a\",\"b\",1,\"c\"]", "[\"a\",\"b\",0]", "[\"a\",\"zz\"]",
+                          "[\"e\"]", "[\"a\",\"b\",1,\"c\"]"};
+    const char *want[] = {"{\"b\":[10,{\"c\":\"x\"}],\"d\":true}", "\"x\"", "10", NULL, "null",
+                          "\"x\""};
+    tp_json_match m[6];
+    for (size_t i = 0; i < 6; i++)
+        m[i].selector = json_loads(sels[i], 0, NULL);
+    tp_error e;
+    assert_int_equal(tp_json_select_many((const uint8_t *)doc, strlen(doc), m, 6, &e), TP_OK);
+    for (size_t i = 0; i < 6; i++) {
+        if (want[i] == NULL) {
+            assert_false(m[i].found);
+        } else {
+            assert_true(m[i].found);
+            assert_int_equal(m[i].len, strlen(want[i]));
+            assert_memory_equal(doc + m[i].off, want[i], m[i].len);
+        }
+        json_decref((json_t *)m[i].selector);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(valid_documents), cmocka_unit_test(invalid_documents),
         cmocka_unit_test(depth_limit),     cmocka_unit_test(selector_spans),
-        cmocka_unit_test(selector_misses),
+        cmocka_unit_test(selector_misses), cmocka_unit_test(many_selectors_in_one_pass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

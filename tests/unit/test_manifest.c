@@ -162,6 +162,10 @@ static void malformed_manifests_name_the_field(void **state)
     expect_manifest_error(P("request", "headers"), "{\"A\":\"<% bad\"}", "malformed template");
     expect_manifest_error(P("request", "vars", "token", "regex"), "\"[\"", "regex is invalid");
     expect_manifest_error(P("request", "vars", "token", "pattern"), "\"x\"", "unknown field");
+    /* an alternation may not escape the anchors: it must compile on its own */
+    expect_manifest_error(P("request", "vars", "token", "regex"), "\"x)|(.*\"", "regex is invalid");
+    expect_manifest_error(P("request", "vars", "token", "regex"), "\"(a)\\\\1\"",
+                          "regex is invalid");
     expect_manifest_error(P("request", "body"), "42", "request.body");
     expect_manifest_error(P("response", "status"), "\"2000\"", "response.status");
     expect_manifest_error(P("response", "body", "format"), "\"html\"",

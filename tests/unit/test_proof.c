@@ -40,7 +40,7 @@ static json_t *claims_for(const tp_manifest *m)
                      "manifest_sha256", hex, "values", "v", 1234.5, "s", "caf\xc3\xa9");
 }
 
-static char *seal(const json_t *claims, const tp_identity *id)
+static char *seal(const json_t *claims, tp_identity *id)
 {
     char *proof = NULL;
     size_t len;
