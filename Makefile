@@ -91,11 +91,14 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-# Every test: release build, then the same tests under ASan+UBSan.
+# Every test: release build, then the same tests under ASan+UBSan, then each libFuzzer
+# target briefly over its seed corpus (FUZZ_SMOKE_SECONDS; 0 skips).
+FUZZ_SMOKE_SECONDS ?= 5
 test: | deps
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build
-	$(Q)bash tests/run.sh build build/asan
+	$(Q)if [ "$(FUZZ_SMOKE_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz-build; fi
+	$(Q)TP_FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) bash tests/run.sh build build/asan
 
 test-release: | deps
 	$(Q)$(MAKE) --no-print-directory build
@@ -118,7 +121,10 @@ FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 fuzz-build: | deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzzlib CC=clang \
 	  CFLAGS_OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/fuzzlib/lib/libteeproof.a
-	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)$(MAKE) --no-print-directory fuzz-bins
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+	@:
 build/fuzz/%: fuzz/%.c build/fuzzlib/lib/libteeproof.a
 	@mkdir -p $(dir $@)
 	$(Q)clang -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -O1 -g -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS)

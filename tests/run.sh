@@ -37,6 +37,20 @@ for b in "${builds[@]}"; do
   done
 done
 
+# Fuzz smoke: each libFuzzer target (built by `make fuzz-build`) for a few seconds from its
+# seed corpus; a crash, leak or timeout fails it.
+if [[ ${TP_FUZZ_SECONDS:-0} != 0 ]]; then
+  echo "== fuzz smoke (${TP_FUZZ_SECONDS}s each)"
+  for f in build/fuzz/fuzz_*; do
+    [[ -x $f && $f != *.log ]] || continue
+    name=$(basename "$f")
+    corpus=$(mktemp -d "$logdir/corpus.XXXXXX")
+    [[ -d fuzz/corpus/$name ]] && cp -r "fuzz/corpus/$name/." "$corpus/"
+    run_one "fuzz/$name" "$f" -max_total_time="$TP_FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$logdir/" "$corpus"
+  done
+fi
+
 if ((failed)); then
   echo "failed:"; printf '  %s\n' "${failures[@]}"
 fi

@@ -308,7 +308,7 @@ static int compare_keys(const void *a, const void *b)
 static tp_err check_duplicates(scanner *s, key_ref *keys, size_t n, const tp_buf *arena)
 {
     for (size_t i = 0; i < n; i++)
-        keys[i].p = arena->data + keys[i].off;
+        keys[i].p = arena->data ? arena->data + keys[i].off : NULL; /* NULL: all keys empty */
     qsort(keys, n, sizeof(*keys), compare_keys);
     for (size_t i = 1; i < n; i++)
         if (compare_keys(&keys[i - 1], &keys[i]) == 0)

@@ -98,6 +98,18 @@ static int is_token(const char *s)
     return 1;
 }
 
+/* A string that is a valid field value: no control character but HTAB. */
+static int is_field_value(const json_t *v)
+{
+    if (!json_is_string(v))
+        return 0;
+    const unsigned char *p = (const unsigned char *)json_string_value(v);
+    for (size_t i = 0; i < json_string_length(v); i++)
+        if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
 /* Header names are tokens, appear once (case-insensitively), values are strings without
  * CR, LF or NUL. Request headers may not set the message framing. */
 static tp_err check_headers(const json_t *headers, const char *where, int is_request,
@@ -113,11 +125,10 @@ static tp_err check_headers(const json_t *headers, const char *where, int is_req
         if (!is_token(name))
             return tp_error_set(err, TP_ERR_MANIFEST, "manifest: %s: invalid header name",
                                 where);
-        if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
-            strpbrk(json_string_value(v), "\r\n"))
+        if (!is_field_value(v))
             return tp_error_set(err, TP_ERR_MANIFEST,
-                                "manifest: %s.%.64s must be a string without CR or LF", where,
-                                name);
+                                "manifest: %s.%.64s must be a string without control characters",
+                                where, name);
         if (is_request && (strcasecmp(name, "content-length") == 0 ||
                            strcasecmp(name, "transfer-encoding") == 0))
             return tp_error_set(err, TP_ERR_MANIFEST,

@@ -23,6 +23,10 @@ static const char k_usage[] =
     "  --cert PEM --key PEM    channel certificate and key (default: a fresh self-signed one;\n"
     "                          provers trust the attestation, not a CA)\n"
     "  --tsm-root DIR          configfs-tsm report directory (tdx, sev-snp)\n"
+    "  --nsm-dev PATH          Nitro Secure Module device (default /dev/nsm)\n"
+    "  --teeserver-socket PATH Confidential Space launcher socket\n"
+    "                          (default /run/container_launcher/teeserver.sock)\n"
+    "  --audience AUD          Confidential Space token audience (default teeproof)\n"
     "  --max-sessions N        concurrent sessions (default 1024)\n"
     "  --max-transcript BYTES  recorded bytes per session, both directions (default 16777216)\n"
     "  --idle-timeout SECONDS  end a session after this long without traffic (default 30)\n"
@@ -49,7 +53,7 @@ static int parse_size(const char *s, size_t min, size_t max, size_t *out)
     return 1;
 }
 
-enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH };
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD };
 
 static int parse_args(int argc, char **argv, tp_notary_config *c)
 {
@@ -61,6 +65,8 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         {"max-transcript", required_argument, NULL, OPT_MAXT}, {"idle-timeout", required_argument, NULL, OPT_IDLE},
         {"session-timeout", required_argument, NULL, OPT_SESS}, {"help", no_argument, NULL, 'h'},
         {"evidence-refresh", required_argument, NULL, OPT_REFRESH},
+        {"nsm-dev", required_argument, NULL, OPT_NSM}, {"teeserver-socket", required_argument, NULL, OPT_TEESERVER},
+        {"audience", required_argument, NULL, OPT_AUD},
         {NULL, 0, NULL, 0},
     };
     size_t v;
@@ -75,6 +81,9 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         case OPT_CERT: c->cert_file = optarg; break;
         case OPT_KEY: c->key_file = optarg; break;
         case OPT_TSM: c->tsm_root = optarg; break;
+        case OPT_NSM: c->nsm_dev = optarg; break;
+        case OPT_TEESERVER: c->teeserver_socket = optarg; break;
+        case OPT_AUD: c->audience = optarg; break;
         case OPT_MAXS:
             if (!parse_size(optarg, 1, 1000000, &c->max_sessions)) return die_usage("--max-sessions wants 1-1000000");
             break;

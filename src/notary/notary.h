@@ -15,6 +15,9 @@ typedef struct tp_notary_config {
     const char *cert_file;       /* channel TLS certificate; NULL = self-signed */
     const char *key_file;
     const char *tsm_root;        /* configfs-tsm override (tdx, sev-snp) */
+    const char *nsm_dev;         /* Nitro NSM device override */
+    const char *teeserver_socket;/* Confidential Space launcher socket override */
+    const char *audience;        /* Confidential Space token audience */
     int allow_private;           /* allow loopback/private/link-local targets */
     size_t max_sessions;
     size_t max_transcript;       /* bytes recorded per session, both directions */

@@ -91,7 +91,8 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
         rc = make_ssl_ctx(n, err);
     if (rc != TP_OK)
         return rc;
-    tp_attester_config acfg = {.tsm_root = n->cfg.tsm_root};
+    tp_attester_config acfg = {.tsm_root = n->cfg.tsm_root, .nsm_dev = n->cfg.nsm_dev,
+                               .teeserver_socket = n->cfg.teeserver_socket, .audience = n->cfg.audience};
     rc = tp_attester_open(n->cfg.tee, &acfg, &n->attester, err);
     if (rc == TP_OK)
         rc = tp_identity_create(n->attester, &n->identity, err);

@@ -44,7 +44,7 @@ static void valid_documents(void **state)
     (void)state;
     const char *ok[] = {"{}", "[]", " 0 ", "-0.5e+10", "\"\\u00e9\\ud83d\\ude00\"", "null",
                         "true", "[1,[2,[3]]]", "{\"a\":{\"a\":1}}", "\"\xc3\xa9\"",
-                        "{\"a\":1,\"b\":2}", "\t\r\n[ ]\n"};
+                        "{\"a\":1,\"b\":2}", "\t\r\n[ ]\n", "{\"\":1}"};
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
         if (validate(ok[i]) != TP_OK)
             fail_msg("valid %s rejected", ok[i]);
@@ -59,7 +59,7 @@ static void invalid_documents(void **state)
                          "{\"a\" 1}",  "{1:2}",      "\"\x01\"",   "\"\xff\"",    "\"\xc0\xaf\"",
                          "\"\xed\xa0\x80\"",          "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",
                          "1 2",        "[]]",        "{\"a\":1,\"a\":2}",
-                         "{\"a\":1,\"\\u0061\":2}", "[{\"x\":{\"k\":1,\"k\":1}}]"};
+                         "{\"a\":1,\"\\u0061\":2}", "[{\"x\":{\"k\":1,\"k\":1}}]", "{\"\":1,\"\":2}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (validate(bad[i]) != TP_ERR_JSON)
             fail_msg("invalid %s accepted", bad[i]);

@@ -158,7 +158,7 @@ static void malformed_manifests_name_the_field(void **state)
     expect_manifest_error(P("request", "headers"), "{\"Content-Length\":\"5\"}", "set by teeproof");
     expect_manifest_error(P("request", "headers"), "{\"Host\":\"evil.example\"}", "URL authority");
     expect_manifest_error(P("request", "headers"), "{\"A\":\"x\",\"a\":\"y\"}", "appears twice");
-    expect_manifest_error(P("request", "headers"), "{\"A\":\"x\\r\\nB: y\"}", "without CR or LF");
+    expect_manifest_error(P("request", "headers"), "{\"A\":\"x\\r\\nB: y\"}", "without control characters");
     expect_manifest_error(P("request", "headers"), "{\"A\":\"<% bad\"}", "malformed template");
     expect_manifest_error(P("request", "vars", "token", "regex"), "\"[\"", "regex is invalid");
     expect_manifest_error(P("request", "vars", "token", "pattern"), "\"x\"", "unknown field");
