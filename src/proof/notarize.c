@@ -54,6 +54,12 @@ static tp_err check_http(const tp_notarize_input *in, notarize_state *s, tp_erro
     tp_err rc = tp_http_parse_request(s->tls.client_app.data, s->tls.client_app.len, &s->request, err);
     if (rc != TP_OK)
         return tp_error_prefix(err, "request");
+    /* Exactly one request: anything after it (a pipelined second request) was never checked
+     * against the manifest and could have changed what the server answered. */
+    if (s->request.consumed != s->tls.client_app.len)
+        return tp_error_set(err, TP_ERR_MANIFEST_REQUEST,
+                            "the client sent %zu bytes after the request; only one request is allowed",
+                            s->tls.client_app.len - s->request.consumed);
     if ((rc = tp_manifest_check_request(s->manifest, in->vars, &s->request, err)) != TP_OK)
         return rc;
     rc = tp_http_parse_response(s->tls.server_app.data, s->tls.server_app.len,

@@ -71,6 +71,7 @@ lie wrong-key '\[tls-key-mismatch\]' wrong-key
 lie truncated '\[(truncated|tls-record)\]' truncate
 lie garbled '\[(tls-record|tls-handshake)\]' garble
 lie wrong-var '\[manifest-request\]' wrong-var
+lie two-requests 'only one request.*\[manifest-request\]' two-requests
 
 # Unreachable target; private target without --allow-private.
 closed_port=1

@@ -4,6 +4,7 @@
  *       truncate   send only part of the ClientHello through the tunnel, then reveal
  *       garble     send the plaintext request through the tunnel instead of TLS, then reveal
  *       wrong-var  reveal a different value for the first variable than the one used
+ *       two-requests  pipeline the manifest's request twice in the one session
  * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
 #include <getopt.h>
 #include <signal.h>
@@ -91,7 +92,14 @@ int main(int argc, char **argv)
     if (rc == TP_OK) rc = tp_channel_open(&c, notary, 10000, &err);
     if (rc == TP_OK) rc = tp_channel_attest(&c, policy, NULL, &err);
     if (rc == TP_OK) rc = tp_channel_tunnel(&c, tp_manifest_host(m), tp_manifest_port(m), &err);
-    int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0;
+    int two = strcmp(lie, "two-requests") == 0;
+    int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0 || two;
+    if (rc == TP_OK && two) { /* copy first: appending a buffer to itself may move it */
+        tp_buf once = TP_BUF_INIT;
+        if (!tp_buf_append(&once, req.data, req.len) || !tp_buf_append(&req, once.data, once.len))
+            rc = tp_error_set(&err, TP_ERR_NOMEM, NULL);
+        tp_buf_free(&once);
+    }
     tp_target_opts to = {.host = tp_manifest_host(m), .ca_file = ca};
     if (rc == TP_OK && honest_tls)
         rc = tp_target_exchange(&c, &to, req.data, req.len, &ts, &err);
@@ -99,7 +107,7 @@ int main(int argc, char **argv)
         ts.key.group = TP_TLS_GROUP_X25519;
         rc = send_junk(&c, lie, req.data, req.len, &err);
     }
-    if (rc == TP_OK && strcmp(lie, "wrong-var") != 0 && !fresh_key(&ts.key))
+    if (rc == TP_OK && strcmp(lie, "wrong-var") != 0 && !two && !fresh_key(&ts.key))
         rc = tp_error_set(&err, TP_ERR_CRYPTO, "cannot make a key");
     if (rc == TP_OK && strcmp(lie, "wrong-var") == 0 && vs.n > 0)
         vars[0].value = "not-the-value-that-was-sent";
