@@ -59,7 +59,11 @@ tp_err tp_http_parse_response_for(const uint8_t *p, size_t n, const char *reques
  * (chunk extensions skipped, trailer fields validated and discarded); 1xx interim
  * responses (except 101, rejected) are skipped; 204, 304 and responses to HEAD have no
  * body; Content-Encoding (gzip, x-gzip, deflate, br, zstd, identity, stacked) is
- * removed from the body. On any failure *out is left empty (safe to free). */
+ * removed from the body (the 16 MiB cap makes decompression bombs fail with
+ * TP_ERR_LIMIT; an unknown or corrupt coding is TP_ERR_ENCODING). A 1.x request without
+ * framing headers has an empty body. Messages after `consumed` (pipelining) are left alone.
+ * On any failure *out is left empty (safe to free). */
+
 /* Case-insensitive lookup: the first header of that name, or NULL. */
 const tp_http_header *tp_http_header_find(const tp_http_message *m, const char *name);
 /* Number of headers with that name. */

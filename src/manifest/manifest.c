@@ -29,27 +29,6 @@ tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const cha
     return TP_OK;
 }
 
-int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored)
-{
-    const int flags = REG_EXTENDED | REG_NOSUB | extra_flags;
-    for (const char *c = pattern; *c; c++)
-        if (c[0] == '\\' && c[1] >= '1' && c[1] <= '9')
-            return 0;
-    if (regcomp(re, pattern, flags) != 0)
-        return 0;
-    if (!anchored)
-        return 1;
-    regfree(re);
-    size_t n = strlen(pattern) + 5;
-    char *wrapped = malloc(n);
-    if (wrapped == NULL)
-        return 0;
-    snprintf(wrapped, n, "^(%s)$", pattern);
-    int bad = regcomp(re, wrapped, flags);
-    free(wrapped);
-    return !bad;
-}
-
 /* obj[key] as a string: required (missing is an error) or optional (NULL when missing). */
 static tp_err get_string(const json_t *obj, const char *key, int required, const char *where,
                          const char **out, tp_error *err)

@@ -13,6 +13,9 @@
 #define TP_MF_MAX_VARS 64
 #define TP_MF_MAX_EXTRACTORS 256
 #define TP_MF_MAX_PREDICATES 64
+/* Longest string a regex is run on (bounds matching time: a regex predicate on a longer
+ * value does not hold; a longer variable value is refused). */
+#define TP_MF_MAX_REGEX_SUBJECT (64u * 1024u)
 
 typedef enum {
     EXT_STRING, EXT_NUMBER, EXT_BOOLEAN, EXT_ARRAY, EXT_OBJECT, EXT_NULL
@@ -74,10 +77,11 @@ struct tp_manifest {
 tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const char *where,
                         tp_error *err);
 
-/* Compiles a POSIX extended regex (REG_NOSUB, plus extra_flags); anchored wraps it in
- * ^( )$ after checking it compiles alone, so alternations cannot escape the anchors.
- * Backreferences (\1..\9, a glibc extension with exponential matching) are refused. 0 when
- * the pattern is refused or invalid; otherwise 1 and *re must be regfree'd. */
+/* Compiles a POSIX extended regex from a manifest (REG_NOSUB, plus extra_flags); anchored
+ * wraps it in ^( )$ after checking it compiles alone, so alternations cannot escape the
+ * anchors. Patterns whose compiled form could be huge (nested repetition), backreferences
+ * and patterns over 512 bytes are refused. 0 when refused or invalid; otherwise 1 and *re
+ * must be regfree'd. */
 int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored);
 
 /* URL: https only; fills host, host_is_ipv6, port and target. */

@@ -2,9 +2,11 @@
  * array). Numbers compare numerically (integers exactly), strings byte-wise or, with
  * caseSensitive false, ASCII case-insensitively; length counts UTF-8 bytes of a string, the
  * elements of an array or the members of an object; regex is an unanchored POSIX extended
- * search. A predicate applied to a value of the wrong kind does not hold. */
+ * search over at most TP_MF_MAX_REGEX_SUBJECT bytes. A predicate applied to a value of the
+ * wrong kind does not hold. */
 #include "manifest/manifest_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/jcs.h"
@@ -44,14 +46,29 @@ static int values_equal(const json_t *a, const json_t *b, int case_sensitive)
     return json_equal(a, b);
 }
 
+static char *ascii_lower_copy(const char *s, size_t n)
+{
+    char *out = malloc(n + 1);
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = (char)fold((unsigned char)s[i], 0);
+    return out;
+}
+
+/* Substring search in linear time (glibc memmem is two-way), folded copies when
+ * case-insensitive. */
 static int string_contains(const json_t *s, const json_t *needle, int case_sensitive)
 {
     size_t n = json_string_length(s), k = json_string_length(needle);
-    const char *hay = json_string_value(s), *pat = json_string_value(needle);
-    for (size_t i = 0; k <= n && i <= n - k; i++)
-        if (bytes_equal(hay + i, pat, k, case_sensitive))
-            return 1;
-    return 0;
+    if (k == 0)
+        return 1;
+    if (case_sensitive)
+        return memmem(json_string_value(s), n, json_string_value(needle), k) != NULL;
+    char *hay = ascii_lower_copy(json_string_value(s), n);
+    char *pat = ascii_lower_copy(json_string_value(needle), k);
+    int found = hay && pat && memmem(hay, n, pat, k) != NULL;
+    free(hay);
+    free(pat);
+    return found;
 }
 
 static int array_includes(const json_t *arr, const json_t *v, int case_sensitive)
@@ -128,8 +145,9 @@ static int eval_length(const predicate *p, const json_t *v)
 
 static int eval_regex(const predicate *p, const json_t *v)
 {
-    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
-        return 0; /* regexec cannot see past a NUL */
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
+        json_string_length(v) > TP_MF_MAX_REGEX_SUBJECT)
+        return 0; /* regexec cannot see past a NUL; matching time is bounded */
     int match = regexec(&p->regex, json_string_value(v), 0, NULL, 0) == 0;
     return (p->cmp == CMP_EQUAL || p->cmp == CMP_CONTAINS) ? match : !match;
 }

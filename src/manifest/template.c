@@ -227,6 +227,8 @@ static tp_err check_one_var(const tp_manifest *m, const tp_vars *vars, size_t i,
         return rc;
     if (!spec && !used.used)
         return tp_error_set(err, TP_ERR_VAR, "unknown variable %.64s", v->name);
+    if (strlen(v->value) > TP_MF_MAX_REGEX_SUBJECT)
+        return tp_error_set(err, TP_ERR_VAR, "variable %.64s is too long", v->name);
     if (strpbrk(v->value, "\r\n"))
         return tp_error_set(err, TP_ERR_VAR, "variable %.64s contains CR or LF", v->name);
     if (spec && spec->length >= 0 && (long long)strlen(v->value) != spec->length)
@@ -243,6 +245,8 @@ tp_err tp_manifest_check_vars(const tp_manifest *m, const tp_vars *vars, tp_erro
     tp_vars none = {NULL, 0};
     if (vars == NULL)
         vars = &none;
+    if (vars->n > TP_MF_MAX_VARS)
+        return tp_error_set(err, TP_ERR_VAR, "more than %d variables", TP_MF_MAX_VARS);
     for (size_t i = 0; i < vars->n; i++) {
         tp_err rc = check_one_var(m, vars, i, err);
         if (rc != TP_OK)

@@ -60,3 +60,10 @@ else
 fi
 
 grep -q 'signed proof for localhost' "$WORK/notary.err" || fail "notary did not log its decisions"
+
+# A policy file that allows sim works like --allow-insecure-sim, for prove and verify.
+printf '{"version":1,"platforms":{"sim":{"allow":true}}}' >"$WORK/sim-policy.json"
+"$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/m.json" --var "token=$TOKEN" \
+  --ca-file "$CERTS/ca.pem" --policy "$WORK/sim-policy.json" --out "$WORK/pp.json" || fail "prove with policy file"
+"$BIN/teeproof" verify "$WORK/pp.json" --policy "$WORK/sim-policy.json" >/dev/null || fail "verify with policy file"
+note "ok policy file"

@@ -166,6 +166,17 @@ static void malformed_manifests_name_the_field(void **state)
     expect_manifest_error(P("request", "vars", "token", "regex"), "\"x)|(.*\"", "regex is invalid");
     expect_manifest_error(P("request", "vars", "token", "regex"), "\"(a)\\\\1\"",
                           "regex is invalid");
+    /* patterns whose compiled form explodes (a denial of service on the notary) */
+    expect_manifest_error(P("request", "vars", "token", "regex"),
+                          "\"[a-z]++++++++++++++++++++++++++++++++++++++\"", "regex is invalid");
+    expect_manifest_error(P("request", "vars", "token", "regex"),
+                          "\"((((a{50}){50}){50}){50})\"", "regex is invalid");
+    expect_manifest_error(P("request", "vars", "token", "regex"), "\"a*****************\"",
+                          "regex is invalid");
+    expect_manifest_error(P("response", "body", "extractors", "#0", "predicates"),
+                          "[{\"type\":\"regex\",\"comparison\":\"equal\","
+                          "\"value\":\"((((((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)\"}]",
+                          "not a valid POSIX extended regex");
     expect_manifest_error(P("request", "body"), "42", "request.body");
     expect_manifest_error(P("response", "status"), "\"2000\"", "response.status");
     expect_manifest_error(P("response", "body", "format"), "\"html\"",

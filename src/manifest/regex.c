@@ -1,0 +1,155 @@
+/* Regexes from manifests (variable constraints, regex predicates). A manifest comes from
+ * the prover, so a pattern may not cost the notary unbounded memory or time: glibc
+ * compiles "x+" as "xx*" and "x{n}" as n copies of x, so nested repetition grows the
+ * compiled form exponentially. Before regcomp, each pattern's expanded size is estimated
+ * and refused above a budget; backreferences (exponential matching) are refused. */
+#include "manifest/manifest_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PATTERN_BYTES 512
+#define MAX_EXPANDED 1000
+
+typedef struct guard {
+    const char *p;
+    size_t i, n;
+    int bad;
+} guard;
+
+static size_t cap(size_t v) { return v > MAX_EXPANDED ? MAX_EXPANDED + 1 : v; }
+
+static size_t expr_size(guard *g, int depth);
+
+/* A bracket expression from '[' to its ']' (with [:class:], [.x.], [=x=] inside). */
+static void skip_bracket(guard *g)
+{
+    g->i++; /* '[' */
+    if (g->i < g->n && g->p[g->i] == '^')
+        g->i++;
+    if (g->i < g->n && g->p[g->i] == ']')
+        g->i++;
+    while (g->i < g->n && g->p[g->i] != ']') {
+        char c = g->p[g->i];
+        if (c == '[' && g->i + 1 < g->n && strchr(":.=", g->p[g->i + 1])) {
+            char close = g->p[g->i + 1];
+            g->i += 2;
+            while (g->i + 1 < g->n && !(g->p[g->i] == close && g->p[g->i + 1] == ']'))
+                g->i++;
+            g->i += 2;
+            continue;
+        }
+        g->i++;
+    }
+    if (g->i >= g->n)
+        g->bad = 1;
+    g->i++;
+}
+
+static size_t read_bound(guard *g)
+{
+    size_t v = 0;
+    while (g->i < g->n && g->p[g->i] >= '0' && g->p[g->i] <= '9') {
+        v = cap(v * 10 + (size_t)(g->p[g->i] - '0'));
+        g->i++;
+    }
+    return v;
+}
+
+static int is_quantifier(const guard *g) { return g->i < g->n && strchr("*?+{", g->p[g->i]); }
+
+/* How many copies of the atom its quantifier makes. Stacked quantifiers ("a**", "a+{2}")
+ * are undefined in POSIX and make glibc's epsilon closures explode: refused. */
+static size_t quantifier_factor(guard *g)
+{
+    if (!is_quantifier(g))
+        return 1;
+    size_t factor = 1;
+    char c = g->p[g->i++];
+    if (c == '+') {
+        factor = 2;
+    } else if (c == '{') {
+        size_t lo = read_bound(g), hi = lo;
+        if (g->i < g->n && g->p[g->i] == ',') {
+            g->i++;
+            hi = read_bound(g);
+        }
+        if (g->i >= g->n || g->p[g->i] != '}')
+            g->bad = 1;
+        g->i++;
+        factor = cap((lo > hi ? lo : hi) + 1);
+    }
+    if (is_quantifier(g))
+        g->bad = 1;
+    return factor;
+}
+
+static size_t atom_size(guard *g, int depth)
+{
+    char c = g->p[g->i];
+    if (c == '(') {
+        g->i++;
+        size_t inner = expr_size(g, depth + 1);
+        if (g->i >= g->n || g->p[g->i] != ')')
+            g->bad = 1;
+        g->i++;
+        return cap(inner + 1);
+    }
+    if (c == '[') {
+        skip_bracket(g);
+        return 1;
+    }
+    if (c == '\\') {
+        if (g->i + 1 >= g->n || (g->p[g->i + 1] >= '1' && g->p[g->i + 1] <= '9'))
+            g->bad = 1; /* trailing backslash, or a backreference */
+        g->i += 2;
+        return 1;
+    }
+    g->i++;
+    return 1;
+}
+
+/* Alternatives and sequences up to ')' or the end; the sum of every branch's size. */
+static size_t expr_size(guard *g, int depth)
+{
+    size_t total = 0;
+    if (depth > 32)
+        g->bad = 1;
+    while (g->i < g->n && !g->bad && g->p[g->i] != ')') {
+        if (g->p[g->i] == '|') {
+            g->i++;
+            continue;
+        }
+        size_t atom = atom_size(g, depth);
+        total = cap(total + cap(atom * quantifier_factor(g)));
+    }
+    return total;
+}
+
+static int pattern_is_affordable(const char *pattern)
+{
+    guard g = {pattern, 0, strlen(pattern), 0};
+    if (g.n > MAX_PATTERN_BYTES)
+        return 0;
+    size_t size = expr_size(&g, 0);
+    return !g.bad && g.i >= g.n && size <= MAX_EXPANDED;
+}
+
+int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored)
+{
+    const int flags = REG_EXTENDED | REG_NOSUB | extra_flags;
+    if (!pattern_is_affordable(pattern) || regcomp(re, pattern, flags) != 0)
+        return 0;
+    if (!anchored)
+        return 1;
+    regfree(re);
+    size_t n = strlen(pattern) + 5;
+    char *wrapped = malloc(n);
+    if (wrapped == NULL)
+        return 0;
+    snprintf(wrapped, n, "^(%s)$", pattern);
+    int bad = regcomp(re, wrapped, flags);
+    free(wrapped);
+    return !bad;
+}
