@@ -63,28 +63,43 @@ tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifes
     return TP_OK;
 }
 
-static tp_err run(tp_channel *c, const tp_prove_opts *o, const tp_manifest *m, char **proof,
-                  size_t *len, tp_error *err)
+static tp_err run_once(tp_channel *c, const tp_prove_opts *o, const tp_manifest *m,
+                       const tp_buf *request, const char *groups, int *hrr, char **proof,
+                       size_t *len, tp_error *err)
 {
-    tp_buf request = TP_BUF_INIT;
     tp_target_session ts = {0};
     tp_target_opts to = {.host = tp_manifest_host(m), .ca_file = o->target_ca_file,
-                         .ciphersuites = o->tls_ciphersuites, .groups = o->tls_groups,
+                         .ciphersuites = o->tls_ciphersuites, .groups = groups,
                          .no_verify = o->no_target_verify};
-    tp_err rc = tp_manifest_check_vars(m, &o->vars, err);
-    if (rc == TP_OK)
-        rc = tp_manifest_build_request(m, &o->vars, &request, err);
-    if (rc == TP_OK)
-        rc = tp_channel_open(c, o->notary, o->timeout_ms, err);
+    tp_err rc = tp_channel_open(c, o->notary, o->timeout_ms, err);
     if (rc == TP_OK)
         rc = tp_channel_attest(c, o->policy, NULL, err);
     if (rc == TP_OK)
         rc = tp_channel_tunnel(c, tp_manifest_host(m), tp_manifest_port(m), err);
     if (rc == TP_OK)
-        rc = tp_target_exchange(c, &to, request.data, request.len, &ts, err);
+        rc = tp_target_exchange(c, &to, request->data, request->len, &ts, err);
+    *hrr = ts.key.client_hellos > 1;
     if (rc == TP_OK)
         rc = tp_channel_prove(c, o->manifest_json, o->manifest_len, &o->vars, &ts.key, proof, len, err);
     tp_target_session_free(&ts);
+    tp_channel_close(c);
+    return rc;
+}
+
+static tp_err run(tp_channel *c, const tp_prove_opts *o, const tp_manifest *m, char **proof,
+                  size_t *len, tp_error *err)
+{
+    tp_buf request = TP_BUF_INIT;
+    int hrr = 0;
+    tp_err rc = tp_manifest_check_vars(m, &o->vars, err);
+    if (rc == TP_OK)
+        rc = tp_manifest_build_request(m, &o->vars, &request, err);
+    if (rc == TP_OK)
+        rc = run_once(c, o, m, &request, o->tls_groups, &hrr, proof, len, err);
+    /* The notary does not replay HelloRetryRequest sessions: when the target did not take
+     * the default X25519 share, one new session offering P-256 (the other group we prove). */
+    if (rc != TP_OK && hrr && o->tls_groups == NULL)
+        rc = run_once(c, o, m, &request, "P-256", &hrr, proof, len, err);
     tp_buf_free_secret(&request);
     return rc;
 }
@@ -96,7 +111,6 @@ tp_err tp_prove(const tp_prove_opts *o, char **proof, size_t *len, tp_error *err
     tp_err rc = tp_manifest_parse(o->manifest_json, o->manifest_len, &m, err);
     if (rc == TP_OK)
         rc = run(&c, o, m, proof, len, err);
-    tp_channel_close(&c);
     if (rc == TP_OK) { /* never hand out a proof we could not verify ourselves */
         rc = tp_proof_verify(*proof, *len, o->policy, m, NULL, NULL, err);
         if (rc != TP_OK) {

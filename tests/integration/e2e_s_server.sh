@@ -15,20 +15,24 @@ cat >"$WORK/m.json.in" <<'JSON'
 JSON
 start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 
-for key in server server-rsa; do
-  # s_server prints "ACCEPT 127.0.0.1:PORT" once it listens on the free port it picked.
-  (cd "$WORK/www" && exec openssl s_server -accept 127.0.0.1:0 -WWW -tls1_3 \
-     -cert "$CERTS/$key.pem" -key "$CERTS/$key.key" -groups X25519:P-256 \
-     -ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256) \
-     >"$WORK/s_server-$key.out" 2>&1 &
+# start_s_server NAME ARGS... : openssl s_server -WWW in $WORK/www on a free port (it prints
+# "ACCEPT 127.0.0.1:PORT" once listening); sets $port.
+start_s_server() {
+  local name=$1; shift
+  (cd "$WORK/www" && exec openssl s_server -accept 127.0.0.1:0 -WWW -tls1_3 "$@") >"$WORK/s_server-$name.out" 2>&1 &
   PIDS+=("$!")
   port=
   for i in $(seq 1 100); do
-    port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$WORK/s_server-$key.out")
-    [[ -n $port ]] && break
+    port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$WORK/s_server-$name.out")
+    [[ -n $port ]] && return 0
     sleep 0.05
   done
-  [[ -n $port ]] || fail "s_server did not start"
+  fail "s_server $name did not start"
+}
+
+for key in server server-rsa; do
+  start_s_server "$key" -cert "$CERTS/$key.pem" -key "$CERTS/$key.key" -groups X25519:P-256 \
+    -ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
   sed "s/PORT/$port/" "$WORK/m.json.in" >"$WORK/m.json"
   for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
     for group in X25519 P-256; do
@@ -42,3 +46,12 @@ for key in server server-rsa; do
     done
   done
 done
+
+# A target that only accepts P-256 answers our default X25519 share with a HelloRetryRequest;
+# the prover starts a new session offering P-256 and the proof says secp256r1.
+start_s_server p256 -cert "$CERTS/server.pem" -key "$CERTS/server.key" -groups P-256
+sed "s/PORT/$port/" "$WORK/m.json.in" >"$WORK/m.json"
+"$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/m.json" --ca-file "$CERTS/ca.pem" \
+  --allow-insecure-sim --out "$WORK/p.json" || fail "prove after HelloRetryRequest"
+"$BIN/teeproof" verify "$WORK/p.json" --allow-insecure-sim | grep -q '"group": "secp256r1"' || fail "group after HRR"
+note "ok HelloRetryRequest -> new session with P-256"
