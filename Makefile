@@ -120,14 +120,14 @@ FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build/fuzz/%)
 fuzz-build: | deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/fuzzlib CC=clang \
-	  CFLAGS_OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/fuzzlib/lib/libteeproof.a
+	  CFLAGS_OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" build/fuzzlib/lib/libteeproof.a
 	$(Q)$(MAKE) --no-print-directory fuzz-bins
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
 	@:
 build/fuzz/%: fuzz/%.c build/fuzzlib/lib/libteeproof.a
 	@mkdir -p $(dir $@)
-	$(Q)clang -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -O1 -g -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS)
+	$(Q)clang -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $^ -o $@ $(LDLIBS)
 fuzz: fuzz-build
 	$(Q)bash fuzz/run.sh $(FUZZ_SECONDS)
 

@@ -26,6 +26,9 @@ run_one() { # name, command...
 }
 
 for b in "${builds[@]}"; do
+  [[ -x $b/bin/teeproof && -x $b/bin/teeproof-notary ]] || { echo "error: $b is not a build (run make first)" >&2; exit 2; }
+done
+for b in "${builds[@]}"; do
   echo "== tests in $b"
   for t in "$b"/tests/test_*; do
     [[ -x $t ]] || continue

@@ -16,6 +16,8 @@ int tp_read_bytes(tp_reader *r, size_t n, const uint8_t **out)
     if (r->len < n)
         return 0;
     *out = r->p;
+    if (n == 0) /* an empty reader may hold NULL, and NULL + 0 is undefined in C */
+        return 1;
     r->p += n;
     r->len -= n;
     return 1;

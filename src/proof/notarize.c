@@ -62,8 +62,9 @@ static tp_err check_http(const tp_notarize_input *in, notarize_state *s, tp_erro
                             s->tls.client_app.len - s->request.consumed);
     if ((rc = tp_manifest_check_request(s->manifest, in->vars, &s->request, err)) != TP_OK)
         return rc;
-    rc = tp_http_parse_response(s->tls.server_app.data, s->tls.server_app.len,
-                                s->tls.server_close_notify, &s->response, err);
+    rc = tp_http_parse_response_for(s->tls.server_app.data, s->tls.server_app.len,
+                                    tp_manifest_method(s->manifest), s->tls.server_close_notify,
+                                    &s->response, err);
     if (rc != TP_OK)
         return tp_error_prefix(err, "response");
     return tp_manifest_check_response(s->manifest, &s->response, &s->values, err);

@@ -68,7 +68,7 @@ static tp_err run_once(tp_channel *c, const tp_prove_opts *o, const tp_manifest 
                        size_t *len, tp_error *err)
 {
     tp_target_session ts = {0};
-    tp_target_opts to = {.host = tp_manifest_host(m), .ca_file = o->target_ca_file,
+    tp_target_opts to = {.host = tp_manifest_host(m), .method = tp_manifest_method(m), .ca_file = o->target_ca_file,
                          .ciphersuites = o->tls_ciphersuites, .groups = groups,
                          .no_verify = o->no_target_verify};
     tp_err rc = tp_channel_open(c, o->notary, o->timeout_ms, err);

@@ -38,6 +38,7 @@ typedef struct tp_target_session {
 
 typedef struct tp_target_opts {
     const char *host;
+    const char *method;         /* the request's method (a HEAD response has no body) */
     const char *ca_file;
     const char *ciphersuites;
     const char *groups;

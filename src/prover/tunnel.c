@@ -80,15 +80,15 @@ static tp_err run_handshake(pump *p, tp_error *err)
 }
 
 /* 1 when buf holds a whole response (or one that can never become whole). */
-static int response_complete(const tp_buf *resp, int clean_close)
+static int response_complete(const tp_buf *resp, const char *method)
 {
     tp_http_message m = {0};
-    tp_err rc = tp_http_parse_response(resp->data, resp->len, clean_close, &m, NULL);
+    tp_err rc = tp_http_parse_response_for(resp->data, resp->len, method, 0, &m, NULL);
     tp_http_message_free(&m);
     return rc != TP_ERR_HTTP_INCOMPLETE;
 }
 
-static tp_err read_response(pump *p, tp_buf *resp, tp_error *err)
+static tp_err read_response(pump *p, const char *method, tp_buf *resp, tp_error *err)
 {
     uint8_t buf[16384];
     for (;;) {
@@ -96,7 +96,7 @@ static tp_err read_response(pump *p, tp_buf *resp, tp_error *err)
         if (n > 0) {
             if (!tp_buf_append(resp, buf, (size_t)n))
                 return tp_error_set(err, TP_ERR_NOMEM, NULL);
-            if (response_complete(resp, 0))
+            if (response_complete(resp, method))
                 return TP_OK;
             continue;
         }
@@ -141,7 +141,8 @@ static tp_err configure_ssl(SSL *ssl, const tp_target_opts *o, tp_error *err)
     return ok ? TP_OK : tp_error_set(err, TP_ERR_ARG, "invalid target host name");
 }
 
-static tp_err exchange(pump *p, const uint8_t *req, size_t req_len, tp_target_session *ts, tp_error *err)
+static tp_err exchange(pump *p, const tp_target_opts *o, const uint8_t *req, size_t req_len,
+                       tp_target_session *ts, tp_error *err)
 {
     tp_err rc = run_handshake(p, err);
     if (rc == TP_OK && ts->key.client_hellos != 1)
@@ -154,7 +155,7 @@ static tp_err exchange(pump *p, const uint8_t *req, size_t req_len, tp_target_se
     if (rc == TP_OK)
         rc = flush_to_target(p, err);
     if (rc == TP_OK)
-        rc = read_response(p, &ts->response, err);
+        rc = read_response(p, o->method, &ts->response, err);
     return rc;
 }
 
@@ -183,7 +184,7 @@ tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t 
         rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot install key share capture");
     if (rc == TP_OK) {
         pump p = {.chan = c, .ssl = ssl, .rbio = rbio, .wbio = wbio};
-        rc = exchange(&p, request, request_len, ts, err);
+        rc = exchange(&p, o, request, request_len, ts, err);
     }
     SSL_free(ssl);
     SSL_CTX_free(ctx);

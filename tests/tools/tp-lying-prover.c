@@ -100,7 +100,7 @@ int main(int argc, char **argv)
             rc = tp_error_set(&err, TP_ERR_NOMEM, NULL);
         tp_buf_free(&once);
     }
-    tp_target_opts to = {.host = tp_manifest_host(m), .ca_file = ca};
+    tp_target_opts to = {.host = tp_manifest_host(m), .method = tp_manifest_method(m), .ca_file = ca};
     if (rc == TP_OK && honest_tls)
         rc = tp_target_exchange(&c, &to, req.data, req.len, &ts, &err);
     else if (rc == TP_OK) {
