@@ -7,29 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN="$ROOT/${1:-build}/bin"
 N=${BENCH_N:-30}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/teeproof-bench.XXXXXX")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-# start VAR NAME CMD... : runs CMD in the background (in this shell, so cleanup can stop
-# it), waits for "listening on HOST:PORT" and stores PORT in VAR.
-start() {
-  local var=$1 name=$2; shift 2
-  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  local pid=$!
-  PIDS+=("$pid")
-  for _ in $(seq 1 200); do
-    if grep -q '^listening on ' "$WORK/$name.out"; then
-      printf -v "$var" '%s' "$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$WORK/$name.out" | head -n1)"
-      return
-    fi
-    kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.err" >&2; echo "error: $name failed to start" >&2; exit 1; }
-    sleep 0.05
-  done
-  echo "error: $name did not start" >&2
-  exit 1
-}
+source "$ROOT/scripts/lib/servers.sh"
 
 # median_ms CMD... : runs CMD N times, prints the median wall time in milliseconds (3 decimals).
 median_ms() {
@@ -44,8 +22,9 @@ median_ms() {
 
 bash "$ROOT/scripts/mkcerts.sh" "$WORK/certs" >/dev/null
 TOKEN=bench-token
-start api api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$WORK/certs/server.pem" --key "$WORK/certs/server.key" --token "$TOKEN"
-start notary notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$WORK/certs/ca.pem" --allow-private
+start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$WORK/certs/server.pem" --key "$WORK/certs/server.key" --token "$TOKEN"
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$WORK/certs/ca.pem" --allow-private
+api=$PORT_api notary=$PORT_notary
 sed "s/localhost:8443/localhost:$api/" "$ROOT/docs/examples/account.manifest.json" >"$WORK/m.json"
 cat >"$WORK/big.json" <<JSON
 {"manifestVersion":"2","id":"big","title":"1 MiB","description":"bench",

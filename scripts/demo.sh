@@ -4,33 +4,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN="$ROOT/${1:-build}/bin"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/teeproof-demo.XXXXXX")
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# start VAR NAME CMD... : runs CMD in the background (in this shell, so cleanup can stop
-# it), waits for "listening on HOST:PORT" and stores PORT in VAR.
-start() {
-  local var=$1 name=$2; shift 2
-  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  local pid=$!
-  PIDS+=("$pid")
-  for _ in $(seq 1 200); do
-    if grep -q '^listening on ' "$WORK/$name.out"; then
-      printf -v "$var" '%s' "$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$WORK/$name.out" | head -n1)"
-      return
-    fi
-    kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.err" >&2; echo "error: $name failed to start" >&2; exit 1; }
-    sleep 0.05
-  done
-  echo "error: $name did not start" >&2
-  exit 1
-}
+source "$ROOT/scripts/lib/servers.sh"
 
 if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
 step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
@@ -39,12 +13,14 @@ step "making a throw-away CA and a certificate for localhost"
 bash "$ROOT/scripts/mkcerts.sh" "$WORK/certs" >/dev/null
 TOKEN="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 
-start api_port api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$WORK/certs/server.pem" \
+start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$WORK/certs/server.pem" \
   --key "$WORK/certs/server.key" --token "$TOKEN"
+api_port=$PORT_api
 echo "demo API on https://localhost:$api_port/api/account (needs a bearer token)"
 
-start notary_port notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim \
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim \
   --ca-file "$WORK/certs/ca.pem" --allow-private
+notary_port=$PORT_notary
 echo "notary (sim TEE) on 127.0.0.1:$notary_port"
 
 sed "s/localhost:8443/localhost:$api_port/" "$ROOT/docs/examples/account.manifest.json" >"$WORK/manifest.json"

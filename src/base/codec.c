@@ -15,7 +15,7 @@ void tp_hex_encode(const uint8_t *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hex_nibble(char c)
+int tp_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -31,7 +31,7 @@ int tp_hex_decode(const char *hex, size_t hex_len, tp_buf *out)
     if (hex_len % 2 != 0 || !tp_buf_reserve(out, hex_len / 2))
         return 0;
     for (size_t i = 0; i < hex_len; i += 2) {
-        int hi = hex_nibble(hex[i]), lo = hex_nibble(hex[i + 1]);
+        int hi = tp_hex_digit(hex[i]), lo = tp_hex_digit(hex[i + 1]);
         if (hi < 0 || lo < 0)
             return 0;
         out->data[out->len++] = (uint8_t)(hi << 4 | lo);
@@ -44,7 +44,7 @@ int tp_hex_decode_fixed(const char *hex, uint8_t *out, size_t n)
     if (strlen(hex) != 2 * n)
         return 0;
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
+        int hi = tp_hex_digit(hex[2 * i]), lo = tp_hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return 0;
         out[i] = (uint8_t)(hi << 4 | lo);

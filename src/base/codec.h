@@ -9,6 +9,8 @@
 
 /* Writes 2*n lowercase hex chars + NUL into out (size >= 2*n+1). */
 void tp_hex_encode(const uint8_t *in, size_t n, char *out);
+/* Value of one hex digit (either case), or -1. */
+int tp_hex_digit(int c);
 /* Appends the decoded bytes of a hex string (even length, either case); 1/0. */
 int tp_hex_decode(const char *hex, size_t hex_len, tp_buf *out);
 /* Decodes exactly n bytes into out; 1/0. */

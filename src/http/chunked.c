@@ -2,20 +2,11 @@
  * chunk data and the trailer section (validated, then discarded). */
 #include "http/http_internal.h"
 
+#include "base/codec.h"
+
 #include <stdlib.h>
 
 #define CHUNK_LINE_MAX 4096
-
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* chunk-size [ BWS ";" chunk-ext ]: the size; extensions are only checked for stray
  * control characters. */
@@ -23,8 +14,8 @@ static tp_err parse_chunk_size(tp_span line, size_t *size, tp_error *err)
 {
     size_t i = 0;
     uint64_t v = 0;
-    while (i < line.len && hex_value(line.p[i]) >= 0) {
-        v = v * 16 + (uint64_t)hex_value(line.p[i]);
+    while (i < line.len && tp_hex_digit(line.p[i]) >= 0) {
+        v = v * 16 + (uint64_t)tp_hex_digit(line.p[i]);
         if (v > TP_HTTP_MAX_BODY)
             return tp_error_set(err, TP_ERR_LIMIT, "http: chunk size exceeds %u bytes",
                                 TP_HTTP_MAX_BODY);

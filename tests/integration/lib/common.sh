@@ -5,40 +5,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 BUILD=${TP_BUILD:-build}
 [[ $BUILD = /* ]] || BUILD="$ROOT/$BUILD"
 BIN="$BUILD/bin"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tp-it.XXXXXX")
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+TP_WORK_PREFIX=tp-it
+source "$ROOT/scripts/lib/servers.sh"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "-- $*"; }
-
-# start_server NAME CMD... : runs CMD in the background, waits for "listening on H:P",
-# sets PORT_<NAME> and PID_<NAME>.
-start_server() {
-  local name=$1; shift
-  local out="$WORK/$name.out"
-  "$@" >"$out" 2>"$WORK/$name.err" &
-  local pid=$!
-  PIDS+=("$pid")
-  local i
-  for i in $(seq 1 200); do
-    if grep -q '^listening on ' "$out" 2>/dev/null; then
-      local addr; addr=$(sed -n 's/^listening on //p' "$out" | head -n1)
-      printf -v "PORT_$name" '%s' "${addr##*:}"
-      printf -v "PID_$name" '%s' "$pid"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.err" >&2; fail "$name exited before listening"; }
-    sleep 0.05
-  done
-  fail "$name did not start listening"
-}
 
 make_certs() { bash "$ROOT/scripts/mkcerts.sh" "$WORK/certs" >/dev/null; CERTS="$WORK/certs"; }
 
