@@ -38,6 +38,8 @@ prove() { "$BIN/teeproof" prove --notary "127.0.0.1:$notary" --manifest "$1" --v
   --ca-file "$WORK/certs/ca.pem" --allow-insecure-sim --out "$WORK/p.json"; }
 curl_get() { curl -sf --cacert "$WORK/certs/ca.pem" -H "Authorization: Bearer $TOKEN" -o /dev/null "https://localhost:$api$1"; }
 
+"$ROOT/${1:-build}/bench/bench_notarize" "${BENCH_ITERATIONS:-200}"
+echo
 prove "$WORK/m.json"   # warm up, and a proof to verify
 echo "teeproof bench: $N runs per figure, medians, $(nproc) cores"
 base=$(median_ms curl_get /api/account)

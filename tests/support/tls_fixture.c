@@ -94,6 +94,8 @@ void tpf_opts_default(tpf_opts *o)
 static size_t next_chunk(unsigned *st)
 {
     static const size_t sizes[] = {1, 3, 5, 17, 64, 200, 700, 1500, 4096, 20000};
+    if (*st == TPF_SEED_WHOLE)
+        return 20000;
     *st = *st * 1103515245u + 12345u;
     return sizes[(*st >> 16) % (sizeof(sizes) / sizeof(sizes[0]))];
 }

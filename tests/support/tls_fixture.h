@@ -19,6 +19,8 @@ X509 *tpf_cert(EVP_PKEY *key, const char *cn, const char *san, X509 *issuer,
                EVP_PKEY *issuer_key, int is_ca, long days);
 X509_STORE *tpf_store(X509 *root);
 
+#define TPF_SEED_WHOLE 0xffffffffu
+
 typedef struct tpf_opts {
     const char *suite;      /* e.g. "TLS_AES_128_GCM_SHA256" */
     const char *groups;     /* "X25519" or "P-256" */
@@ -35,7 +37,7 @@ typedef struct tpf_opts {
     int key_update;         /* client sends KeyUpdate(update_requested) before the request */
     int request_client_cert;/* server sends CertificateRequest; client answers empty */
     unsigned max_fragment;  /* server max send fragment (0: default) */
-    unsigned seed;          /* chunk size pattern */
+    unsigned seed;          /* chunk size pattern; TPF_SEED_WHOLE moves whole flights */
 } tpf_opts;
 
 typedef struct tpf_session {

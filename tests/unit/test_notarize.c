@@ -1,0 +1,131 @@
+/* Unit tests: the notary's whole decision (tp_notarize) on real in-process TLS 1.3 sessions:
+ * a proof that verifies, and each refusal with its error and no proof. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/notarize_fixture.h"
+#include "teeproof/proof.h"
+
+static tp_err notarize(tpn_case *c, char **proof, tp_error *err)
+{
+    size_t len = 0;
+    *proof = NULL;
+    tp_err rc = tp_notarize(&c->in, c->identity, proof, &len, err);
+    assert_true((rc == TP_OK) == (*proof != NULL)); /* a refusal signs nothing */
+    return rc;
+}
+
+static void good_session_gives_a_proof_that_verifies(void **state)
+{
+    (void)state;
+    char resp[512];
+    tpn_response(resp, sizeof(resp), "1234.56");
+    tpn_case c;
+    assert_true(tpn_make(&c, resp, "s3cret-token", 1));
+    char *proof;
+    tp_error err;
+    assert_int_equal(notarize(&c, &proof, &err), TP_OK);
+    assert_null(strstr(proof, "s3cret-token"));
+    tp_manifest *m = NULL;
+    assert_int_equal(tp_manifest_parse(tpn_manifest, strlen(tpn_manifest), &m, &err), TP_OK);
+    tp_policy *sim = tp_policy_insecure_sim();
+    json_t *claims = NULL;
+    assert_int_equal(tp_proof_verify(proof, strlen(proof), sim, m, &claims, NULL, &err), TP_OK);
+    json_t *values = json_object_get(claims, "values");
+    assert_string_equal(json_string_value(json_object_get(values, "owner")), "Ada");
+    assert_true(json_real_value(json_object_get(values, "balance")) == 1234.56);
+    assert_string_equal(json_string_value(json_object_get(claims, "server_name")), "api.test");
+    assert_string_equal(json_string_value(json_object_get(claims, "trust_store")), "sha256:test");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(claims, "response"), "status")), 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(claims, "request"), "url")),
+                        "https://api.test/api/account");
+    json_decref(claims);
+    tp_policy_free(sim);
+    tp_manifest_free(m);
+    free(proof);
+    tpn_free(&c);
+}
+
+static void refusals_name_the_rule_and_sign_nothing(void **state)
+{
+    (void)state;
+    char resp[512];
+    tpn_response(resp, sizeof(resp), "5");
+    tpn_case c;
+    char *proof;
+    tp_error err;
+
+    assert_true(tpn_make(&c, resp, "tok", 1));
+    assert_int_equal(notarize(&c, &proof, &err), TP_ERR_PREDICATE);
+    assert_non_null(strstr(err.detail, "balance"));
+
+    tpn_response(resp, sizeof(resp), "5000");
+    tpn_free(&c);
+    assert_true(tpn_make(&c, resp, "tok", 1));
+    c.in.tunnel_port = 8443; /* the notary connected elsewhere than the manifest says */
+    assert_int_equal(notarize(&c, &proof, &err), TP_ERR_MANIFEST_REQUEST);
+    c.in.tunnel_port = 443;
+    c.in.tunnel_host = "evil.test";
+    assert_int_equal(notarize(&c, &proof, &err), TP_ERR_MANIFEST_REQUEST);
+    c.in.tunnel_host = "api.test";
+
+    c.var.value = "another-token"; /* the prover lies about the secret it sent */
+    assert_int_equal(notarize(&c, &proof, &err), TP_ERR_MANIFEST_REQUEST);
+    assert_null(strstr(err.detail, "another-token"));
+    assert_null(strstr(err.detail, "tok"));
+    c.var.value = "tok";
+
+    c.in.server_len -= 30; /* truncated inside the response's records */
+    tp_err rc = notarize(&c, &proof, &err);
+    assert_true(rc == TP_ERR_HTTP_INCOMPLETE || rc == TP_ERR_TRUNCATED || rc == TP_ERR_TLS_RECORD);
+    c.in.server_len += 30;
+
+    uint8_t key[32];
+    memcpy(key, c.session.ks.priv, 32);
+    key[5] ^= 1;
+    c.in.private_key = key;
+    assert_int_equal(notarize(&c, &proof, &err), TP_ERR_TLS_KEY_MISMATCH);
+    c.in.private_key = c.session.ks.priv;
+
+    assert_int_equal(notarize(&c, &proof, &err), TP_OK); /* the untouched case still passes */
+    free(proof);
+    tpn_free(&c);
+}
+
+static void close_delimited_body_needs_close_notify(void **state)
+{
+    (void)state;
+    const char *resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
+                       "{\"account\":{\"owner\":\"Ada\",\"balance\":2000}}";
+    tpn_case c;
+    char *proof;
+    tp_error err;
+    assert_true(tpn_make(&c, resp, "tok", 0)); /* could have been cut short: refused */
+    assert_int_equal(notarize(&c, &proof, &err), TP_ERR_HTTP_INCOMPLETE);
+    tpn_free(&c);
+    assert_true(tpn_make(&c, resp, "tok", 1)); /* ended by close_notify: complete */
+    assert_int_equal(notarize(&c, &proof, &err), TP_OK);
+    free(proof);
+    tpn_free(&c);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tpf_cleanup();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(good_session_gives_a_proof_that_verifies),
+        cmocka_unit_test(refusals_name_the_rule_and_sign_nothing),
+        cmocka_unit_test(close_delimited_body_needs_close_notify),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown);
+}
