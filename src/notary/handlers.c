@@ -151,7 +151,7 @@ static void log_outcome(const tp_session *s, tp_err rc, const tp_error *e, uint6
 
 static void handle_prove(tp_session *s, const tp_frame *f)
 {
-    if (!s->tunnel_used || s->state == TP_SESS_CONNECTING) {
+    if (!s->tunnel_used || s->state == TP_SESS_CONNECTING || s->state == TP_SESS_RESOLVING) {
         fail(s, TP_ERR_PROTOCOL, "prove request before a tunnel was used");
         return;
     }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -57,14 +58,24 @@ static void on_signal(tp_io *io, uint32_t events)
         n->stop = 1;
 }
 
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+}
+
+int tp_block_stop_signals(void)
+{
+    sigset_t set;
+    stop_signals(&set);
+    return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0;
+}
+
 static int watch_signals(tp_notary *n)
 {
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-        return 0;
+    stop_signals(&set);
     n->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (n->signal_fd < 0)
         return 0;

@@ -129,6 +129,10 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     signal(SIGPIPE, SIG_IGN);
+    if (!tp_block_stop_signals()) {
+        fprintf(stderr, "error: cannot block SIGTERM/SIGINT\n");
+        return 1;
+    }
     tp_error err;
     tp_error_clear(&err);
     char bound[300];

@@ -45,6 +45,7 @@ typedef struct tp_io {
 } tp_io;
 
 typedef struct tp_session tp_session;
+typedef struct tp_resolver tp_resolver;
 
 typedef struct tp_notary {
     tp_notary_config cfg;
@@ -57,6 +58,8 @@ typedef struct tp_notary {
     tp_attester *attester;
     tp_identity *identity;
     tp_refresher refresher;
+    tp_resolver *resolver;
+    uint64_t next_session_id;
     X509_STORE *trust;
     char trust_id[80];           /* "system" or "sha256:<hex>" */
     tp_session *sessions;        /* doubly linked list */
@@ -65,6 +68,9 @@ typedef struct tp_notary {
     int stop;
 } tp_notary;
 
+/* Blocks SIGTERM/SIGINT in the calling thread; call before starting any thread so that
+ * every thread inherits the mask and the signals reach only the loop's signalfd. */
+int tp_block_stop_signals(void);
 int tp_io_add(tp_notary *n, tp_io *io, uint32_t events);
 int tp_io_mod(tp_notary *n, tp_io *io, uint32_t events);
 void tp_io_del(tp_notary *n, tp_io *io);

@@ -9,30 +9,47 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "notary/resolver.h"
 #include "notary/target.h"
 
 tp_err tp_relay_open(tp_session *s, const char *host, uint16_t port, tp_error *err)
 {
-    int fd;
-    tp_err rc = tp_target_connect(host, port, s->notary->cfg.allow_private, &fd, err);
-    if (rc != TP_OK)
-        return rc;
-    s->target.fd = fd;
-    if (!tp_io_add(s->notary, &s->target, EPOLLOUT)) {
-        close(fd);
-        s->target.fd = -1;
-        return tp_error_set(err, TP_ERR_IO, "cannot watch the target socket");
-    }
+    if (!tp_resolver_submit(s->notary, s->id, host, port))
+        return tp_error_set(err, TP_ERR_NOMEM, "cannot queue the name lookup");
     snprintf(s->target_host, sizeof(s->target_host), "%s", host);
     s->target_port = port;
     s->tunnel_used = 1;
-    s->state = TP_SESS_CONNECTING;
+    s->state = TP_SESS_RESOLVING;
     s->connect_deadline = tp_now_ms() + s->notary->cfg.connect_timeout_ms;
     return TP_OK;
 }
 
+void tp_relay_resolved(tp_session *s, tp_err rc, const tp_target_addrs *addrs, const tp_error *rerr)
+{
+    if (s->state != TP_SESS_RESOLVING) /* timed out or closed meanwhile */
+        return;
+    tp_error err = *rerr;
+    int fd = -1;
+    if (rc == TP_OK)
+        rc = tp_target_connect(s->target_host, s->target_port, addrs, &fd, &err);
+    if (rc == TP_OK) {
+        s->target.fd = fd;
+        if (tp_io_add(s->notary, &s->target, EPOLLOUT)) {
+            s->state = TP_SESS_CONNECTING;
+            return;
+        }
+        close(fd);
+        s->target.fd = -1;
+        rc = tp_error_set(&err, TP_ERR_IO, "cannot watch the target socket");
+    }
+    tp_session_fail(s, &err);
+    s->prover.on_event(&s->prover, 0); /* send the error now */
+}
+
 void tp_relay_close(tp_session *s)
 {
+    if (s->state == TP_SESS_RESOLVING)
+        s->state = TP_SESS_RELAY_DONE;
     if (s->target.fd < 0)
         return;
     tp_io_del(s->notary, &s->target);

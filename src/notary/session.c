@@ -46,6 +46,7 @@ void tp_session_accept(tp_notary *n, int fd)
         return;
     }
     s->notary = n;
+    s->id = ++n->next_session_id;
     s->ssl = ssl;
     s->state = TP_SESS_HANDSHAKE;
     s->busy_reject = n->n_sessions >= n->cfg.max_sessions;
@@ -233,8 +234,9 @@ void tp_session_sweep(tp_notary *n, uint64_t now)
     tp_session *next;
     for (tp_session *s = n->sessions; s != NULL; s = next) {
         next = s->next;
-        if (s->state == TP_SESS_CONNECTING && now >= s->connect_deadline)
-            expire(s, "connecting to the target timed out");
+        if ((s->state == TP_SESS_RESOLVING || s->state == TP_SESS_CONNECTING) && now >= s->connect_deadline)
+            expire(s, s->state == TP_SESS_RESOLVING ? "resolving the target timed out"
+                                                    : "connecting to the target timed out");
         else if (now >= s->end_deadline)
             expire(s, "session exceeded its maximum duration");
         else if (now >= s->idle_deadline)

@@ -4,11 +4,13 @@
 #define TP_NOTARY_SESSION_H
 
 #include "notary/notary.h"
+#include "notary/target.h"
 #include "proto/wire.h"
 
 enum tp_session_state {
     TP_SESS_HANDSHAKE,   /* TLS with the prover in progress */
     TP_SESS_READY,       /* waiting for requests */
+    TP_SESS_RESOLVING,   /* tunnel target name being resolved (resolver threads) */
     TP_SESS_CONNECTING,  /* tunnel target connect in progress */
     TP_SESS_TUNNEL,      /* relaying */
     TP_SESS_RELAY_DONE,  /* target closed; waiting for PROVE */
@@ -18,6 +20,7 @@ enum tp_session_state {
 struct tp_session {
     tp_notary *notary;
     tp_session *prev, *next;
+    uint64_t id;               /* resolver results find their session by id */
     enum tp_session_state state;
     int dead;                  /* destroyed; waiting in the graveyard */
     int busy_reject;           /* over max sessions: answer with an error once connected */
@@ -52,6 +55,8 @@ void tp_session_destroy(tp_session *s);
 void tp_session_handle_frame(tp_session *s, const tp_frame *f);
 /* relay.c */
 tp_err tp_relay_open(tp_session *s, const char *host, uint16_t port, tp_error *err);
+/* The resolver's answer for this session's target: connect, or fail the session. */
+void tp_relay_resolved(tp_session *s, tp_err rc, const tp_target_addrs *addrs, const tp_error *err);
 void tp_relay_on_event(tp_io *io, uint32_t events);
 void tp_relay_close(tp_session *s);
 void tp_relay_flush(tp_session *s);

@@ -13,6 +13,7 @@
 
 #include "base/codec.h"
 #include "notary/notary.h"
+#include "notary/resolver.h"
 
 static tp_err load_trust(tp_notary *n, tp_error *err)
 {
@@ -96,6 +97,8 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
     rc = tp_attester_open(n->cfg.tee, &acfg, &n->attester, err);
     if (rc == TP_OK)
         rc = tp_identity_create(n->attester, &n->identity, err);
+    if (rc == TP_OK && !tp_resolver_start(n))
+        rc = tp_error_set(err, TP_ERR_IO, "cannot start the resolver threads");
     if (rc == TP_OK && strcmp(n->identity->platform, "sim") != 0 && n->cfg.evidence_refresh_s > 0 &&
         !tp_refresher_start(n))
         rc = tp_error_set(err, TP_ERR_IO, "cannot start the evidence refresher");
@@ -106,6 +109,7 @@ void tp_notary_teardown(tp_notary *n)
 {
     tp_refresher_stop(n);
     tp_session_close_all(n);
+    tp_resolver_stop(n);
     if (n->listen_fd >= 0)
         close(n->listen_fd);
     if (n->signal_fd >= 0)

@@ -41,22 +41,24 @@ int tp_addr_is_private(const struct sockaddr *sa)
     return 1;
 }
 
-static int start_connect(const struct addrinfo *ai)
+static int start_connect(const struct sockaddr_storage *sa, socklen_t len)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS)
+    if (connect(fd, (const struct sockaddr *)sa, len) == 0 || errno == EINPROGRESS)
         return fd;
+    int e = errno;
     close(fd);
+    errno = e;
     return -1;
 }
 
-tp_err tp_target_connect(const char *host, uint16_t port, int allow_private, int *fd, tp_error *err)
+tp_err tp_target_resolve(const char *host, uint16_t port, int allow_private, tp_target_addrs *out,
+                         tp_error *err)
 {
-    /* Resolution is synchronous: the notary resolves once per session, before any relay. */
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
     char service[8];
@@ -64,23 +66,37 @@ tp_err tp_target_connect(const char *host, uint16_t port, int allow_private, int
     int rc = getaddrinfo(host, service, &hints, &res);
     if (rc != 0)
         return tp_error_set(err, TP_ERR_RESOLVE, "cannot resolve %s: %s", host, gai_strerror(rc));
-    int refused = 0, saved_errno = 0;
-    *fd = -1;
-    for (struct addrinfo *ai = res; ai != NULL && *fd < 0; ai = ai->ai_next) {
+    size_t refused = 0;
+    out->n = 0;
+    for (struct addrinfo *ai = res; ai != NULL && out->n < TP_TARGET_MAX_ADDRS; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof(out->addr[0]))
+            continue;
         if (!allow_private && tp_addr_is_private(ai->ai_addr)) {
             refused++;
             continue;
         }
-        *fd = start_connect(ai);
-        if (*fd < 0)
-            saved_errno = errno;
+        memcpy(&out->addr[out->n], ai->ai_addr, ai->ai_addrlen);
+        out->len[out->n++] = ai->ai_addrlen;
     }
     freeaddrinfo(res);
-    if (*fd >= 0)
-        return TP_OK;
-    if (refused)
+    if (out->n == 0 && refused)
         return tp_error_set(err, TP_ERR_FORBIDDEN_TARGET,
                             "%s resolves to a private, loopback or link-local address "
                             "(start the notary with --allow-private to permit it)", host);
+    if (out->n == 0)
+        return tp_error_set(err, TP_ERR_RESOLVE, "%s has no usable address", host);
+    return TP_OK;
+}
+
+tp_err tp_target_connect(const char *host, uint16_t port, const tp_target_addrs *addrs, int *fd,
+                         tp_error *err)
+{
+    int saved_errno = 0;
+    *fd = -1;
+    for (size_t i = 0; i < addrs->n && *fd < 0; i++)
+        if ((*fd = start_connect(&addrs->addr[i], addrs->len[i])) < 0)
+            saved_errno = errno;
+    if (*fd >= 0)
+        return TP_OK;
     return tp_error_set(err, TP_ERR_CONNECT, "cannot connect to %s:%u: %s", host, port, strerror(saved_errno));
 }

@@ -12,8 +12,23 @@
  * otherwise not a public unicast address (IPv4-mapped IPv6 addresses are unwrapped). */
 int tp_addr_is_private(const struct sockaddr *sa);
 
-/* Resolves host and starts a non-blocking connect to the first acceptable address.
- * On success *fd is connecting (wait for EPOLLOUT and check SO_ERROR). */
-tp_err tp_target_connect(const char *host, uint16_t port, int allow_private, int *fd, tp_error *err);
+#define TP_TARGET_MAX_ADDRS 8
+
+/* Acceptable addresses of a target, in resolver order. */
+typedef struct tp_target_addrs {
+    struct sockaddr_storage addr[TP_TARGET_MAX_ADDRS];
+    socklen_t len[TP_TARGET_MAX_ADDRS];
+    size_t n;
+} tp_target_addrs;
+
+/* Resolves host (blocking: called from resolver threads, never the event loop) and keeps
+ * the addresses the policy allows; TP_ERR_FORBIDDEN_TARGET when it resolved only to
+ * refused ones. */
+tp_err tp_target_resolve(const char *host, uint16_t port, int allow_private, tp_target_addrs *out,
+                         tp_error *err);
+/* Starts a non-blocking connect to the first address that accepts one. On success *fd is
+ * connecting (wait for EPOLLOUT and check SO_ERROR). */
+tp_err tp_target_connect(const char *host, uint16_t port, const tp_target_addrs *addrs, int *fd,
+                         tp_error *err);
 
 #endif

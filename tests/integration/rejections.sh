@@ -78,6 +78,10 @@ closed_port=1
 manifest_for "$closed_port" >"$WORK/closed.json"
 prove unreachable '\[connect\]' --notary "$N" --manifest "$WORK/closed.json" --var "token=$TOKEN" --ca-file "$CERTS/ca.pem"
 prove private-target '\[forbidden-target\]' --notary "127.0.0.1:$PORT_strict" --manifest "$WORK/good.json" --var "token=$TOKEN" --ca-file "$CERTS/ca.pem"
+# A target name that does not resolve (.invalid never does, RFC 6761): refused by the
+# notary's resolver threads, or by its lookup deadline where DNS is unreachable.
+sed -e "s/localhost:$PORT_good/no-such-host.invalid:443/" "$WORK/good.json" >"$WORK/nxdomain.json"
+prove nxdomain '\[(resolve|timeout)\]' --notary "$N" --manifest "$WORK/nxdomain.json" --var "token=$TOKEN" --ca-file "$CERTS/ca.pem"
 # Missing secret variable: refused before anything is sent.
 prove missing-var '\[var\]' --notary "$N" --manifest "$WORK/good.json" --ca-file "$CERTS/ca.pem"
 # Nobody listening where the notary should be.
