@@ -7,7 +7,10 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "../support/fake_nitro.h"
 #include "base/codec.h"
 #include "proof/claims.h"
 #include "proof/identity.h"
@@ -152,11 +155,86 @@ static void signed_bytes_are_canonical(void **state)
     json_decref(b);
 }
 
+/* Evidence with a short life (here a Nitro-like document valid for an hour either side of
+ * now) is checked at the proof's signed time, not at the verifier's clock. */
+static void evidence_is_checked_at_the_proof_time(void **state)
+{
+    (void)state;
+    tp_fake_nitro f;
+    assert_true(tp_fake_nitro_init(&f));
+    char root[] = "/tmp/tp-nitro-root-XXXXXX";
+    int fd = mkstemp(root);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_true(tp_fake_nitro_write_root(&f, root));
+    char pcr0[97], policy_json[512];
+    tp_hex_encode(f.pcr0, 48, pcr0);
+    snprintf(policy_json, sizeof(policy_json),
+             "{\"version\":1,\"platforms\":{\"nitro\":{\"pcr0\":[\"%s\"],\"roots_file\":\"%s\"}}}", pcr0, root);
+    tp_policy *policy = NULL;
+    tp_error err;
+    assert_int_equal(tp_policy_parse(policy_json, strlen(policy_json), &policy, &err), TP_OK);
+
+    /* A notary identity whose evidence is a document committing to its key. */
+    tp_identity *id = new_identity();
+    uint8_t binding[64];
+    tp_attest_key_binding(id->spki, id->spki_len, binding);
+    free(id->evidence);
+    assert_true(tp_fake_nitro_document(&f, binding, &id->evidence, &id->evidence_len));
+    snprintf(id->platform, sizeof(id->platform), "nitro");
+
+    json_t *now_claims = json_pack("{s:i, s:I}", "version", 1, "time", (json_int_t)time(NULL));
+    json_t *later_claims = json_pack("{s:i, s:I}", "version", 1, "time", (json_int_t)time(NULL) + 3 * 3600);
+    char *p_now = seal(now_claims, id), *p_later = seal(later_claims, id);
+    assert_int_equal(verify(p_now, policy, NULL, &err), TP_OK);
+    /* Same evidence, same verifier clock: only the signed time differs. */
+    assert_int_equal(verify(p_later, policy, NULL, &err), TP_ERR_EVIDENCE_TIME);
+
+    free(p_now);
+    free(p_later);
+    json_decref(now_claims);
+    json_decref(later_claims);
+    tp_identity_free(id);
+    tp_policy_free(policy);
+    unlink(root);
+    tp_fake_nitro_free(&f);
+}
+
+/* The notary refreshes evidence for the same key; proofs sealed after it still verify. */
+static void refreshed_evidence_keeps_the_key(void **state)
+{
+    (void)state;
+    tp_attester *a = NULL;
+    tp_identity *id = NULL;
+    tp_error err;
+    assert_int_equal(tp_attester_open("sim", NULL, &a, &err), TP_OK);
+    assert_int_equal(tp_identity_create(a, &id, &err), TP_OK);
+    uint8_t *before = NULL, *after = NULL;
+    size_t before_len = 0, after_len = 0;
+    assert_int_equal(tp_identity_evidence(id, &before, &before_len, &err), TP_OK);
+    assert_int_equal(tp_identity_refresh(id, a, &err), TP_OK);
+    assert_int_equal(tp_identity_evidence(id, &after, &after_len, &err), TP_OK);
+    assert_true(before_len > 0 && after_len > 0);
+    json_t *claims = json_pack("{s:i}", "version", 1);
+    char *proof = seal(claims, id);
+    tp_policy *sim = tp_policy_insecure_sim();
+    assert_int_equal(verify(proof, sim, NULL, &err), TP_OK);
+    free(proof);
+    free(before);
+    free(after);
+    json_decref(claims);
+    tp_policy_free(sim);
+    tp_identity_free(id);
+    tp_attester_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(proof_round_trip_and_tampering),
         cmocka_unit_test(signed_bytes_are_canonical),
+        cmocka_unit_test(evidence_is_checked_at_the_proof_time),
+        cmocka_unit_test(refreshed_evidence_keeps_the_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
