@@ -160,6 +160,9 @@ static int make_pair(const tpf_opts *o, pair *p, tpf_session *s)
         return 0;
     if (o->num_tickets >= 0)
         SSL_CTX_set_num_tickets(p->sctx, (size_t)o->num_tickets);
+    if (o->block_padding && (!SSL_CTX_set_block_padding(p->sctx, o->block_padding) ||
+                             !SSL_CTX_set_block_padding(p->cctx, o->block_padding)))
+        return 0;
     if (o->request_client_cert)
         SSL_CTX_set_verify(p->sctx, SSL_VERIFY_PEER, accept_any);
     SSL_CTX_set_verify(p->cctx, SSL_VERIFY_NONE, NULL);

@@ -37,6 +37,7 @@ typedef struct tpf_opts {
     int key_update;         /* client sends KeyUpdate(update_requested) before the request */
     int request_client_cert;/* server sends CertificateRequest; client answers empty */
     unsigned max_fragment;  /* server max send fragment (0: default) */
+    size_t block_padding;   /* both sides pad records to a multiple of this (0: none) */
     unsigned seed;          /* chunk size pattern; TPF_SEED_WHOLE moves whole flights */
 } tpf_opts;
 

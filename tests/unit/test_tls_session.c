@@ -141,6 +141,19 @@ static void key_update_both_ways(void **st)
     tp_tls_verify_result_free(&res);
 }
 
+/* TLS 1.3 records may carry zero padding after the inner content type (RFC 8446 5.4). */
+static void padded_records_both_ways(void **st)
+{
+    (void)st;
+    tpf_opts o;
+    opts_for(&o, 1);
+    o.block_padding = 512;
+    o.response_repeat = 5;
+    tp_tls_verify_result res;
+    run_ok(&o, 1, &res);
+    tp_tls_verify_result_free(&res);
+}
+
 static void certificate_request_empty_answer(void **st)
 {
     (void)st;
@@ -214,6 +227,7 @@ int main(void)
         cmocka_unit_test(server_key_types),
         cmocka_unit_test(tickets_close_notify_and_not),
         cmocka_unit_test(key_update_both_ways),
+        cmocka_unit_test(padded_records_both_ways),
         cmocka_unit_test(certificate_request_empty_answer),
         cmocka_unit_test(chain_with_ca_and_case_insensitive_host),
         cmocka_unit_test(trailing_partial_record),
