@@ -41,7 +41,8 @@ for b in "${builds[@]}"; do
 done
 
 # Fuzz smoke: each libFuzzer target (built by `make fuzz-build`) for a few seconds from its
-# seed corpus; a crash, leak or timeout fails it.
+# seed corpus; a crash, leak or timeout fails it. The seed is fixed so that a run repeats
+# what ran before; `make fuzz` explores with random seeds.
 if [[ ${TP_FUZZ_SECONDS:-0} != 0 ]]; then
   echo "== fuzz smoke (${TP_FUZZ_SECONDS}s each)"
   for f in build/fuzz/fuzz_*; do
@@ -49,7 +50,7 @@ if [[ ${TP_FUZZ_SECONDS:-0} != 0 ]]; then
     name=$(basename "$f")
     corpus=$(mktemp -d "$logdir/corpus.XXXXXX")
     [[ -d fuzz/corpus/$name ]] && cp -r "fuzz/corpus/$name/." "$corpus/"
-    run_one "fuzz/$name" "$f" -max_total_time="$TP_FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+    run_one "fuzz/$name" "$f" -seed=1 -max_total_time="$TP_FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$logdir/" "$corpus"
   done
 fi
