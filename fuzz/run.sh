@@ -16,7 +16,7 @@ for bin in build/fuzz/fuzz_*; do
   [[ -d fuzz/corpus/$name ]] && cp -r "fuzz/corpus/$name/." "$work/"
   if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$findings/$name-" \
        "$work" >"$findings/$name.log" 2>&1; then
-    echo "ok    $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$findings/$name.log" | awk '{print $2}') runs; $(grep -m1 -o 'cov: [0-9]*' "$findings/$name.log" | tail -1))"
+    echo "ok    $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$findings/$name.log" | awk '{print $2}') runs; $(grep -o 'cov: [0-9]*' "$findings/$name.log" | tail -1))"
   else
     echo "FOUND $name: see $findings/$name.log"; tail -n 20 "$findings/$name.log"; failed=1
   fi
