@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "base/codec.h"
+#include "base/json_bytes.h"
 #include "notary/session.h"
 #include "proof/notarize.h"
 
@@ -15,14 +16,6 @@ static void fail(tp_session *s, tp_err code, const char *msg)
     tp_error e;
     tp_error_set(&e, code, "%s", msg);
     tp_session_fail(s, &e);
-}
-
-static json_t *b64(const uint8_t *p, size_t n)
-{
-    tp_buf b = TP_BUF_INIT;
-    json_t *s = tp_base64_encode(p, n, 0, &b) ? json_stringn((const char *)b.data, b.len) : NULL;
-    tp_buf_free(&b);
-    return s;
 }
 
 /* Evidence, the attested key, and its signature over this channel's RFC 9266 exporter. */
@@ -44,9 +37,9 @@ static void handle_attest(tp_session *s)
         return;
     }
     json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "platform", id->platform,
-                          "evidence", b64(evidence, evidence_len),
-                          "public_key", b64(id->spki, id->spki_len),
-                          "binding_signature", b64(sig, sizeof(sig)));
+                          "evidence", tp_json_base64(evidence, evidence_len),
+                          "public_key", tp_json_base64(id->spki, id->spki_len),
+                          "binding_signature", tp_json_base64(sig, sizeof(sig)));
     char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
     if (txt == NULL || !tp_session_send(s, TP_MSG_ATTEST_RESP, txt, strlen(txt)))
         fail(s, TP_ERR_NOMEM, "cannot encode the attestation");
@@ -109,9 +102,8 @@ typedef struct prove_secrets {
 
 static tp_err read_prove_request(json_t *o, prove_secrets *ps, tp_error *e)
 {
-    const char *key = json_string_value(json_object_get(o, "private_key"));
     json_t *vars = json_object_get(o, "vars");
-    if (key == NULL || !tp_base64_decode(key, strlen(key), 0, &ps->key) || ps->key.len > 64)
+    if (!tp_json_get_base64(o, "private_key", &ps->key) || ps->key.len > 64)
         return tp_error_set(e, TP_ERR_PROTOCOL, "prove request: private_key missing or invalid");
     if (vars != NULL && !json_is_object(vars))
         return tp_error_set(e, TP_ERR_PROTOCOL, "prove request: vars must be an object");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/codec.h"
+#include "base/json_bytes.h"
 #include "base/jcs.h"
 #include "base/json_pretty.h"
 #include "teeproof/proof.h"
@@ -14,16 +15,6 @@ tp_err tp_claims_signed_bytes(const json_t *claims, tp_buf *out, tp_error *err)
     if (!json_is_object(claims) || !tp_jcs_serialize(claims, out))
         return tp_error_set(err, TP_ERR_PROOF, "claims cannot be canonicalized (RFC 8785)");
     return TP_OK;
-}
-
-static json_t *b64_string(const uint8_t *p, size_t n)
-{
-    tp_buf b = TP_BUF_INIT;
-    json_t *s = NULL;
-    if (tp_base64_encode(p, n, 0, &b) && tp_buf_terminate(&b))
-        s = json_stringn((const char *)b.data, b.len);
-    tp_buf_free(&b);
-    return s;
 }
 
 tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t *len,
@@ -45,10 +36,10 @@ tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t
                             "teeproof_proof", TP_PROOF_FORMAT,
                             "claims", claims,
                             "signature", "alg", TP_SIGNATURE_ALG,
-                            "public_key", b64_string(id->spki, id->spki_len),
-                            "value", b64_string(sig, sizeof(sig)),
+                            "public_key", tp_json_base64(id->spki, id->spki_len),
+                            "value", tp_json_base64(sig, sizeof(sig)),
                             "evidence", "platform", id->platform,
-                            "data", b64_string(evidence, evidence_len));
+                            "data", tp_json_base64(evidence, evidence_len));
     free(evidence);
     char *s = tp_json_pretty_string(doc);
     json_decref(doc);

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "base/codec.h"
+#include "base/json_bytes.h"
 #include "proof/claims.h"
 #include "proof/identity.h"
 #include "teeproof/proof.h"
@@ -25,8 +26,7 @@ static void parts_free(proof_parts *p)
 
 static tp_err get_b64(json_t *obj, const char *key, const char *where, tp_buf *out, tp_error *err)
 {
-    const char *s = json_string_value(json_object_get(obj, key));
-    if (s == NULL || !tp_base64_decode(s, strlen(s), 0, out))
+    if (!tp_json_get_base64(obj, key, out))
         return tp_error_set(err, TP_ERR_PROOF, "%s.%s missing or not base64", where, key);
     return TP_OK;
 }

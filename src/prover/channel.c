@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/codec.h"
+#include "base/json_bytes.h"
 #include "proof/identity.h"
 #include "prover/prover_int.h"
 
@@ -190,8 +191,7 @@ static tp_err expect(tp_channel *c, uint8_t type, tp_frame *f, tp_error *err)
 
 static tp_err b64_field(json_t *o, const char *key, tp_buf *out, tp_error *err)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    if (s == NULL || !tp_base64_decode(s, strlen(s), 0, out))
+    if (!tp_json_get_base64(o, key, out))
         return tp_error_set(err, TP_ERR_CHANNEL, "attestation: %s missing or not base64", key);
     return TP_OK;
 }

@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "attest/cose.h"
@@ -62,11 +63,16 @@ void tp_fake_nitro_free(tp_fake_nitro *f)
     memset(f, 0, sizeof(*f));
 }
 
-int tp_fake_nitro_write_root(const tp_fake_nitro *f, const char *path)
+int tp_fake_nitro_write_root(const tp_fake_nitro *f, char path[TP_FAKE_NITRO_PATH])
 {
-    FILE *out = fopen(path, "w");
-    if (out == NULL)
+    snprintf(path, TP_FAKE_NITRO_PATH, "/tmp/tp-nitro-root-XXXXXX");
+    int fd = mkstemp(path);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (out == NULL) {
+        if (fd >= 0)
+            close(fd);
         return 0;
+    }
     int ok = PEM_write_X509(out, f->root) == 1;
     return fclose(out) == 0 && ok;
 }

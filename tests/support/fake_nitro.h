@@ -23,8 +23,10 @@ typedef struct tp_fake_nitro {
 /* Root and leaf valid from now - 1 h to now + 1 h; 1/0. */
 int tp_fake_nitro_init(tp_fake_nitro *f);
 void tp_fake_nitro_free(tp_fake_nitro *f);
-/* Writes the test root as PEM to path; 1/0. */
-int tp_fake_nitro_write_root(const tp_fake_nitro *f, const char *path);
+#define TP_FAKE_NITRO_PATH 32
+/* Writes the test root as PEM to a new temporary file whose name goes to path (the caller
+ * unlinks it); 1/0. */
+int tp_fake_nitro_write_root(const tp_fake_nitro *f, char path[TP_FAKE_NITRO_PATH]);
 /* A COSE_Sign1 document (malloc'd) with user_data (64 bytes or NULL for null). */
 int tp_fake_nitro_document(const tp_fake_nitro *f, const uint8_t *user_data, uint8_t **out, size_t *len);
 /* The tp_nsm_transport call function; ctx is a tp_fake_nitro. */

@@ -170,10 +170,7 @@ static void fake_nsm_round_trip(void **state)
     (void)state;
     tp_fake_nitro f;
     assert_true(tp_fake_nitro_init(&f));
-    char root[] = "/tmp/tp-nitro-root-XXXXXX";
-    int fd = mkstemp(root);
-    assert_true(fd >= 0);
-    close(fd);
+    char root[TP_FAKE_NITRO_PATH];
     assert_true(tp_fake_nitro_write_root(&f, root));
 
     tp_nsm_transport t = {tp_fake_nsm_call, &f};

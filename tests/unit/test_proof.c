@@ -162,10 +162,7 @@ static void evidence_is_checked_at_the_proof_time(void **state)
     (void)state;
     tp_fake_nitro f;
     assert_true(tp_fake_nitro_init(&f));
-    char root[] = "/tmp/tp-nitro-root-XXXXXX";
-    int fd = mkstemp(root);
-    assert_true(fd >= 0);
-    close(fd);
+    char root[TP_FAKE_NITRO_PATH];
     assert_true(tp_fake_nitro_write_root(&f, root));
     char pcr0[97], policy_json[512];
     tp_hex_encode(f.pcr0, 48, pcr0);

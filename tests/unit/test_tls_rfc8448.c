@@ -145,24 +145,18 @@ static void expect_hex(const uint8_t *got, size_t n, const char *want)
 static void record_lengths(void **st)
 {
     (void)st;
+    static const struct {
+        const char *hex;
+        size_t len;
+    } k_records[] = {
+        {CH_REC, 201}, {SH_REC, 95}, {FLIGHT_REC, 679}, {CFIN_REC, 58}, {NST_REC, 227},
+        {C_APP_REC, 72}, {S_APP_REC, 72}, {C_ALERT_REC, 24}, {S_ALERT_REC, 24},
+    };
     tp_buf b = TP_BUF_INIT;
-    assert_int_equal(hx(&b, CH_REC), 201);
-    tp_buf_reset(&b);
-    assert_int_equal(hx(&b, SH_REC), 95);
-    tp_buf_reset(&b);
-    assert_int_equal(hx(&b, FLIGHT_REC), 679);
-    tp_buf_reset(&b);
-    assert_int_equal(hx(&b, CFIN_REC), 58);
-    tp_buf_reset(&b);
-    assert_int_equal(hx(&b, NST_REC), 227);
-    tp_buf_reset(&b);
-    assert_int_equal(hx(&b, C_APP_REC), 72);
-    tp_buf_reset(&b);
-    assert_int_equal(hx(&b, S_APP_REC), 72);
-    tp_buf_reset(&b);
-    assert_int_equal(hx(&b, C_ALERT_REC), 24);
-    tp_buf_reset(&b);
-    assert_int_equal(hx(&b, S_ALERT_REC), 24);
+    for (size_t i = 0; i < sizeof(k_records) / sizeof(k_records[0]); i++) {
+        tp_buf_reset(&b);
+        assert_int_equal(hx(&b, k_records[i].hex), k_records[i].len);
+    }
     tp_buf_free(&b);
 }
 
