@@ -64,6 +64,14 @@ typedef enum tp_err {
     TP_ERR_PROTOCOL,         /* notary protocol violation */
     TP_ERR_CHANNEL,          /* prover-notary channel could not be established/attested */
     TP_ERR_REMOTE,           /* the notary reported an error */
+    /* added for the lying-prover classes (docs/security.md) */
+    TP_ERR_MEMORY_BUDGET,    /* the notary's memory budget is exhausted: try again later */
+    TP_ERR_TUNNEL_NOT_TLS,   /* tunnel bytes are not a TLS ClientHello for the host, then records */
+    TP_ERR_FORBIDDEN_PORT,   /* target port not in the notary's allow-list */
+    TP_ERR_NONCANONICAL,     /* signed claims are not in their own canonical form */
+    TP_ERR_DISCLOSURE,       /* a disclosed value does not open the proof's commitment */
+    TP_ERR_KEY_WINDOW,       /* proof time outside the signing key's attested validity window */
+    TP_ERR_PROOF_AGE,        /* proof older than the policy's maximum age */
     TP_ERR__COUNT
 } tp_err;
 
@@ -79,8 +87,11 @@ const char *tp_err_str(tp_err code);  /* e.g. "revealed key does not match the k
 /* Fills *e (if non-NULL) with code and printf-style detail; returns code. */
 tp_err tp_error_set(tp_error *e, tp_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Prepends "context: " to the detail, keeps the code; returns the code. */
-tp_err tp_error_prefix(tp_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prepends "context: " to the detail of the failure `code` (which *e, if non-NULL, then
+ * carries) and returns code, so `return tp_error_prefix(err, rc, "...")` keeps the cause
+ * even when the caller passed no error struct. */
+tp_err tp_error_prefix(tp_error *e, tp_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void tp_error_clear(tp_error *e);
 /* "detail" or, when no detail, the generic sentence. */
 const char *tp_error_message(const tp_error *e);

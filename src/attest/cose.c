@@ -192,7 +192,7 @@ tp_err tp_cose_sign1_parse(const uint8_t *p, size_t len, tp_cose_sign1 *out, tp_
     }
     tp_err rc = tp_cbor_load_strict(p, len, &out->root, err);
     if (rc != TP_OK)
-        return tp_error_prefix(err, "COSE_Sign1");
+        return tp_error_prefix(err, rc, "COSE_Sign1");
     if ((rc = check_shape(out, err)) != TP_OK)
         tp_cose_sign1_free(out);
     return rc;

@@ -167,9 +167,9 @@ tp_err tp_gcpcs_verify(const uint8_t *evidence, size_t len, const tp_verify_opts
     tp_jwt jwt;
     tp_err rc = tp_jwt_parse(evidence, len, &jwt, err);
     if (rc != TP_OK)
-        return tp_error_prefix(err, "gcp-cs");
+        return tp_error_prefix(err, rc, "gcp-cs");
     if ((rc = tp_jwt_verify_rs256(&jwt, opts->jwks_file, err)) != TP_OK)
-        tp_error_prefix(err, "gcp-cs");
+        tp_error_prefix(err, rc, "gcp-cs");
     else if ((rc = check_claims(jwt.claims, opts, err)) == TP_OK)
         rc = fill_facts(jwt.claims, facts, err);
     tp_jwt_free(&jwt);

@@ -190,7 +190,7 @@ static tp_err check_token(const gcpcs_state *s, const uint8_t *tok, size_t len,
     tp_jwt jwt;
     tp_err rc = tp_jwt_parse(tok, len, &jwt, err);
     if (rc != TP_OK)
-        return tp_error_prefix(err, "gcp-cs: teeserver token");
+        return tp_error_prefix(err, rc, "gcp-cs: teeserver token");
     uint8_t rd[64];
     size_t rd_len = 0;
     rc = tp_gcpcs_report_data(jwt.claims, rd, &rd_len, err);

@@ -194,7 +194,7 @@ tp_err tp_nitro_doc_parse(const uint8_t *p, size_t len, tp_nitro_doc *doc, tp_er
         rc = parse_payload(doc, err);
     if (rc != TP_OK) {
         tp_nitro_doc_free(doc);
-        return tp_error_prefix(err, "nitro document");
+        return tp_error_prefix(err, rc, "nitro document");
     }
     return TP_OK;
 }
@@ -227,7 +227,7 @@ tp_err tp_nitro_doc_check_signature(const tp_nitro_doc *doc, tp_error *err)
         return tp_error_set(err, TP_ERR_EVIDENCE, "nitro: leaf certificate is not DER X.509");
     tp_err rc = tp_cose_sign1_verify(&doc->cose, X509_get0_pubkey(leaf), err);
     X509_free(leaf);
-    return rc == TP_OK ? TP_OK : tp_error_prefix(err, "nitro");
+    return rc == TP_OK ? TP_OK : tp_error_prefix(err, rc, "nitro");
 }
 
 /* cabundle entries are untrusted intermediates; only the anchors (the pinned AWS root or

@@ -285,7 +285,7 @@ tp_err tp_policy_load(const char *path, tp_policy **out, tp_error *err)
     free(dir);
     free(data);
     if (rc != TP_OK)
-        tp_error_prefix(err, "%s", path);
+        tp_error_prefix(err, rc, "%s", path);
     return rc;
 }
 

@@ -210,7 +210,7 @@ static tp_err tdx_get_evidence(void *state, const uint8_t report_data[64], uint8
                           "the TDX quote's REPORTDATA is not the report data requested");
     if (rc != TP_OK) {
         tp_tsm_blobs_free(&blobs);
-        return tp_error_prefix(err, "configfs-tsm");
+        return tp_error_prefix(err, rc, "configfs-tsm");
     }
     *evidence = blobs.outblob;
     *len = blobs.outblob_len;

@@ -156,7 +156,17 @@ int tp_buf_reserve(tp_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    uint8_t *p = realloc(b->data, cap);
+    uint8_t *p;
+    if (b->nowipe) {
+        p = realloc(b->data, cap);
+    } else { /* realloc would free the old block unwiped */
+        p = malloc(cap);
+        if (p != NULL && b->data != NULL) {
+            memcpy(p, b->data, b->len);
+            OPENSSL_cleanse(b->data, b->cap);
+            free(b->data);
+        }
+    }
     if (p == NULL)
         return 0;
     b->data = p;
@@ -200,23 +210,25 @@ int tp_buf_terminate(tp_buf *b)
     return 1;
 }
 
+void tp_buf_init_public(tp_buf *b)
+{
+    *b = (tp_buf)TP_BUF_PUBLIC_INIT;
+}
+
 void tp_buf_reset(tp_buf *b)
 {
+    if (b->data && !b->nowipe)
+        OPENSSL_cleanse(b->data, b->len);
     b->len = 0;
 }
 
 void tp_buf_free(tp_buf *b)
 {
+    if (b->data && !b->nowipe)
+        OPENSSL_cleanse(b->data, b->cap);
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
-}
-
-void tp_buf_free_secret(tp_buf *b)
-{
-    if (b->data)
-        OPENSSL_cleanse(b->data, b->cap);
-    tp_buf_free(b);
 }
 
 uint8_t *tp_buf_detach(tp_buf *b, size_t *len)

@@ -34,13 +34,21 @@ int tp_read_prefixed_u8(tp_reader *r, tp_reader *sub);
 int tp_read_prefixed_u16(tp_reader *r, tp_reader *sub);
 int tp_read_prefixed_u24(tp_reader *r, tp_reader *sub);
 
+/* Growable writer. Wiped by default, as s2n's stuffer: every byte it ever held is
+ * overwritten when it grows (the old block), is reset or is freed. A buffer that holds
+ * only public bytes (a ciphertext recording, a proof) may skip that cost, explicitly:
+ * TP_BUF_PUBLIC_INIT or tp_buf_init_public(). */
 typedef struct tp_buf {
     uint8_t *data;
     size_t len;
     size_t cap;
+    int nowipe; /* 1: public contents, freed without wiping */
 } tp_buf;
 
-#define TP_BUF_INIT {NULL, 0, 0}
+#define TP_BUF_INIT {NULL, 0, 0, 0}
+#define TP_BUF_PUBLIC_INIT {NULL, 0, 0, 1}
+/* An empty buffer for public bytes only (not wiped). */
+void tp_buf_init_public(tp_buf *b);
 
 int tp_buf_reserve(tp_buf *b, size_t extra);
 int tp_buf_append(tp_buf *b, const void *p, size_t n);
@@ -51,11 +59,12 @@ int tp_buf_put_u24(tp_buf *b, uint32_t v);
 int tp_buf_put_u32(tp_buf *b, uint32_t v);
 /* Appends a NUL after len without counting it, so data can be used as a C string. */
 int tp_buf_terminate(tp_buf *b);
+/* Empties the buffer (wiping what it held unless public), keeping the allocation. */
 void tp_buf_reset(tp_buf *b);
-/* Frees; tp_buf_free_secret wipes the whole allocation first. */
+/* Wipes the whole allocation (unless public) and frees it. */
 void tp_buf_free(tp_buf *b);
-void tp_buf_free_secret(tp_buf *b);
-/* Hands the allocation to the caller (NUL-terminated); *len gets the length. */
+/* Hands the allocation to the caller (NUL-terminated); *len gets the length. The caller
+ * owns wiping it if it is secret. */
 uint8_t *tp_buf_detach(tp_buf *b, size_t *len);
 
 #endif

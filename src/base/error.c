@@ -58,6 +58,13 @@ static const struct err_desc k_errs[TP_ERR__COUNT] = {
     [TP_ERR_PROTOCOL] = {"protocol", "notary protocol violation"},
     [TP_ERR_CHANNEL] = {"channel", "attested channel could not be established"},
     [TP_ERR_REMOTE] = {"remote", "the notary reported an error"},
+    [TP_ERR_MEMORY_BUDGET] = {"memory-budget", "the notary's memory budget is exhausted; try again later"},
+    [TP_ERR_TUNNEL_NOT_TLS] = {"tunnel-not-tls", "tunnel traffic is not TLS to the tunnel's host"},
+    [TP_ERR_FORBIDDEN_PORT] = {"forbidden-port", "target port not allowed"},
+    [TP_ERR_NONCANONICAL] = {"noncanonical", "signed claims are not in canonical form"},
+    [TP_ERR_DISCLOSURE] = {"disclosure", "disclosed value does not match the proof's commitment"},
+    [TP_ERR_KEY_WINDOW] = {"key-window", "proof time outside the signing key's attested window"},
+    [TP_ERR_PROOF_AGE] = {"proof-age", "proof older than the policy allows"},
 };
 
 const char *tp_err_name(tp_err code)
@@ -89,10 +96,14 @@ tp_err tp_error_set(tp_error *e, tp_err code, const char *fmt, ...)
     return code;
 }
 
-tp_err tp_error_prefix(tp_error *e, const char *fmt, ...)
+tp_err tp_error_prefix(tp_error *e, tp_err code, const char *fmt, ...)
 {
     if (e == NULL)
-        return TP_ERR_ARG;
+        return code;
+    if (e->code != code) { /* a detail about another failure is not this one's */
+        e->code = code;
+        e->detail[0] = '\0';
+    }
     char ctx[160];
     va_list ap;
     va_start(ap, fmt);
@@ -104,7 +115,7 @@ tp_err tp_error_prefix(tp_error *e, const char *fmt, ...)
     size_t n = strnlen(joined, sizeof(e->detail) - 1);
     memcpy(e->detail, joined, n);
     e->detail[n] = '\0';
-    return e->code;
+    return code;
 }
 
 void tp_error_clear(tp_error *e)

@@ -112,8 +112,9 @@ int tp_cli_evidence(int argc, char **argv)
     tp_evidence_facts facts;
     tp_error err;
     tp_error_clear(&err);
-    if (verify_file(&a, &facts, &err) != TP_OK) {
-        tp_error_prefix(&err, "%s evidence %s", a.platform, a.file);
+    tp_err rc = verify_file(&a, &facts, &err);
+    if (rc != TP_OK) {
+        tp_error_prefix(&err, rc, "%s evidence %s", a.platform, a.file);
         return tp_cli_fail(&err);
     }
     json_t *j = tp_evidence_facts_json(&facts);

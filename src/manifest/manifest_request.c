@@ -60,7 +60,7 @@ static tp_err expand_header(const char *name, const json_t *value, const tp_vars
             rc = tp_error_set(err, TP_ERR_VAR, "a variable makes header %.64s invalid", name);
     if (rc == TP_OK && !tp_buf_append(out, raw.data + start, end - start))
         rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    tp_buf_free_secret(&raw);
+    tp_buf_free(&raw);
     return rc;
 }
 
@@ -87,7 +87,7 @@ static tp_err append_headers(const tp_manifest *m, const tp_vars *vars, size_t b
             tp_err rc = expand_header(name, value, vars, &v, err);
             if (rc == TP_OK && ok)
                 ok = append_line(out, name, v.data, v.len);
-            tp_buf_free_secret(&v);
+            tp_buf_free(&v);
             if (rc != TP_OK)
                 return rc;
         }
@@ -121,8 +121,8 @@ tp_err tp_manifest_build_request(const tp_manifest *m, const tp_vars *vars, tp_b
         rc = append_headers(m, vars, body.len, out, err);
     if (rc == TP_OK && !(tp_buf_append_str(out, "\r\n") && tp_buf_append(out, body.data, body.len)))
         rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    tp_buf_free_secret(&target);
-    tp_buf_free_secret(&body);
+    tp_buf_free(&target);
+    tp_buf_free(&body);
     if (rc != TP_OK && out->data) {
         memset(out->data + start, 0, out->len - start);
         out->len = start;
@@ -151,7 +151,7 @@ static tp_err check_manifest_headers(const tp_manifest *m, const tp_vars *vars,
         tp_err rc = expand_header(name, value, vars, &want, err);
         int same = rc == TP_OK && span_equals(tp_http_header_find(req, name)->value, want.data,
                                               want.len);
-        tp_buf_free_secret(&want);
+        tp_buf_free(&want);
         if (rc != TP_OK)
             return rc;
         if (!same)
@@ -212,7 +212,7 @@ static tp_err check_request_line(const tp_manifest *m, const tp_vars *vars,
     tp_buf target = TP_BUF_INIT;
     tp_err rc = expand_target(m, vars, &target, err);
     int same = rc == TP_OK && span_equals(req->target, target.data, target.len);
-    tp_buf_free_secret(&target);
+    tp_buf_free(&target);
     if (rc != TP_OK)
         return rc;
     return same ? TP_OK
@@ -227,7 +227,7 @@ static tp_err check_body(const tp_manifest *m, const tp_vars *vars, const tp_htt
     tp_err rc = tp_mf_request_body(m, vars, &body, err);
     int same = rc == TP_OK && req->body.len == body.len &&
                (body.len == 0 || memcmp(req->body.data, body.data, body.len) == 0);
-    tp_buf_free_secret(&body);
+    tp_buf_free(&body);
     if (rc != TP_OK)
         return rc;
     return same ? TP_OK

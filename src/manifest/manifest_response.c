@@ -88,7 +88,7 @@ static tp_err check_value(const extractor *e, const json_t *v, tp_error *err)
     for (size_t i = 0; i < e->n_preds; i++) {
         tp_err rc = tp_mf_eval_predicate(&e->preds[i], v, err);
         if (rc != TP_OK)
-            return tp_error_prefix(err, "extractor %.64s", e->id);
+            return tp_error_prefix(err, rc, "extractor %.64s", e->id);
     }
     return TP_OK;
 }
@@ -129,7 +129,7 @@ static tp_err run_extractors(const tp_manifest *m, const tp_http_message *resp, 
         matches[i].selector = m->extractors[i].selector;
     tp_err rc = tp_json_select_many(resp->body.data, resp->body.len, matches, m->n_extractors, err);
     if (rc != TP_OK)
-        tp_error_prefix(err, "response body");
+        tp_error_prefix(err, rc, "response body");
     for (size_t i = 0; rc == TP_OK && i < m->n_extractors; i++)
         rc = run_extractor(&m->extractors[i], &matches[i], &resp->body, values, err);
     free(matches);

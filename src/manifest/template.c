@@ -133,7 +133,7 @@ static tp_err append_json_escaped(const char *value, tp_buf *out, tp_error *err)
     int ok = str && tp_jcs_serialize(str, &quoted) && quoted.len >= 2 &&
              tp_buf_append(out, quoted.data + 1, quoted.len - 2);
     json_decref(str);
-    tp_buf_free_secret(&quoted);
+    tp_buf_free(&quoted);
     if (!ok)
         return tp_error_set(err, TP_ERR_VAR, "manifest: a variable value is not valid UTF-8");
     return TP_OK;

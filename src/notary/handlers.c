@@ -183,7 +183,7 @@ static void handle_prove(tp_session *s, const tp_frame *f)
     free(proof);
     wipe_json_strings(json_object_get(o, "vars"));
     wipe_json_strings(o); /* the private key's base64 */
-    tp_buf_free_secret(&ps.key);
+    tp_buf_free(&ps.key);
     free(ps.vars);
     json_decref(o);
 }

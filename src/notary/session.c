@@ -53,6 +53,9 @@ void tp_session_accept(tp_notary *n, int fd)
     s->prover = (tp_io){.fd = fd, .on_event = on_prover_event, .owner = s};
     s->target = (tp_io){.fd = -1, .on_event = tp_relay_on_event, .owner = s};
     s->end_deadline = tp_now_ms() + n->cfg.session_timeout_ms;
+    /* Public bytes, not wiped: the target's ciphertext and the frames to the prover. */
+    tp_buf_init_public(&s->rec_server);
+    tp_buf_init_public(&s->out);
     touch(s);
     SSL_set_accept_state(ssl);
     if (!tp_io_add(n, &s->prover, EPOLLIN)) {
@@ -73,8 +76,8 @@ void tp_session_destroy(tp_session *s)
     close(s->prover.fd);
     tp_frame_decoder_free(&s->in);
     tp_buf_free(&s->out);
-    tp_buf_free_secret(&s->to_target);
-    tp_buf_free_secret(&s->rec_client); /* holds the prover's encrypted secrets */
+    tp_buf_free(&s->to_target);
+    tp_buf_free(&s->rec_client); /* holds the prover's encrypted secrets */
     tp_buf_free(&s->rec_server);
     unlink_session(n, s);
     s->dead = 1;

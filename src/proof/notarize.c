@@ -46,14 +46,14 @@ static tp_err verify_transcript(const tp_notarize_input *in, notarize_state *s, 
         .trust = in->trust, .expected_host = tp_manifest_host(s->manifest), .verify_time = in->now,
     };
     tp_err rc = tp_tls_verify_transcript(&tin, &s->tls, err);
-    return rc == TP_OK ? rc : tp_error_prefix(err, "TLS transcript");
+    return rc == TP_OK ? rc : tp_error_prefix(err, rc, "TLS transcript");
 }
 
 static tp_err check_http(const tp_notarize_input *in, notarize_state *s, tp_error *err)
 {
     tp_err rc = tp_http_parse_request(s->tls.client_app.data, s->tls.client_app.len, &s->request, err);
     if (rc != TP_OK)
-        return tp_error_prefix(err, "request");
+        return tp_error_prefix(err, rc, "request");
     /* Exactly one request: anything after it (a pipelined second request) was never checked
      * against the manifest and could have changed what the server answered. */
     if (s->request.consumed != s->tls.client_app.len)
@@ -66,7 +66,7 @@ static tp_err check_http(const tp_notarize_input *in, notarize_state *s, tp_erro
                                     tp_manifest_method(s->manifest), s->tls.server_close_notify,
                                     &s->response, err);
     if (rc != TP_OK)
-        return tp_error_prefix(err, "response");
+        return tp_error_prefix(err, rc, "response");
     return tp_manifest_check_response(s->manifest, &s->response, &s->values, err);
 }
 

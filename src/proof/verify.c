@@ -68,7 +68,7 @@ static tp_err check_signature(const proof_parts *p, tp_error *err)
         rc = tp_ed25519_verify_spki(p->public_key.data, p->public_key.len, msg.data, msg.len,
                                     p->signature.data, p->signature.len, err);
     tp_buf_free(&msg);
-    return rc == TP_OK ? rc : tp_error_prefix(err, "proof signature");
+    return rc == TP_OK ? rc : tp_error_prefix(err, rc, "proof signature");
 }
 
 static tp_err check_manifest(const json_t *claims, const tp_manifest *m, tp_error *err)

@@ -67,7 +67,7 @@ int tp_frame_decoder_next(tp_frame_decoder *d, tp_frame *f, tp_error *err)
 
 void tp_frame_decoder_free(tp_frame_decoder *d)
 {
-    tp_buf_free_secret(&d->buf); /* PROVE frames carry the session key */
+    tp_buf_free(&d->buf); /* PROVE frames carry the session key */
     d->pos = 0;
 }
 

@@ -129,7 +129,7 @@ void tp_channel_close(tp_channel *c)
     if (c->fd >= 0)
         close(c->fd);
     tp_frame_decoder_free(&c->in);
-    tp_buf_free_secret(&c->out);
+    tp_buf_free(&c->out);
     c->ssl = NULL;
     c->ctx = NULL;
     c->fd = -1;

@@ -28,7 +28,7 @@ static char *prove_request(const char *manifest_json, size_t manifest_len, const
         s = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o); /* the jansson copies of the secrets are freed unwiped; see note */
     }
-    tp_buf_free_secret(&b64);
+    tp_buf_free(&b64);
     return s;
 }
 
@@ -100,7 +100,7 @@ static tp_err run(tp_channel *c, const tp_prove_opts *o, const tp_manifest *m, c
      * the default X25519 share, one new session offering P-256 (the other group we prove). */
     if (rc != TP_OK && hrr && o->tls_groups == NULL)
         rc = run_once(c, o, m, &request, "P-256", &hrr, proof, len, err);
-    tp_buf_free_secret(&request);
+    tp_buf_free(&request);
     return rc;
 }
 
@@ -114,7 +114,7 @@ tp_err tp_prove(const tp_prove_opts *o, char **proof, size_t *len, tp_error *err
     if (rc == TP_OK) { /* never hand out a proof we could not verify ourselves */
         rc = tp_proof_verify(*proof, *len, o->policy, m, NULL, NULL, err);
         if (rc != TP_OK) {
-            tp_error_prefix(err, "the notary's proof does not verify");
+            tp_error_prefix(err, rc, "the notary's proof does not verify");
             free(*proof);
             *proof = NULL;
         }

@@ -194,5 +194,5 @@ tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t 
 void tp_target_session_free(tp_target_session *ts)
 {
     tp_keyshare_wipe(&ts->key);
-    tp_buf_free_secret(&ts->response);
+    tp_buf_free(&ts->response);
 }

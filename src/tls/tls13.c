@@ -49,8 +49,8 @@ static void dir_init(dir *d, const char *who, const uint8_t *p, size_t n)
 static void dir_free(dir *d)
 {
     tp_traffic_wipe(&d->key);
-    tp_buf_free_secret(&d->hs);
-    tp_buf_free_secret(&d->pt);
+    tp_buf_free(&d->hs);
+    tp_buf_free(&d->pt);
 }
 
 static tp_err check_ccs(dir *d, const tp_record *rec, tp_error *err)
@@ -589,7 +589,7 @@ void tp_tls_verify_result_free(tp_tls_verify_result *r)
 {
     if (!r)
         return;
-    tp_buf_free_secret(&r->client_app);
-    tp_buf_free_secret(&r->server_app);
+    tp_buf_free(&r->client_app);
+    tp_buf_free(&r->server_app);
     memset(r, 0, sizeof(*r));
 }

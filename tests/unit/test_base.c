@@ -65,7 +65,7 @@ static void writer_grows_and_terminates(void **state)
     assert_false(tp_buf_put_u24(&b, 0x1000000));
     assert_true(tp_buf_terminate(&b));
     assert_int_equal(b.data[b.len], 0);
-    tp_buf_free_secret(&b);
+    tp_buf_free(&b);
     assert_null(b.data);
 }
 
@@ -117,8 +117,10 @@ static void error_values_carry_code_and_detail(void **state)
     assert_string_equal(tp_error_message(&e), "success");
     assert_int_equal(tp_error_set(&e, TP_ERR_PREDICATE, "extractor %s", "balance"), TP_ERR_PREDICATE);
     assert_string_equal(tp_error_message(&e), "extractor balance");
-    tp_error_prefix(&e, "manifest");
+    assert_int_equal(tp_error_prefix(&e, TP_ERR_PREDICATE, "manifest"), TP_ERR_PREDICATE);
     assert_string_equal(tp_error_message(&e), "manifest: extractor balance");
+    /* Without an error struct the code still comes back (it used to become "arg"). */
+    assert_int_equal(tp_error_prefix(NULL, TP_ERR_TLS_DECRYPT, "ctx"), TP_ERR_TLS_DECRYPT);
     assert_string_equal(tp_err_name(TP_ERR_TLS_KEY_MISMATCH), "tls-key-mismatch");
     for (int c = 0; c < TP_ERR__COUNT; c++)
         assert_string_not_equal(tp_err_name((tp_err)c), "unknown");
