@@ -80,6 +80,10 @@ static void handle_tunnel(tp_session *s, const tp_frame *f)
 
 static void handle_data(tp_session *s, const tp_frame *f)
 {
+    /* The target closed while these bytes (the prover's close_notify, typically) were on
+     * their way: the target never sees them, so they are neither relayed nor recorded. */
+    if (s->state == TP_SESS_RELAY_DONE)
+        return;
     if (s->state != TP_SESS_TUNNEL) {
         fail(s, TP_ERR_PROTOCOL, "data outside an open tunnel");
         return;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "notary/notary.h"
+#include "teeproof/memory.h"
 
 static const char k_usage[] =
     "usage: teeproof-notary --listen HOST:PORT --tee PLATFORM [options]\n"
@@ -129,6 +130,7 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     signal(SIGPIPE, SIG_IGN);
+    tp_secure_json_memory(); /* provers' variable values pass through jansson */
     if (!tp_block_stop_signals()) {
         fprintf(stderr, "error: cannot block SIGTERM/SIGINT\n");
         return 1;
