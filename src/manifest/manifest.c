@@ -9,6 +9,8 @@
 
 #include "base/codec.h"
 #include "base/jcs.h"
+#include "base/json_exact.h"
+#include "manifest/json_span.h"
 
 #define MAX_MANIFEST_BYTES (1024u * 1024u)
 
@@ -339,6 +341,31 @@ static tp_err compute_hash(tp_manifest *m, tp_error *err)
     return TP_OK;
 }
 
+static int report_noncanonical(const char *tok, size_t len, void *ctx)
+{
+    if (tp_jcs_number_is_canonical(tok, len))
+        return 1;
+    tp_error_set(ctx, TP_ERR_MANIFEST,
+                 "manifest: number %.40s%s is not in RFC 8785 form (write 1000, not 1e3 or "
+                 "1000.0; at most 17 significant digits), so it would not compare and hash "
+                 "exactly as written",
+                 tok, len > 40 ? "..." : "");
+    return 0;
+}
+
+/* Every number in the manifest text must be its own RFC 8785 form: then the manifest hash
+ * (over the canonical form) and the predicate values are exactly what the author wrote, and
+ * two manifests that compare differently never share a hash. */
+static tp_err check_numbers(const char *json, size_t len, tp_error *err)
+{
+    if (tp_json_validate((const uint8_t *)json, len, NULL) != TP_OK)
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: not strict JSON (RFC 8259, "
+                            "nesting depth at most %d)", TP_JSON_MAX_DEPTH);
+    if (!tp_json_each_number((const uint8_t *)json, len, report_noncanonical, err))
+        return TP_ERR_MANIFEST;
+    return TP_OK;
+}
+
 tp_err tp_manifest_parse(const char *json, size_t len, tp_manifest **out, tp_error *err)
 {
     *out = NULL;
@@ -357,6 +384,8 @@ tp_err tp_manifest_parse(const char *json, size_t len, tp_manifest **out, tp_err
         rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: invalid JSON at line %d: %s",
                           jerr.line, jerr.text);
     else
+        rc = check_numbers(json, len, err);
+    if (rc == TP_OK)
         rc = parse_document(m, err);
     if (rc == TP_OK)
         rc = compute_hash(m, err);

@@ -28,10 +28,19 @@ typedef enum {
     CMP_CONTAINS, CMP_NOT_CONTAINS, CMP_STARTS_WITH, CMP_ENDS_WITH, CMP_INCLUDES
 } comparison;
 
+/* A JSON value seen two ways, trees of the same shape: kind has numbers as numbers (what
+ * each node is), exact has every number as a string holding its exact decimal token.
+ * Predicates compare numbers on the exact tokens (src/base/decimal.h). */
+typedef struct tp_mf_value {
+    const json_t *kind;
+    const json_t *exact;
+} tp_mf_value;
+
 typedef struct predicate {
     pred_type type;
     comparison cmp;
     const json_t *value;  /* borrowed from the document */
+    json_t *exact_value;  /* value with its numbers as their tokens (owned) */
     int case_sensitive;
     int has_regex;
     regex_t regex;        /* PRED_REGEX */
@@ -112,6 +121,6 @@ tp_err tp_mf_request_body(const tp_manifest *m, const tp_vars *vars, tp_buf *out
 
 /* Evaluates one predicate against an extracted value; TP_ERR_PREDICATE when it does not
  * hold (detail: "predicate <comparison> <value> does not hold"). */
-tp_err tp_mf_eval_predicate(const predicate *p, const json_t *v, tp_error *err);
+tp_err tp_mf_eval_predicate(const predicate *p, tp_mf_value v, tp_error *err);
 
 #endif

@@ -60,13 +60,20 @@ static time_t claimed_time(const json_t *claims)
     return t > 0 ? (time_t)t : 0;
 }
 
-static tp_err check_signature(const proof_parts *p, tp_error *err)
+/* The signature covers bytes derived from the proof's text, never from a re-encoding of
+ * parsed numbers: a claim edited to another spelling of a number (12.500000000000000001 for
+ * 12.5) is refused as noncanonical instead of being normalised back to what was signed. */
+static tp_err check_signature(const proof_parts *p, const char *proof, size_t len,
+                              tp_error *err)
 {
-    tp_buf msg = TP_BUF_INIT;
-    tp_err rc = tp_claims_signed_bytes(p->claims, &msg, err);
-    if (rc == TP_OK)
-        rc = tp_ed25519_verify_spki(p->public_key.data, p->public_key.len, msg.data, msg.len,
-                                    p->signature.data, p->signature.len, err);
+    tp_buf msg = TP_BUF_PUBLIC_INIT;
+    tp_err rc = tp_claims_signed_bytes_from_proof(proof, len, &msg, err);
+    if (rc != TP_OK) {
+        tp_buf_free(&msg);
+        return rc;
+    }
+    rc = tp_ed25519_verify_spki(p->public_key.data, p->public_key.len, msg.data, msg.len,
+                                p->signature.data, p->signature.len, err);
     tp_buf_free(&msg);
     return rc == TP_OK ? rc : tp_error_prefix(err, rc, "proof signature");
 }
@@ -96,7 +103,7 @@ tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
     tp_evidence_facts f = {0};
     tp_err rc = split_proof(doc, &p, err);
     if (rc == TP_OK)
-        rc = check_signature(&p, err);
+        rc = check_signature(&p, proof, len, err);
     if (rc == TP_OK) {
         uint8_t binding[64];
         tp_attest_key_binding(p.public_key.data, p.public_key.len, binding);

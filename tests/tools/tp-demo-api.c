@@ -37,6 +37,8 @@ static const char ACCOUNT_JSON[] =
     "\"currency\":\"USD\",\"verified\":true},\"history\":[{\"amount\":-20.5,\"to\":\"shop\"},"
     "{\"amount\":100,\"from\":\"salary\"}]}";
 
+static const char EXACT_JSON[] = "{\"amount\":999.99999999999999999,\"id\":12345678901234567890123}";
+
 struct opts {
     const char *listen, *cert, *key, *token, *ciphersuites, *cipher_list, *groups;
     bool chunked, gzip, no_close_notify, verbose;
@@ -385,6 +387,7 @@ static int route(struct server *s, struct conn *c, const struct req *r)
     if (!head && !span_is(r->method, r->method_len, "GET"))
         return queue_error(s, c, 405, NULL, "Allow: GET, HEAD\r\n", false);
     if (span_is(t, plen, "/health")) return queue_response(s, c, 200, NULL, "{\"ok\":true}", 11, head);
+    if (span_is(t, plen, "/api/exact")) return queue_response(s, c, 200, NULL, EXACT_JSON, sizeof EXACT_JSON - 1, head);
     if (span_is(t, plen, "/api/account")) {
         if (s->o.token && !auth_ok(s->o.token, r))
             return queue_error(s, c, 401, NULL, "WWW-Authenticate: Bearer\r\n", head);

@@ -137,6 +137,50 @@ static void proof_round_trip_and_tampering(void **state)
     tp_manifest_free(other);
 }
 
+/* The signature is checked over bytes derived from the proof's text, never through a
+ * double: another spelling of a signed number is refused as noncanonical; another number is
+ * a signature failure; layout and string escapes do not matter. */
+static void edited_numbers_are_refused(void **state)
+{
+    (void)state;
+    tp_error err;
+    tp_identity *id = new_identity();
+    tp_policy *sim = tp_policy_insecure_sim();
+    json_t *claims = json_pack("{s:i, s:s, s:{s:f, s:i, s:s}}", "version", 1, "mode", "tunnel",
+                               "values", "v", 12.5, "z", 0, "s", "caf\xc3\xa9");
+    char *proof = seal(claims, id);
+    assert_int_equal(verify(proof, sim, NULL, &err), TP_OK);
+    static const struct {
+        const char *from, *to;
+        tp_err want;
+    } k_edits[] = {
+        {"12.5", "12.500000000000000001", TP_ERR_NONCANONICAL},
+        {"12.5", "1.25E1", TP_ERR_NONCANONICAL},
+        {"12.5", "12.50", TP_ERR_NONCANONICAL},
+        {"\"version\": 1", "\"version\": 1.0", TP_ERR_NONCANONICAL},
+        {"\"version\": 1", "\"version\": 1E0", TP_ERR_NONCANONICAL},
+        {"\"z\": 0", "\"z\": -0", TP_ERR_NONCANONICAL},
+        {"\"z\": 0", "\"z\": 0e5", TP_ERR_NONCANONICAL},
+        {"\"z\": 0", "\"z\": 01", TP_ERR_PROOF}, /* not JSON at all */
+        {"12.5", "12.6", TP_ERR_SIGNATURE},
+        {"\"version\": 1", "\"version\": 2", TP_ERR_SIGNATURE},
+        {"\"caf\xc3\xa9\"", "\"\\u0063af\\u00e9\"", TP_OK}, /* same string */
+        {"\"z\": 0", "\"z\"  :\n\t0", TP_OK},                   /* whitespace */
+    };
+    for (size_t i = 0; i < sizeof(k_edits) / sizeof(k_edits[0]); i++) {
+        char *edited = replace(proof, k_edits[i].from, k_edits[i].to);
+        tp_err rc = verify(edited, sim, NULL, &err);
+        if (rc != k_edits[i].want)
+            fail_msg("%s -> %s: %s, want %s", k_edits[i].from, k_edits[i].to, tp_err_name(rc),
+                     tp_err_name(k_edits[i].want));
+        free(edited);
+    }
+    free(proof);
+    json_decref(claims);
+    tp_policy_free(sim);
+    tp_identity_free(id);
+}
+
 static void signed_bytes_are_canonical(void **state)
 {
     (void)state;
@@ -230,6 +274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(proof_round_trip_and_tampering),
         cmocka_unit_test(signed_bytes_are_canonical),
+        cmocka_unit_test(edited_numbers_are_refused),
         cmocka_unit_test(evidence_is_checked_at_the_proof_time),
         cmocka_unit_test(refreshed_evidence_keeps_the_key),
     };
