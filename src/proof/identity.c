@@ -103,7 +103,7 @@ void tp_identity_free(tp_identity *id)
 
 tp_err tp_identity_check_time(const tp_identity *id, time_t t, tp_error *err)
 {
-    return tp_key_window_check(&id->window, (int64_t)t, 0, "the time", err);
+    return tp_key_window_check(&id->window, (int64_t)t, 0, "the signing time", err);
 }
 
 tp_err tp_identity_sign(const tp_identity *id, const uint8_t *msg, size_t len, uint8_t sig[64],
