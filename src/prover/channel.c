@@ -197,7 +197,17 @@ static tp_err b64_field(json_t *o, const char *key, tp_buf *out, tp_error *err)
     return TP_OK;
 }
 
-/* Checks evidence -> key and key -> this channel; fills facts. */
+tp_err tp_channel_attested_window(const json_t *attest_resp, time_t now, tp_key_window *w,
+                                  tp_error *err)
+{
+    if (!tp_key_window_from_json(json_object_get(attest_resp, "key_window"), w))
+        return tp_error_set(err, TP_ERR_KEY_WINDOW, "attestation: key_window missing or malformed");
+    /* The key must be current by our own clock too (within the allowed skew): a notary
+     * key that leaked after its window cannot impersonate the notary. */
+    return tp_key_window_check(w, (int64_t)now, TP_KEY_WINDOW_SKEW_S, "attestation: the prover's clock", err);
+}
+
+/* Checks evidence -> key and window, and key -> this channel; fills facts. */
 static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *policy,
                                  tp_evidence_facts *facts, tp_error *err)
 {
@@ -211,13 +221,8 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
         rc = b64_field(o, "binding_signature", &sig, err);
     if (rc == TP_OK && spki.len > sizeof(c->spki))
         rc = tp_error_set(err, TP_ERR_CHANNEL, "attestation: public key too long");
-    if (rc == TP_OK && !tp_key_window_from_json(json_object_get(o, "key_window"), &window))
-        rc = tp_error_set(err, TP_ERR_KEY_WINDOW, "attestation: key_window missing or malformed");
-    /* The key must be current by our own clock too (within the allowed skew): a notary
-     * key that leaked after its window cannot impersonate the notary. */
     if (rc == TP_OK)
-        rc = tp_key_window_check(&window, (int64_t)time(NULL), TP_KEY_WINDOW_SKEW_S,
-                                 "attestation: the prover's clock", err);
+        rc = tp_channel_attested_window(o, time(NULL), &window, err);
     if (rc == TP_OK) {
         tp_attest_key_binding(spki.data, spki.len, &window, binding);
         rc = tp_policy_verify_evidence(policy, platform, ev.data, ev.len, binding, facts, err);

@@ -30,9 +30,22 @@ read -r key2 nb2 na2 t2 < <(show "$WORK/p2.proof")
 grep -q 'new signing key, window' "$WORK/notary.err" || fail "the notary did not log a rotation"
 note "rotation: p1 [$nb1, $na1] at $t1, p2 [$nb2, $na2] at $t2, different keys"
 
+# A session that attested a key and proves after the notary rotated (one second before the
+# key's window ends): signed by the key it attested (the prover checks), which is not the
+# notary's current key.
+"$BIN/tp-keywindow" late-prove --notary "$N" --manifest "$WORK/m.json" --var "token=$TOKEN" \
+  --ca-file "$CERTS/ca.pem" --until-end -1 >"$WORK/straddle.proof" || fail "a session across a rotation got no proof"
+"$BIN/teeproof" verify "$WORK/straddle.proof" --allow-insecure-sim >/dev/null || fail "verify straddle"
+read -r key3 nb3 na3 t3 < <(show "$WORK/straddle.proof")
+(( t3 >= na3 - 1 && t3 <= na3 )) || fail "straddle: time $t3, window [$nb3, $na3]"
+prove_to "$WORK/p4.proof"
+read -r key4 _ _ _ < <(show "$WORK/p4.proof")
+[[ $key3 != "$key4" ]] || fail "straddle: the notary had not rotated"
+note "a session across a rotation: signed at $t3 by its attested key [$nb3, $na3]"
+
 # A session whose attested key leaves its window before PROVE: refused, nothing signed.
 expect_fail late-prove '\[key-window\]' "$BIN/tp-keywindow" late-prove --notary "$N" --manifest "$WORK/m.json" \
-  --var "token=$TOKEN" --ca-file "$CERTS/ca.pem" --delay 6
+  --var "token=$TOKEN" --ca-file "$CERTS/ca.pem" --until-end 1
 [[ ! -s "$WORK/late-prove.stdout" ]] || fail "late-prove: the notary signed something"
 grep -q 'refused .*\[key-window\]' "$WORK/notary.err" || fail "late-prove: no refusal in the notary's log"
 

@@ -6,9 +6,12 @@
  *       plays the thief of a notary key: makes a sim identity (a key with genuine
  *       evidence, as a leaked notary key has), signs PROOF's claims dated now (OUT_NOW),
  *       then re-dates them by SHIFT seconds and signs again with the same key (OUT_SHIFTED)
- *   tp-keywindow late-prove --notary HOST:PORT --manifest FILE --var N=V --ca-file PEM --delay S
- *       an honest prover that waits S seconds between its TLS exchange and PROVE (its
- *       session's key may have left its window by then); prints the proof or the error
+ *   tp-keywindow late-prove --notary HOST:PORT --manifest FILE --var N=V --ca-file PEM
+ *                           (--delay S | --until-end OFFSET)
+ *       an honest prover that waits between its TLS exchange and PROVE: S seconds, or until
+ *       the clock reaches the attested key's not_after + OFFSET (-1: the notary has rotated
+ *       but the key is still valid; 1: the key has left its window); prints the proof or
+ *       the error
  * Sim TEE only. Uses only interfaces that predate the key window, so the attack can be
  * run against older builds too. */
 #include <getopt.h>
@@ -102,12 +105,16 @@ static int late_prove(int argc, char **argv)
 {
     const char *notary = NULL, *manifest_file = NULL, *ca = NULL;
     unsigned delay = 0;
+    long long until_end = 0;
+    int use_end = 0;
+    json_t *info = NULL;
     tp_var vars[8];
     tp_vars vs = {vars, 0};
     static const struct option opts[] = {
         {"notary", required_argument, NULL, 'n'}, {"manifest", required_argument, NULL, 'm'},
         {"var", required_argument, NULL, 'v'}, {"ca-file", required_argument, NULL, 'c'},
-        {"delay", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+        {"delay", required_argument, NULL, 'd'}, {"until-end", required_argument, NULL, 'u'},
+        {NULL, 0, NULL, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *eq = o == 'v' ? strchr(optarg, '=') : NULL;
@@ -115,6 +122,7 @@ static int late_prove(int argc, char **argv)
         else if (o == 'm') manifest_file = optarg;
         else if (o == 'c') ca = optarg;
         else if (o == 'd') delay = (unsigned)atoi(optarg);
+        else if (o == 'u') until_end = atoll(optarg), use_end = 1;
         else if (eq != NULL && vs.n < 8) {
             *eq = '\0';
             vars[vs.n++] = (tp_var){optarg, eq + 1};
@@ -140,11 +148,15 @@ static int late_prove(int argc, char **argv)
     if (rc == TP_OK) rc = tp_manifest_parse(mtext, mlen, &m, &err);
     if (rc == TP_OK) rc = tp_manifest_build_request(m, &vs, &req, &err);
     if (rc == TP_OK) rc = tp_channel_open(&c, notary, 20000, &err);
-    if (rc == TP_OK) rc = tp_channel_attest(&c, policy, NULL, &err);
+    if (rc == TP_OK) rc = tp_channel_attest(&c, policy, &info, &err);
     if (rc == TP_OK) rc = tp_channel_tunnel(&c, tp_manifest_host(m), tp_manifest_port(m), &err);
     tp_target_opts to = {.host = tp_manifest_host(m), .method = tp_manifest_method(m), .ca_file = ca};
     if (rc == TP_OK) rc = tp_target_exchange(&c, &to, req.data, req.len, &ts, &err);
     if (rc == TP_OK) sleep(delay);
+    json_t *na = json_object_get(json_object_get(info, "key_window"), "not_after");
+    while (rc == TP_OK && use_end && json_is_integer(na) &&
+           (long long)time(NULL) < (long long)json_integer_value(na) + until_end)
+        usleep(100 * 1000);
     if (rc == TP_OK) rc = tp_channel_prove(&c, mtext, mlen, &vs, &ts.key, &proof, &plen, &err);
     if (rc == TP_OK)
         puts(proof);
@@ -155,6 +167,7 @@ static int late_prove(int argc, char **argv)
     tp_buf_free(&req);
     tp_manifest_free(m);
     tp_policy_free(policy);
+    json_decref(info);
     free(mtext);
     free(proof);
     return rc == TP_OK ? 0 : 1;
@@ -170,6 +183,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "late-prove") == 0)
         return late_prove(argc - 1, argv + 1);
     fprintf(stderr, "usage: tp-keywindow show PROOF | backdate PROOF SHIFT OUT_NOW OUT_SHIFTED |"
-                    " late-prove --notary HOST:PORT --manifest FILE [--var N=V] [--ca-file PEM] --delay S\n");
+                    " late-prove --notary HOST:PORT --manifest FILE [--var N=V] [--ca-file PEM]"
+                    " (--delay S | --until-end OFFSET)\n");
     return 2;
 }

@@ -14,6 +14,7 @@
 #include "base/json_bytes.h"
 #include "proof/claims.h"
 #include "proof/identity.h"
+#include "prover/prover_int.h"
 #include "teeproof/proof.h"
 
 #define DAY (24 * 3600)
@@ -271,6 +272,33 @@ static void identity_references(void **state)
     tp_identity_free(id); /* the last reference: freed (ASan checks) */
 }
 
+/* The prover's check of an ATTEST_RESP: the window must hold its own clock (with skew). */
+static void prover_requires_its_clock_inside_the_window(void **state)
+{
+    (void)state;
+    json_t *resp = json_pack("{s:{s:I, s:I}}", "key_window", "not_before", (json_int_t)10000,
+                             "not_after", (json_int_t)13600);
+    tp_key_window w;
+    tp_error err;
+    assert_int_equal(tp_channel_attested_window(resp, 12000, &w, &err), TP_OK);
+    assert_true(w.not_before == 10000 && w.not_after == 13600);
+    assert_int_equal(tp_channel_attested_window(resp, 10000 - TP_KEY_WINDOW_SKEW_S, &w, &err), TP_OK);
+    assert_int_equal(tp_channel_attested_window(resp, 13600 + TP_KEY_WINDOW_SKEW_S, &w, &err), TP_OK);
+    assert_int_equal(tp_channel_attested_window(resp, 13600 + TP_KEY_WINDOW_SKEW_S + 1, &w, &err),
+                     TP_ERR_KEY_WINDOW);
+    assert_non_null(strstr(err.detail, "the prover's clock"));
+    assert_int_equal(tp_channel_attested_window(resp, 10000 - TP_KEY_WINDOW_SKEW_S - 1, &w, &err),
+                     TP_ERR_KEY_WINDOW);
+    json_object_set_new(json_object_get(resp, "key_window"), "not_after",
+                        json_integer(10000 + TP_KEY_WINDOW_MAX_S + 1));
+    assert_int_equal(tp_channel_attested_window(resp, 12000, &w, &err), TP_ERR_KEY_WINDOW);
+    json_object_del(resp, "key_window");
+    assert_int_equal(tp_channel_attested_window(resp, 12000, &w, &err), TP_ERR_KEY_WINDOW);
+    json_object_set_new(resp, "key_window", json_pack("{s:s, s:i}", "not_before", "10000", "not_after", 13600));
+    assert_int_equal(tp_channel_attested_window(resp, 12000, &w, &err), TP_ERR_KEY_WINDOW);
+    json_decref(resp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +308,7 @@ int main(void)
         cmocka_unit_test(window_longer_than_the_maximum_is_refused),
         cmocka_unit_test(policy_maximum_proof_age),
         cmocka_unit_test(identity_references),
+        cmocka_unit_test(prover_requires_its_clock_inside_the_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
