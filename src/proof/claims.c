@@ -62,7 +62,14 @@ tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t
 {
     tp_buf signed_bytes = TP_BUF_INIT;
     uint8_t sig[64];
-    tp_err rc = tp_claims_signed_bytes(claims, &signed_bytes, err);
+    /* Never sign outside the key's window: verifiers would refuse it, and a proof dated
+     * outside the window is exactly what a leaked key would be used for. */
+    json_t *t = json_object_get(claims, "time");
+    tp_err rc = json_is_integer(t) ? tp_identity_check_time(id, (time_t)json_integer_value(t), err)
+                                   : tp_error_set(err, TP_ERR_PROOF, "claims.time missing");
+    if (rc != TP_OK)
+        return rc;
+    rc = tp_claims_signed_bytes(claims, &signed_bytes, err);
     if (rc == TP_OK)
         rc = tp_identity_sign(id, signed_bytes.data, signed_bytes.len, sig, err);
     tp_buf_free(&signed_bytes);
@@ -72,11 +79,12 @@ tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t
         rc = tp_identity_evidence(id, &evidence, &evidence_len, err);
     if (rc != TP_OK)
         return rc;
-    json_t *doc = json_pack("{s:i, s:O, s:{s:s, s:o, s:o}, s:{s:s, s:o}}",
+    json_t *doc = json_pack("{s:i, s:O, s:{s:s, s:o, s:o, s:o}, s:{s:s, s:o}}",
                             "teeproof_proof", TP_PROOF_FORMAT,
                             "claims", claims,
                             "signature", "alg", TP_SIGNATURE_ALG,
                             "public_key", tp_json_base64(id->spki, id->spki_len),
+                            "key_window", tp_key_window_json(&id->window),
                             "value", tp_json_base64(sig, sizeof(sig)),
                             "evidence", "platform", id->platform,
                             "data", tp_json_base64(evidence, evidence_len));

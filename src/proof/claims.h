@@ -7,7 +7,9 @@
 #include "base/bytes.h"
 #include "proof/identity.h"
 
-/* Signs the RFC 8785 form of claims and returns the proof document (caller frees). */
+/* Signs the RFC 8785 form of claims and returns the proof document (caller frees), with
+ * the key's window beside the key. Refuses (TP_ERR_KEY_WINDOW, nothing signed) when
+ * claims.time lies outside the identity's window. */
 tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t *len,
                      tp_error *err);
 /* Canonical bytes that are signed. */
