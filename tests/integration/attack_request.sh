@@ -42,6 +42,14 @@ attack() {
   return 0
 }
 
+# req_head LINE [FIELD-LINE...]: sets REQ to a request head as the prover before the fix
+# wrote it: LINE, Host, the field lines given, Accept-Encoding, Connection, empty line.
+req_head() {
+  REQ="$1"$'\r\n'"Host: $AUTH"$'\r\n'; shift
+  local f; for f in "$@"; do REQ+="$f"$'\r\n'; done
+  REQ+="$TAIL"
+}
+
 # The honest request for each manifest is signed (the site answers all of them).
 honest() { # NAME [--var N=V...]
   local name=$1; shift
@@ -53,39 +61,36 @@ honest() { # NAME [--var N=V...]
 
 # (a) Path injection (the example): the site would serve admin's path.
 manifest path GET '/echo/s/<% token %>/api/users/alice/balance' '{}' null '{}'
-attack path-injection path '\[manifest-request\]' \
-  "GET /echo/s/abc123/api/users/admin/balance?/api/users/alice/balance HTTP/1.1"$'\r\n'"Host: $AUTH"$'\r\n'"$TAIL" \
-  --var 'token=abc123/api/users/admin/balance?'
+req_head "GET /echo/s/abc123/api/users/admin/balance?/api/users/alice/balance HTTP/1.1"
+attack path-injection path '\[manifest-request\]' "$REQ" --var 'token=abc123/api/users/admin/balance?'
 honest path --var 'token=abc123/api/users/admin/balance?'
 grep -q 'abc123%2Fapi%2Fusers%2Fadmin%2Fbalance%3F' "$WORK/path.honest.proof" 2>/dev/null ||
   [[ ${TP_ATTACK_EXPECT_PROOF:-0} = 1 ]] || fail "path: the honest request did not percent-encode the value"
 
 # (b) Query injection: a second user parameter.
 manifest query GET '/echo/q?user=<% u %>&scope=read' '{}' null '{}'
-attack query-injection query '\[manifest-request\]' \
-  "GET /echo/q?user=alice&user=admin&scope=read HTTP/1.1"$'\r\n'"Host: $AUTH"$'\r\n'"$TAIL" --var 'u=alice&user=admin'
+req_head "GET /echo/q?user=alice&user=admin&scope=read HTTP/1.1"
+attack query-injection query '\[manifest-request\]' "$REQ" --var 'u=alice&user=admin'
 honest query --var 'u=alice&user=admin'
 
 # (c) Form body: "&to=" added through the amount.
 manifest form POST /echo/pay '{"Content-Type": "application/x-www-form-urlencoded"}' '"amount=<% amt %>&to=alice"' '{}'
 body='amount=5&to=admin&to=alice'
-attack form-injection form '\[manifest-request\]' \
-  "POST /echo/pay HTTP/1.1"$'\r\n'"Host: $AUTH"$'\r\n'"Content-Type: application/x-www-form-urlencoded"$'\r\n'"Content-Length: ${#body}"$'\r\n'"$TAIL$body" \
-  --var 'amt=5&to=admin'
+req_head "POST /echo/pay HTTP/1.1" "Content-Type: application/x-www-form-urlencoded" "Content-Length: ${#body}"
+attack form-injection form '\[manifest-request\]' "$REQ$body" --var 'amt=5&to=admin'
 honest form --var 'amt=5&to=admin'
 
 # (d) JSON string body: a member added through a string value.
 manifest json POST /echo/pay '{"Content-Type": "application/json"}' '"{\"memo\":\"<% memo %>\",\"to\":\"alice\"}"' '{}'
 body='{"memo":"x","to":"admin","to":"alice"}'
-attack json-injection json '\[manifest-request\]' \
-  "POST /echo/pay HTTP/1.1"$'\r\n'"Host: $AUTH"$'\r\n'"Content-Type: application/json"$'\r\n'"Content-Length: ${#body}"$'\r\n'"$TAIL$body" \
-  --var 'memo=x","to":"admin'
+req_head "POST /echo/pay HTTP/1.1" "Content-Type: application/json" "Content-Length: ${#body}"
+attack json-injection json '\[manifest-request\]' "$REQ$body" --var 'memo=x","to":"admin'
 honest json --var 'memo=x","to":"admin'
 
 # (e) Header value: a second cookie through the session value.
 manifest cookie GET /echo/me '{"Cookie": "session=<% sid %>"}' null '{}'
-attack cookie-injection cookie '\[var\]' \
-  "GET /echo/me HTTP/1.1"$'\r\n'"Host: $AUTH"$'\r\n'"Cookie: session=abc; admin=1"$'\r\n'"$TAIL" --var 'sid=abc; admin=1'
+req_head "GET /echo/me HTTP/1.1" "Cookie: session=abc; admin=1"
+attack cookie-injection cookie '\[var\]' "$REQ" --var 'sid=abc; admin=1'
 
 # (f) Connection naming a manifest header (an intermediary would drop it).
 manifest conn GET /echo/me '{"X-Api-Version": "2"}' null '{}'
@@ -94,12 +99,12 @@ attack connection-drops-header conn '\[manifest-request\]' \
 honest conn
 
 # (g) Headers the manifest did not name: User-Agent and Accept.
-attack extra-headers conn '\[manifest-request\]' \
-  "GET /echo/me HTTP/1.1"$'\r\n'"Host: $AUTH"$'\r\n'"X-Api-Version: 2"$'\r\n'"User-Agent: admin-tool/1"$'\r\n'"Accept: */*"$'\r\n'"$TAIL"
+req_head "GET /echo/me HTTP/1.1" "X-Api-Version: 2" "User-Agent: admin-tool/1" "Accept: */*"
+attack extra-headers conn '\[manifest-request\]' "$REQ"
 
 # (h) A Content-Length other than the one teeproof computes (same body, other spelling).
 manifest cl POST /echo/pay '{"Content-Type": "application/x-www-form-urlencoded"}' '"a=1"' '{}'
-attack wrong-content-length cl '\[manifest-request\]' \
-  "POST /echo/pay HTTP/1.1"$'\r\n'"Host: $AUTH"$'\r\n'"Content-Type: application/x-www-form-urlencoded"$'\r\n'"Content-Length: 0003"$'\r\n'"$TAIL"'a=1'
+req_head "POST /echo/pay HTTP/1.1" "Content-Type: application/x-www-form-urlencoded" "Content-Length: 0003"
+attack wrong-content-length cl '\[manifest-request\]' "${REQ}a=1"
 honest cl
 [[ ${TP_ATTACK_EXPECT_PROOF:-0} = 1 ]] && note "every attack signed" || note "all request attacks refused"

@@ -46,55 +46,66 @@ static void expect_manifest_refused(const char *request, const char *want)
     assert_null(m);
 }
 
-/* The request built with one variable, as a C string (caller frees), or NULL with *rc. */
-static char *build1(const tp_manifest *m, const char *name, const char *value, tp_err *rc,
-                    tp_error *e)
+/* A manifest around request, and its request built with one variable (text NULL and rc
+ * set when refused). */
+typedef struct built {
+    tp_manifest *m;
+    tp_var var[1];
+    tp_vars vars;
+    tp_err rc;
+    tp_error e;
+    char *text;
+} built;
+
+static void build_one(built *b, const char *request, const char *name, const char *value)
 {
-    tp_var v[] = {{name, value}};
-    tp_vars vars = {v, name ? 1 : 0};
+    b->m = manifest_ok(request);
+    b->var[0] = (tp_var){name, value};
+    b->vars = (tp_vars){b->var, name ? 1 : 0};
+    b->text = NULL;
     tp_buf req = TP_BUF_INIT;
-    *rc = tp_manifest_build_request(m, &vars, &req, e);
-    if (*rc != TP_OK) {
-        assert_int_equal(req.len, 0);
-        tp_buf_free(&req);
-        return NULL;
+    b->rc = tp_manifest_build_request(b->m, &b->vars, &req, &b->e);
+    if (b->rc == TP_OK) {
+        assert_true(tp_buf_terminate(&req));
+        size_t len;
+        b->text = (char *)tp_buf_detach(&req, &len);
     }
-    assert_true(tp_buf_terminate(&req));
-    size_t len;
-    return (char *)tp_buf_detach(&req, &len);
+    assert_int_equal(req.len, 0);
+    tp_buf_free(&req);
+}
+
+static void built_free(built *b)
+{
+    free(b->text);
+    tp_manifest_free(b->m);
 }
 
 static void expect_request(const char *request, const char *name, const char *value,
                            const char *want)
 {
-    tp_manifest *m = manifest_ok(request);
-    tp_err rc;
-    tp_error e;
-    char *got = build1(m, name, value, &rc, &e);
-    if (got == NULL)
-        fail_msg("build refused: %s", e.detail);
-    assert_string_equal(got, want);
+    built b;
+    build_one(&b, request, name, value);
+    if (b.text == NULL)
+        fail_msg("build refused: %s", b.e.detail);
+    assert_string_equal(b.text, want);
     /* the notary accepts exactly these bytes */
-    tp_var v[] = {{name, value}};
-    tp_vars vars = {v, name ? 1 : 0};
-    assert_int_equal(tp_manifest_check_request(m, &vars, (const uint8_t *)got, strlen(got), &e),
+    assert_int_equal(tp_manifest_check_request(b.m, &b.vars, (const uint8_t *)b.text,
+                                               strlen(b.text), &b.e),
                      TP_OK);
-    free(got);
-    tp_manifest_free(m);
+    built_free(&b);
 }
 
 static void expect_var_refused(const char *request, const char *name, const char *value,
                                const char *want)
 {
-    tp_manifest *m = manifest_ok(request);
-    tp_err rc;
-    tp_error e;
-    char *got = build1(m, name, value, &rc, &e);
-    if (got != NULL || rc != TP_ERR_VAR || strstr(e.detail, want) == NULL)
-        fail_msg("value for %s: rc %d '%s', want '%s'", name, rc, got ? got : e.detail, want);
-    if (value[0] && strstr(e.detail, value))
-        fail_msg("value in the error: %s", e.detail);
-    tp_manifest_free(m);
+    built b;
+    build_one(&b, request, name, value);
+    if (b.text != NULL || b.rc != TP_ERR_VAR || strstr(b.e.detail, want) == NULL)
+        fail_msg("value for %s: rc %d '%s', want '%s'", name, b.rc, b.text ? b.text : b.e.detail,
+                 want);
+    if (value[0] && strstr(b.e.detail, value))
+        fail_msg("value in the error: %s", b.e.detail);
+    built_free(&b);
 }
 
 #define TAIL "Accept-Encoding: identity\r\nConnection: close\r\n\r\n"
