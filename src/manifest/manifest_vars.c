@@ -1,7 +1,7 @@
 /* Checks of the variable values against the manifest: every placeholder has a value, no
  * unknown or repeated name, and each value follows its declared `type` (exact grammar),
  * `length` (bytes) and `regex` (matched against the whole value). Values never contain
- * NUL (C strings; the notary refuses a protocol value with an embedded NUL), CR or LF.
+ * NUL (C strings; the notary's protocol parser refuses "\u0000"), CR or LF.
  * The notary runs this before anything else (tp_notarize); no message holds a value. */
 #include "manifest/manifest_internal.h"
 

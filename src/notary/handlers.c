@@ -115,8 +115,6 @@ static tp_err read_prove_request(json_t *o, prove_secrets *ps, tp_error *e)
     json_object_foreach(vars, name, v) {
         if (!json_is_string(v))
             return tp_error_set(e, TP_ERR_VAR, "prove request: variable %s is not a string", name);
-        if (strlen(json_string_value(v)) != json_string_length(v))
-            return tp_error_set(e, TP_ERR_VAR, "prove request: variable %s contains NUL", name);
         ps->vars[ps->n_vars++] = (tp_var){.name = name, .value = json_string_value(v)};
     }
     return TP_OK;
