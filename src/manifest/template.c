@@ -8,7 +8,6 @@
 
 #include "base/jcs.h"
 #include "manifest/json_span.h"
-#include "manifest/manifest_check.h"
 
 #define MAX_VAR_NAME 64
 
