@@ -92,9 +92,8 @@ static int is_field_value(const json_t *v)
 }
 
 /* Header names are tokens, appear once (case-insensitively), values are strings without
- * CR, LF or NUL. Request headers may not set the message framing. */
-static tp_err check_headers(const json_t *headers, const char *where, int is_request,
-                            tp_error *err)
+ * CR, LF or NUL. (Rules on request headers: tp_mf_check_request_template.) */
+static tp_err check_headers(const json_t *headers, const char *where, tp_error *err)
 {
     const char *name;
     json_t *v;
@@ -110,11 +109,6 @@ static tp_err check_headers(const json_t *headers, const char *where, int is_req
             return tp_error_set(err, TP_ERR_MANIFEST,
                                 "manifest: %s.%.64s must be a string without control characters",
                                 where, name);
-        if (is_request && (strcasecmp(name, "content-length") == 0 ||
-                           strcasecmp(name, "transfer-encoding") == 0))
-            return tp_error_set(err, TP_ERR_MANIFEST,
-                                "manifest: %s.%.64s is set by teeproof, not the manifest", where,
-                                name);
         const char *other;
         json_t *w;
         json_object_foreach((json_t *)headers, other, w)
@@ -147,6 +141,7 @@ static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_e
         vs->length = json_integer_value(len);
     const char *tmp;
     if ((rc = get_string(spec, "type", 0, "request.vars.<name>", &tmp, err)) != TP_OK ||
+        (rc = tp_mf_parse_var_type(name, tmp, &vs->type, err)) != TP_OK ||
         (rc = get_string(spec, "description", 0, "request.vars.<name>", &tmp, err)) != TP_OK)
         return rc;
     const char *re;
@@ -182,28 +177,6 @@ static tp_err parse_vars(tp_manifest *m, const json_t *vars, tp_error *err)
     return TP_OK;
 }
 
-/* A Host header in the manifest must name the URL's authority. */
-static tp_err check_host_header(const tp_manifest *m, tp_error *err)
-{
-    const char *name;
-    json_t *v;
-    if (m->req_headers == NULL)
-        return TP_OK;
-    json_object_foreach((json_t *)m->req_headers, name, v)
-    {
-        if (strcasecmp(name, "host") != 0)
-            continue;
-        char *authority = tp_mf_authority(m);
-        int same = authority && strcasecmp(authority, json_string_value(v)) == 0;
-        free(authority);
-        if (!same)
-            return tp_error_set(err, TP_ERR_MANIFEST,
-                                "manifest: request.headers.%s differs from the URL authority",
-                                name);
-    }
-    return TP_OK;
-}
-
 /* Placeholders must be well formed; checked once at parse time. */
 static tp_err placeholder_ok(const char *name, size_t len, void *ctx, tp_error *err)
 {
@@ -232,9 +205,7 @@ static tp_err parse_request(tp_manifest *m, const json_t *req, tp_error *err)
     if (rc == TP_OK)
         rc = get_object(req, "headers", 0, "request", &m->req_headers, err);
     if (rc == TP_OK && m->req_headers)
-        rc = check_headers(m->req_headers, "request.headers", 1, err);
-    if (rc == TP_OK)
-        rc = check_host_header(m, err);
+        rc = check_headers(m->req_headers, "request.headers", err);
     m->req_body = json_object_get(req, "body");
     if (json_is_null(m->req_body))
         m->req_body = NULL;
@@ -248,6 +219,8 @@ static tp_err parse_request(tp_manifest *m, const json_t *req, tp_error *err)
         rc = parse_vars(m, vars, err);
     if (rc == TP_OK)
         rc = tp_mf_request_placeholders(m, placeholder_ok, NULL, err);
+    if (rc == TP_OK)
+        rc = tp_mf_check_request_template(m, err);
     return rc;
 }
 
@@ -287,7 +260,7 @@ static tp_err parse_response(tp_manifest *m, const json_t *resp, tp_error *err)
     if (rc == TP_OK)
         rc = get_object(resp, "headers", 0, "response", &m->resp_headers, err);
     if (rc == TP_OK && m->resp_headers)
-        rc = check_headers(m->resp_headers, "response.headers", 0, err);
+        rc = check_headers(m->resp_headers, "response.headers", err);
     if (rc == TP_OK)
         rc = get_object(resp, "body", 0, "response", &body, err);
     if (rc == TP_OK && body) {

@@ -155,7 +155,7 @@ static void malformed_manifests_name_the_field(void **state)
     expect_manifest_error(P("request", "url"), "\"https://a.example/#x\"", "fragment");
     expect_manifest_error(P("request", "url"), "\"https://<% h %>/\"", "host");
     expect_manifest_error(P("request", "method"), "\"G T\"", "request.method");
-    expect_manifest_error(P("request", "headers"), "{\"Content-Length\":\"5\"}", "set by teeproof");
+    expect_manifest_error(P("request", "headers"), "{\"Content-Length\":\"5\"}", "may not be set");
     expect_manifest_error(P("request", "headers"), "{\"Host\":\"evil.example\"}", "URL authority");
     expect_manifest_error(P("request", "headers"), "{\"A\":\"x\",\"a\":\"y\"}", "appears twice");
     expect_manifest_error(P("request", "headers"), "{\"A\":\"x\\r\\nB: y\"}", "without control characters");
@@ -290,8 +290,8 @@ static tp_err check_built_request(const tp_manifest *m, const tp_vars *vars, con
     tp_http_message msg;
     tp_err rc = tp_http_parse_request((const uint8_t *)edited, strlen(edited), &msg, e);
     assert_int_equal(rc, TP_OK);
-    rc = tp_manifest_check_request(m, vars, &msg, e);
     tp_http_message_free(&msg);
+    rc = tp_manifest_check_request(m, vars, (const uint8_t *)edited, strlen(edited), e);
     tp_buf_free(&req);
     return rc;
 }
@@ -313,17 +313,23 @@ static void built_request_passes_and_edits_fail(void **state)
     tp_manifest *m = parse_ok(k_base);
     tp_error e;
     assert_int_equal(check_built_request(m, &k_vars, NULL, NULL, &e), TP_OK);
-    assert_int_equal(check_built_request(m, &k_vars, "\r\n\r\n", "\r\nUser-Agent: x\r\n\r\n", &e),
-                     TP_OK);
-    expect_request_error(m, "\r\n\r\n", "\r\nCookie: a=b\r\n\r\n", "request header Cookie is not");
-    expect_request_error(m, SECRET, "OTHERtokenVALUE1", "request header Authorization differs");
-    expect_request_error(m, "GET ", "POST ", "request method POST, manifest wants GET");
-    expect_request_error(m, "x=1", "x=2", "request target differs");
-    expect_request_error(m, "Host: api.example.com", "Host: evil.example", "Host header");
-    expect_request_error(m, "Authorization", "X-Authorization", "Authorization must appear");
+    expect_request_error(m, "\r\n\r\n", "\r\nUser-Agent: x\r\n\r\n", "header section");
+    expect_request_error(m, "\r\n\r\n", "\r\nCookie: a=b\r\n\r\n", "header section");
+    expect_request_error(m, SECRET, "OTHERtokenVALUE1", "header section");
+    expect_request_error(m, "GET ", "POST ", "request line");
+    expect_request_error(m, "x=1", "x=2", "request line");
+    expect_request_error(m, "Host: api.example.com", "Host: evil.example", "header section");
+    expect_request_error(m, "Host: api.example.com", "Host: API.example.com", "header section");
+    expect_request_error(m, "Authorization", "X-Authorization", "header section");
+    expect_request_error(m, "Authorization", "authorization", "header section");
+    expect_request_error(m, "Bearer ", "Bearer  ", "header section");
     expect_request_error(m, "\r\n\r\n", "\r\nAuthorization: Bearer " SECRET "\r\n\r\n",
-                         "must appear exactly once");
-    expect_request_error(m, "\r\n\r\n", "\r\nContent-Length: 2\r\n\r\nhi", "request body differs");
+                         "header section");
+    expect_request_error(m, "Connection: close", "Connection: close, X-Api-Version",
+                         "header section");
+    expect_request_error(m, "Accept-Encoding: identity", "Accept-Encoding: gzip", "header section");
+    expect_request_error(m, "\r\n\r\n", "\r\nContent-Length: 0\r\n\r\n", "header section");
+    expect_request_error(m, "\r\n\r\n", "\r\nContent-Length: 2\r\n\r\nhi", "header section");
     tp_manifest_free(m);
 }
 
@@ -344,6 +350,8 @@ static void json_body_is_canonical_with_escaped_values(void **state)
     json_t *doc = json_loads(t2, 0, NULL);
     json_object_set_new(json_object_get(doc, "request"), "body",
                         json_loads("{\"z\":1.50,\"user\":\"<% token %>\"}", 0, NULL));
+    /* only in the body: a quote or backslash may not stand in a header */
+    json_object_set_new(json_object_get(doc, "request"), "headers", json_object());
     char *t3 = json_dumps(doc, 0);
     m = parse_ok(t3);
     assert_int_equal(tp_manifest_build_request(m, &vars, &req, &e), TP_OK);
