@@ -319,10 +319,10 @@ static int report_noncanonical(const char *tok, size_t len, void *ctx)
     if (tp_jcs_number_is_canonical(tok, len))
         return 1;
     tp_error_set(ctx, TP_ERR_MANIFEST,
-                 "manifest: number %.40s%s is not in RFC 8785 form (write 1000, not 1e3 or "
+                 "manifest: number %.*s%s is not in RFC 8785 form (write 1000, not 1e3 or "
                  "1000.0; at most 17 significant digits), so it would not compare and hash "
                  "exactly as written",
-                 tok, len > 40 ? "..." : "");
+                 (int)(len > 40 ? 40 : len), tok, len > 40 ? "..." : "");
     return 0;
 }
 

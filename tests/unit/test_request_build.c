@@ -166,7 +166,7 @@ static void json_bodies_escape_values_inside_strings(void **state)
                    "content-type: application/vnd.api+JSON ; charset=utf-8\r\nContent-Length: 8\r\n" TAIL
                    "[\"a\\\\b\"]");
     /* an object body: canonical form, values escaped */
-    expect_request("{\"method\":\"POST\",\"url\":\"https://h.example/p\",\"body\":{\"b\":\"<% v %>\",\"a\":1.50}}",
+    expect_request("{\"method\":\"POST\",\"url\":\"https://h.example/p\",\"body\":{\"b\":\"<% v %>\",\"a\":1.5}}",
                    "v", "\"}", "POST /p HTTP/1.1\r\nHost: h.example\r\nContent-Length: 19\r\n" TAIL
                    "{\"a\":1.5,\"b\":\"\\\"}\"}");
     /* a placeholder outside a JSON string, in an escape, or a body that is not JSON */
