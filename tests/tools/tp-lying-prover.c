@@ -111,8 +111,9 @@ int main(int argc, char **argv)
         rc = tp_error_set(&err, TP_ERR_CRYPTO, "cannot make a key");
     if (rc == TP_OK && strcmp(lie, "wrong-var") == 0 && vs.n > 0)
         vars[0].value = "not-the-value-that-was-sent";
+    uint8_t seed[TP_COMMIT_SEED_LEN] = {0}; /* the notary's refusal does not depend on it */
     if (rc == TP_OK)
-        rc = tp_channel_prove(&c, mtext, mlen, &vs, &ts.key, &proof, &plen, &err);
+        rc = tp_channel_prove(&c, mtext, mlen, &vs, &ts.key, seed, &proof, &plen, &err);
     if (rc == TP_OK)
         puts(proof);
     else
