@@ -10,6 +10,7 @@
 
 static const char k_usage[] =
     "usage: teeproof verify PROOF (--allow-insecure-sim | --policy FILE) [--manifest FILE]\n"
+    "                       [--disclosure FILE]\n"
     "\n"
     "Checks the proof's signature over its canonical claims, the notary's evidence under the\n"
     "policy, that the evidence commits to the signing key, and (with --manifest) that the proof\n"
@@ -18,16 +19,35 @@ static const char k_usage[] =
     "\n"
     "  --policy FILE          evidence policy (see docs/policy.md)\n"
     "  --allow-insecure-sim   accept the development 'sim' TEE (never in production)\n"
-    "  --manifest FILE        require the proof to be for this manifest\n";
+    "  --manifest FILE        require the proof to be for this manifest\n"
+    "  --disclosure FILE      check the items of a `teeproof disclose` document against the\n"
+    "                         proof's commitments; the output then also has \"disclosed\"\n";
+
+/* Checks the disclosure against the verified claims; adds "disclosed" to the printed claims
+ * (outside what was signed, but each item opened a signed commitment). */
+static tp_err check_disclosure(const char *path, json_t *claims, tp_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    json_t *disclosed = NULL;
+    tp_err e = tp_read_file(path, &text, &len, err);
+    if (e == TP_OK)
+        e = tp_disclosure_verify(claims, text, len, &disclosed, err);
+    if (e == TP_OK && json_object_set_new(claims, "disclosed", disclosed) != 0)
+        e = tp_error_set(err, TP_ERR_NOMEM, NULL);
+    free(text);
+    return e;
+}
 
 int tp_cli_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"policy", required_argument, NULL, 'p'}, {"allow-insecure-sim", no_argument, NULL, 's'},
-        {"manifest", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+        {"manifest", required_argument, NULL, 'm'}, {"disclosure", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *policy_file = NULL, *manifest_file = NULL;
+    const char *policy_file = NULL, *manifest_file = NULL, *disclosure_file = NULL;
     int allow_sim = 0, o;
     opterr = 0;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -35,6 +55,7 @@ int tp_cli_verify(int argc, char **argv)
         case 'p': policy_file = optarg; break;
         case 's': allow_sim = 1; break;
         case 'm': manifest_file = optarg; break;
+        case 'd': disclosure_file = optarg; break;
         case 'h': fputs(k_usage, stdout); return 0;
         default: return tp_cli_usage_error("verify", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -55,6 +76,8 @@ int tp_cli_verify(int argc, char **argv)
         e = tp_read_file(argv[optind], &proof, &len, &err);
     if (e == TP_OK)
         e = tp_proof_verify(proof, len, policy, manifest, &claims, NULL, &err);
+    if (e == TP_OK && disclosure_file != NULL)
+        e = check_disclosure(disclosure_file, claims, &err);
     if (e == TP_OK)
         tp_cli_print_json(claims);
     int rc = tp_cli_exit(e, "verify", &err);

@@ -1,10 +1,13 @@
 /* Helpers shared by the `teeproof` subcommands; see util.h. */
 #include "cli/util.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/json_pretty.h"
 
@@ -54,4 +57,28 @@ void tp_cli_print_json(const json_t *v)
         puts(s);
         free(s);
     }
+}
+
+static FILE *open_output(const char *path, int secret)
+{
+    if (!secret)
+        return fopen(path, "wb");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fchmod(fd, 0600) == 0 ? fdopen(fd, "wb") : NULL;
+    if (f == NULL)
+        close(fd);
+    return f;
+}
+
+tp_err tp_cli_write_file(const char *path, const char *data, size_t len, int secret, tp_error *err)
+{
+    int to_stdout = path == NULL || strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : open_output(path, secret);
+    if (f == NULL)
+        return tp_error_set(err, TP_ERR_IO, "cannot write %s", path);
+    int ok = fwrite(data, 1, len, f) == len && fputc('\n', f) != EOF;
+    ok = (to_stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
+    return ok ? TP_OK : tp_error_set(err, TP_ERR_IO, "cannot write %s", to_stdout ? "stdout" : path);
 }

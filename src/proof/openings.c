@@ -99,7 +99,7 @@ static tp_err add_var(json_t *items, const openings *op, const char *name, tp_er
     char label[TP_COMMIT_LABEL_MAX + 1];
     json_t *value = json_object_get(op->vars, name);
     if (!json_is_string(value))
-        return tp_error_set(err, TP_ERR_ARG, "the openings hold no variable '%s'", name);
+        return tp_error_set(err, TP_ERR_VAR, "the openings hold no variable '%s'", name);
     if (!tp_commit_var_label(name, label))
         return tp_error_set(err, TP_ERR_ARG, "variable name too long");
     return add_item(items, op, label, "value", value, err);
