@@ -102,5 +102,12 @@ python3 -c 'import json,sys; a,b=(json.load(open(f))["claims"]["vars"]["token"] 
   "$PROOF" "$WORK/proof2.json" || fail "two proofs of the same value carry the same commitment"
 note "same value, two proofs: different commitments"
 
+# A prover that sends a short or no commitment seed gets nothing signed.
+for mode in short-seed no-seed; do
+  expect_fail "$mode" '\[protocol\]' "$BIN/tp-lying-prover" --notary "127.0.0.1:$PORT_notary" \
+    --manifest "$WORK/m.json" --ca-file "$CERTS/ca.pem" --var "token=$SECRET" --lie "$mode"
+  [[ ! -s "$WORK/$mode.stdout" ]] || fail "$mode: the notary signed something"
+done
+
 ! grep -qi "$SECRET" "$WORK"/notary.err || fail "the notary logged the secret"
 echo "attack_commitments: ok"
