@@ -1,5 +1,4 @@
 /* Checking a disclosure against a verified proof's commitments; see teeproof/proof.h. */
-#include <openssl/crypto.h>
 #include <string.h>
 
 #include "base/codec.h"
@@ -14,10 +13,15 @@ static tp_err bad(tp_error *err, const char *what)
     return tp_error_set(err, TP_ERR_DISCLOSURE, "%s", what);
 }
 
+static int is_var_label(const char *label)
+{
+    return strncmp(label, TP_COMMIT_LABEL_VAR_PREFIX, strlen(TP_COMMIT_LABEL_VAR_PREFIX)) == 0;
+}
+
 /* The commitment the claims hold for label, or NULL. */
 static const char *claimed_commitment(const json_t *claims, const char *label)
 {
-    if (strcmp(label, TP_COMMIT_LABEL_REQUEST) == 0 || strcmp(label, TP_COMMIT_LABEL_RESPONSE) == 0)
+    if (!is_var_label(label))
         return json_string_value(json_object_get(json_object_get(claims, label), "commitment"));
     const char *name = label + strlen(TP_COMMIT_LABEL_VAR_PREFIX);
     return json_string_value(json_object_get(json_object_get(claims, "vars"), name));
@@ -39,7 +43,7 @@ static tp_err item_bytes(const json_t *item, int is_var, tp_buf *out, tp_error *
 /* Adds the opened item to the verifier's view: vars as strings, messages as base64 (+ text). */
 static int add_disclosed(json_t *view, const char *label, const json_t *item, const tp_buf *bytes)
 {
-    if (strncmp(label, TP_COMMIT_LABEL_VAR_PREFIX, strlen(TP_COMMIT_LABEL_VAR_PREFIX)) == 0)
+    if (is_var_label(label))
         return json_object_set(json_object_get(view, "vars"), label + strlen(TP_COMMIT_LABEL_VAR_PREFIX),
                                json_object_get(item, "value")) == 0;
     json_t *m = json_pack("{s:O}", "base64", json_object_get(item, "base64"));
@@ -47,6 +51,14 @@ static int add_disclosed(json_t *view, const char *label, const json_t *item, co
     if (m != NULL && text != NULL)
         json_object_set_new(m, "text", text);
     return m != NULL && json_object_set_new(view, label, m) == 0;
+}
+
+/* The entry of the verifier's view an item fills (NULL while not disclosed yet). */
+static const json_t *view_entry(const json_t *view, const char *label)
+{
+    if (is_var_label(label))
+        return json_object_get(json_object_get(view, "vars"), label + strlen(TP_COMMIT_LABEL_VAR_PREFIX));
+    return json_object_get(view, label);
 }
 
 static tp_err check_item(const json_t *claims, const json_t *item, json_t *view, tp_error *err)
@@ -62,13 +74,11 @@ static tp_err check_item(const json_t *claims, const json_t *item, json_t *view,
     const char *claimed = claimed_commitment(claims, label);
     if (claimed == NULL)
         return tp_error_set(err, TP_ERR_DISCLOSURE, "the proof commits to no item %s", label);
-    if (json_object_get(view, label) != NULL ||
-        json_object_get(json_object_get(view, "vars"), label + strlen(TP_COMMIT_LABEL_VAR_PREFIX)) != NULL)
+    if (view_entry(view, label) != NULL)
         return tp_error_set(err, TP_ERR_DISCLOSURE, "item %s is disclosed twice", label);
     tp_buf bytes = TP_BUF_INIT;
     char hex[2 * TP_COMMIT_LEN + 1];
-    int is_var = strcmp(label, TP_COMMIT_LABEL_REQUEST) != 0 && strcmp(label, TP_COMMIT_LABEL_RESPONSE) != 0;
-    tp_err rc = item_bytes(item, is_var, &bytes, err);
+    tp_err rc = item_bytes(item, is_var_label(label), &bytes, err);
     if (rc == TP_OK)
         rc = tp_commit_hex(label, salt, bytes.data, bytes.len, hex, err);
     if (rc == TP_OK && strcmp(hex, claimed) != 0) /* commitments are public: no timing concern */

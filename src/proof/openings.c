@@ -105,6 +105,18 @@ static tp_err add_var(json_t *items, const openings *op, const char *name, tp_er
     return add_item(items, op, label, "value", value, err);
 }
 
+static tp_err add_all_vars(json_t *items, const openings *op, tp_error *err)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach(op->vars, name, v) {
+        tp_err rc = add_var(items, op, name, err);
+        if (rc != TP_OK)
+            return rc;
+    }
+    return TP_OK;
+}
+
 static tp_err add_chosen(json_t *items, const openings *op, const tp_disclose_opts *o, tp_error *err)
 {
     tp_err rc = TP_OK;
@@ -125,10 +137,8 @@ static tp_err make(const char *text, size_t len, const tp_disclose_opts *o, int 
     openings op = {.doc = NULL, .vars = NULL, .seed = TP_BUF_INIT};
     json_t *items = json_array();
     tp_err rc = items ? openings_parse(text, len, &op, err) : tp_error_set(err, TP_ERR_NOMEM, NULL);
-    const char *name;
-    json_t *v;
     if (rc == TP_OK && all)
-        json_object_foreach(op.vars, name, v) if (rc == TP_OK) rc = add_var(items, &op, name, err);
+        rc = add_all_vars(items, &op, err);
     if (rc == TP_OK)
         rc = add_chosen(items, &op, o, err);
     if (rc == TP_OK && json_array_size(items) == 0)
