@@ -17,6 +17,30 @@ extern "C" {
 
 #define TP_PROOF_FORMAT 1
 #define TP_SIGNATURE_ALG "Ed25519"
+#define TP_CLAIMS_VERSION 2       /* claims with salted commitments (request, response, vars) */
+
+/* Commitments (docs/proof-format.md). The prover draws a random seed per proof and keeps it;
+ * for each committed item (label `request`, `response` or `var:<name>`):
+ *   salt       = HMAC-SHA256(key = seed, "teeproof-salt-v1" || 0x00 || label)
+ *   commitment = SHA-256("teeproof-commit-v1" || 0x00 || label || 0x00 || salt || bytes)
+ * The claims carry only the commitments; revealing one item's salt and bytes (a disclosure)
+ * opens that item and no other. */
+#define TP_COMMIT_SEED_LEN 32
+#define TP_COMMIT_SALT_LEN 32
+#define TP_COMMIT_LEN 32
+#define TP_COMMIT_LABEL_MAX 256
+#define TP_COMMIT_LABEL_REQUEST "request"
+#define TP_COMMIT_LABEL_RESPONSE "response"
+#define TP_COMMIT_LABEL_VAR_PREFIX "var:"
+#define TP_OPENINGS_FORMAT 1
+#define TP_DISCLOSURE_FORMAT 1
+
+/* The salt of one item (seed_len must be TP_COMMIT_SEED_LEN; TP_ERR_ARG for a bad label). */
+tp_err tp_commit_salt(const uint8_t *seed, size_t seed_len, const char *label,
+                      uint8_t salt[TP_COMMIT_SALT_LEN], tp_error *err);
+/* The commitment to bytes under label and salt. */
+tp_err tp_commit(const char *label, const uint8_t salt[TP_COMMIT_SALT_LEN], const void *bytes,
+                 size_t len, uint8_t out[TP_COMMIT_LEN], tp_error *err);
 
 /* Verifies a proof document: structure, Ed25519 signature over the RFC 8785 canonical
  * claims, that claims.time lies in the signing key's window (TP_ERR_KEY_WINDOW), the
@@ -33,6 +57,28 @@ tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
 tp_err tp_proof_verify_at(const char *proof, size_t len, const tp_policy *policy,
                           const tp_manifest *manifest, time_t now, json_t **claims,
                           tp_evidence_facts *facts, tp_error *err);
+
+/* What a prover chooses to reveal from its openings (see tp_prove_with_openings). */
+typedef struct tp_disclose_opts {
+    const char *const *vars;  /* variable names to reveal */
+    size_t n_vars;
+    int request;              /* reveal the exact request bytes */
+    int response;             /* reveal the exact response bytes */
+} tp_disclose_opts;
+
+/* Makes a disclosure document (JSON, NUL-terminated, caller frees) from an openings
+ * document: for each chosen item its label, salt and value, never the seed, so items not
+ * chosen stay hidden. TP_ERR_ARG when nothing is chosen or a variable is not in the openings. */
+tp_err tp_disclosure_make(const char *openings, size_t openings_len, const tp_disclose_opts *o,
+                          char **out, size_t *out_len, tp_error *err);
+
+/* Checks a disclosure against claims that tp_proof_verify accepted: every item must open
+ * the commitment the claims carry for its label (TP_ERR_DISCLOSURE otherwise, also for an
+ * item the claims do not commit to, a repeated item or an empty disclosure).
+ * On success *disclosed (if non-NULL) gets {"vars": {name: value}, "request": {"base64",
+ * "text"?}, "response": {...}} with only the disclosed members. */
+tp_err tp_disclosure_verify(const json_t *claims, const char *disclosure, size_t len,
+                            json_t **disclosed, tp_error *err);
 
 #ifdef __cplusplus
 }

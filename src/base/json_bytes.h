@@ -12,5 +12,10 @@
 json_t *tp_json_base64(const uint8_t *p, size_t n);
 /* Appends the bytes of obj[key], a base64 string; 0 when absent, not a string or not base64. */
 int tp_json_get_base64(const json_t *obj, const char *key, tp_buf *out);
+/* Overwrites every string value inside v (objects and arrays, recursively; keys are kept)
+ * with zeros: jansson frees its copies of secrets without wiping them. */
+void tp_json_wipe_strings(json_t *v);
+/* tp_json_wipe_strings then json_decref (NULL is fine). */
+void tp_json_wipe_decref(json_t *v);
 
 #endif

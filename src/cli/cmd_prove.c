@@ -13,6 +13,7 @@
 static const char k_usage[] =
     "usage: teeproof prove --notary HOST:PORT --manifest FILE (--allow-insecure-sim | --policy FILE)\n"
     "                      [--var NAME=VALUE | --var NAME=@FILE ...] [--ca-file PEM] [--out FILE]\n"
+    "                      [--openings FILE]\n"
     "\n"
     "Opens an attested channel to the notary (its evidence must satisfy the policy), runs the\n"
     "manifest's request to the target through the notary's tunnel, and writes the signed proof.\n"
@@ -25,6 +26,10 @@ static const char k_usage[] =
     "  --allow-insecure-sim      accept the development 'sim' TEE (never in production)\n"
     "  --ca-file PEM             CAs the prover itself trusts for the target (default: system)\n"
     "  --out FILE                write the proof there (default: stdout)\n"
+    "  --openings FILE           keep the openings there (mode 0600; secret): the commitment\n"
+    "                            seed, request, response and variable values, from which\n"
+    "                            `teeproof disclose` reveals chosen items later. Without it\n"
+    "                            nothing of this proof can ever be disclosed\n"
     "  --tls-ciphersuites LIST   TLS 1.3 suites offered to the target (OpenSSL syntax)\n"
     "  --tls-groups LIST         key share groups offered to the target, e.g. X25519 or P-256\n"
     "  --insecure-skip-target-verify  skip the prover's own check of the target certificate\n"
@@ -38,6 +43,7 @@ typedef struct prove_args {
     const char *manifest_file;
     const char *policy_file;
     const char *out_file;
+    const char *openings_file;
     int allow_sim;
     tp_var vars[MAX_VARS];
     char *var_storage[MAX_VARS];
@@ -80,7 +86,8 @@ static tp_err add_var(prove_args *a, const char *spec, tp_error *err)
     return TP_OK;
 }
 
-enum { O_NOTARY = 256, O_MANIFEST, O_VAR, O_POLICY, O_SIM, O_CA, O_OUT, O_SUITES, O_GROUPS, O_SKIP, O_TIMEOUT };
+enum { O_NOTARY = 256, O_MANIFEST, O_VAR, O_POLICY, O_SIM, O_CA, O_OUT, O_SUITES, O_GROUPS, O_SKIP, O_TIMEOUT,
+       O_OPENINGS };
 
 static int parse(int argc, char **argv, prove_args *a, tp_error *err)
 {
@@ -91,7 +98,8 @@ static int parse(int argc, char **argv, prove_args *a, tp_error *err)
         {"out", required_argument, NULL, O_OUT}, {"tls-ciphersuites", required_argument, NULL, O_SUITES},
         {"tls-groups", required_argument, NULL, O_GROUPS},
         {"insecure-skip-target-verify", no_argument, NULL, O_SKIP},
-        {"timeout", required_argument, NULL, O_TIMEOUT}, {"help", no_argument, NULL, 'h'},
+        {"timeout", required_argument, NULL, O_TIMEOUT}, {"openings", required_argument, NULL, O_OPENINGS},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -107,6 +115,7 @@ static int parse(int argc, char **argv, prove_args *a, tp_error *err)
         case O_SIM: a->allow_sim = 1; break;
         case O_CA: a->o.target_ca_file = optarg; break;
         case O_OUT: a->out_file = optarg; break;
+        case O_OPENINGS: a->openings_file = optarg; break;
         case O_SUITES: a->o.tls_ciphersuites = optarg; break;
         case O_GROUPS: a->o.tls_groups = optarg; break;
         case O_SKIP: a->o.no_target_verify = 1; break;
@@ -124,17 +133,10 @@ static int parse(int argc, char **argv, prove_args *a, tp_error *err)
         return tp_cli_usage_error("prove", "unexpected argument '%s'", argv[optind]);
     if (a->o.notary == NULL || a->manifest_file == NULL)
         return tp_cli_usage_error("prove", "--notary and --manifest are required");
+    if (a->openings_file != NULL && (strcmp(a->openings_file, "-") == 0 ||
+                                     (a->out_file != NULL && strcmp(a->openings_file, a->out_file) == 0)))
+        return tp_cli_usage_error("prove", "--openings needs its own file (not stdout, not --out)");
     return 0;
-}
-
-static tp_err write_proof(const char *path, const char *proof, size_t len, tp_error *err)
-{
-    FILE *f = path ? fopen(path, "wb") : stdout;
-    if (f == NULL)
-        return tp_error_set(err, TP_ERR_IO, "cannot write %s", path);
-    int ok = fwrite(proof, 1, len, f) == len && fputc('\n', f) != EOF;
-    ok = (path ? fclose(f) == 0 : fflush(f) == 0) && ok;
-    return ok ? TP_OK : tp_error_set(err, TP_ERR_IO, "cannot write %s", path ? path : "stdout");
 }
 
 int tp_cli_prove(int argc, char **argv)
@@ -145,8 +147,8 @@ int tp_cli_prove(int argc, char **argv)
     tp_error_clear(&err);
     int rc = parse(argc, argv, &a, &err);
     tp_policy *policy = NULL;
-    char *manifest = NULL, *proof = NULL;
-    size_t proof_len = 0;
+    char *manifest = NULL, *proof = NULL, *openings = NULL;
+    size_t proof_len = 0, openings_len = 0;
     if (rc == 0) {
         tp_err e = tp_cli_policy(a.allow_sim, a.policy_file, &policy, &err);
         if (e == TP_OK)
@@ -154,10 +156,13 @@ int tp_cli_prove(int argc, char **argv)
         if (e == TP_OK) {
             a.o.manifest_json = manifest;
             a.o.policy = policy;
-            e = tp_prove(&a.o, &proof, &proof_len, &err);
+            e = a.openings_file ? tp_prove_with_openings(&a.o, &proof, &proof_len, &openings, &openings_len, &err)
+                                : tp_prove(&a.o, &proof, &proof_len, &err);
         }
+        if (e == TP_OK && a.openings_file) /* first: a proof whose openings were lost is not wanted */
+            e = tp_cli_write_file(a.openings_file, openings, openings_len, 1, &err);
         if (e == TP_OK)
-            e = write_proof(a.out_file, proof, proof_len, &err);
+            e = tp_cli_write_file(a.out_file, proof, proof_len, 0, &err);
         rc = tp_cli_exit(e, "prove", &err);
     } else if (rc == 1) {
         rc = tp_cli_fail(&err);
@@ -168,6 +173,7 @@ int tp_cli_prove(int argc, char **argv)
     }
     free(manifest);
     free(proof);
+    tp_openings_free(openings);
     tp_policy_free(policy);
     return rc < 0 ? 0 : rc;
 }

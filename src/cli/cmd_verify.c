@@ -11,6 +11,7 @@
 
 static const char k_usage[] =
     "usage: teeproof verify PROOF (--allow-insecure-sim | --policy FILE) [--manifest FILE]\n"
+    "                       [--disclosure FILE]\n"
     "\n"
     "Checks the proof's signature over its canonical claims, the notary's evidence under the\n"
     "policy, that the evidence commits to the signing key, and (with --manifest) that the proof\n"
@@ -22,9 +23,27 @@ static const char k_usage[] =
     "  --manifest FILE        require the proof to be for this manifest\n"
     "  --now UNIX-SECONDS     the verifier's time the policy's max_proof_age_s is measured\n"
     "                         from (default: the current time)\n"
+    "  --disclosure FILE      check the items of a `teeproof disclose` document against the\n"
+    "                         proof's commitments; the output then also has \"disclosed\"\n"
     "\n"
     "The proof's time must lie inside the signing key's attested window (key-window), and\n"
     "with max_proof_age_s in the policy be at most that old (proof-age).\n";
+
+/* Checks the disclosure against the verified claims; adds "disclosed" to the printed claims
+ * (outside what was signed, but each item opened a signed commitment). */
+static tp_err check_disclosure(const char *path, json_t *claims, tp_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    json_t *disclosed = NULL;
+    tp_err e = tp_read_file(path, &text, &len, err);
+    if (e == TP_OK)
+        e = tp_disclosure_verify(claims, text, len, &disclosed, err);
+    if (e == TP_OK && json_object_set_new(claims, "disclosed", disclosed) != 0)
+        e = tp_error_set(err, TP_ERR_NOMEM, NULL);
+    free(text);
+    return e;
+}
 
 int tp_cli_verify(int argc, char **argv)
 {
@@ -32,9 +51,11 @@ int tp_cli_verify(int argc, char **argv)
         {"policy", required_argument, NULL, 'p'}, {"allow-insecure-sim", no_argument, NULL, 's'},
         {"manifest", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
         {"now", required_argument, NULL, 'n'},
+        {"manifest", required_argument, NULL, 'm'}, {"disclosure", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *policy_file = NULL, *manifest_file = NULL;
+    const char *policy_file = NULL, *manifest_file = NULL, *disclosure_file = NULL;
     int allow_sim = 0, o;
     time_t now = 0;
     opterr = 0;
@@ -47,6 +68,7 @@ int tp_cli_verify(int argc, char **argv)
             if (!tp_cli_parse_time(optarg, &now))
                 return tp_cli_usage_error("verify", "--now wants Unix seconds (a positive integer)");
             break;
+        case 'd': disclosure_file = optarg; break;
         case 'h': fputs(k_usage, stdout); return 0;
         default: return tp_cli_usage_error("verify", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -67,6 +89,8 @@ int tp_cli_verify(int argc, char **argv)
         e = tp_read_file(argv[optind], &proof, &len, &err);
     if (e == TP_OK)
         e = tp_proof_verify_at(proof, len, policy, manifest, now, &claims, NULL, &err);
+    if (e == TP_OK && disclosure_file != NULL)
+        e = check_disclosure(disclosure_file, claims, &err);
     if (e == TP_OK)
         tp_cli_print_json(claims);
     int rc = tp_cli_exit(e, "verify", &err);

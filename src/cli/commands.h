@@ -7,8 +7,11 @@
 int tp_cli_evidence(int argc, char **argv);
 /* teeproof prove --notary HOST:PORT --manifest FILE [...]: makes a proof. */
 int tp_cli_prove(int argc, char **argv);
-/* teeproof verify PROOF (--allow-insecure-sim | --policy FILE) [--manifest FILE]. */
+/* teeproof verify PROOF (--allow-insecure-sim | --policy FILE) [--manifest FILE]
+ * [--disclosure FILE]. */
 int tp_cli_verify(int argc, char **argv);
+/* teeproof disclose --openings FILE [--var NAME]... [--request] [--response]: reveals items. */
+int tp_cli_disclose(int argc, char **argv);
 /* teeproof attestation --notary HOST:PORT (...): checks a notary's evidence. */
 int tp_cli_attestation(int argc, char **argv);
 

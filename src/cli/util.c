@@ -2,10 +2,13 @@
 #include "cli/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/json_pretty.h"
 
@@ -66,4 +69,28 @@ int tp_cli_parse_time(const char *s, time_t *out)
         return 0;
     *out = (time_t)v;
     return 1;
+}
+
+static FILE *open_output(const char *path, int secret)
+{
+    if (!secret)
+        return fopen(path, "wb");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fchmod(fd, 0600) == 0 ? fdopen(fd, "wb") : NULL;
+    if (f == NULL)
+        close(fd);
+    return f;
+}
+
+tp_err tp_cli_write_file(const char *path, const char *data, size_t len, int secret, tp_error *err)
+{
+    int to_stdout = path == NULL || strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : open_output(path, secret);
+    if (f == NULL)
+        return tp_error_set(err, TP_ERR_IO, "cannot write %s", path);
+    int ok = fwrite(data, 1, len, f) == len && fputc('\n', f) != EOF;
+    ok = (to_stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
+    return ok ? TP_OK : tp_error_set(err, TP_ERR_IO, "cannot write %s", to_stdout ? "stdout" : path);
 }

@@ -10,6 +10,7 @@
 #include "base/json_bytes.h"
 #include "notary/session.h"
 #include "proof/notarize.h"
+#include "teeproof/proof.h"
 
 static void fail(tp_session *s, tp_err code, const char *msg)
 {
@@ -113,6 +114,7 @@ static void handle_data(tp_session *s, const tp_frame *f)
 /* Secret inputs of a PROVE request, wiped when done. */
 typedef struct prove_secrets {
     tp_buf key;
+    tp_buf seed;                  /* the prover's commitment seed */
     tp_var *vars;
     size_t n_vars;
 } prove_secrets;
@@ -122,6 +124,9 @@ static tp_err read_prove_request(json_t *o, prove_secrets *ps, tp_error *e)
     json_t *vars = json_object_get(o, "vars");
     if (!tp_json_get_base64(o, "private_key", &ps->key) || ps->key.len > 64)
         return tp_error_set(e, TP_ERR_PROTOCOL, "prove request: private_key missing or invalid");
+    if (!tp_json_get_base64(o, "commit_seed", &ps->seed) || ps->seed.len != TP_COMMIT_SEED_LEN)
+        return tp_error_set(e, TP_ERR_PROTOCOL, "prove request: commit_seed missing or not %d bytes",
+                            TP_COMMIT_SEED_LEN);
     if (vars != NULL && !json_is_object(vars))
         return tp_error_set(e, TP_ERR_PROTOCOL, "prove request: vars must be an object");
     ps->vars = calloc(json_object_size(vars) + 1, sizeof(tp_var));
@@ -135,16 +140,6 @@ static tp_err read_prove_request(json_t *o, prove_secrets *ps, tp_error *e)
         ps->vars[ps->n_vars++] = (tp_var){.name = name, .value = json_string_value(v)};
     }
     return TP_OK;
-}
-
-static void wipe_json_strings(json_t *vars)
-{
-    const char *name;
-    json_t *v;
-    json_object_foreach(vars, name, v) {
-        if (json_is_string(v))
-            OPENSSL_cleanse((void *)json_string_value(v), json_string_length(v));
-    }
 }
 
 /* One line per decision for operators. Error details never carry secret values. */
@@ -168,7 +163,7 @@ static void handle_prove(tp_session *s, const tp_frame *f)
     json_t *o = parse_json(s, f);
     if (o == NULL)
         return;
-    prove_secrets ps = {TP_BUF_INIT, NULL, 0};
+    prove_secrets ps = {TP_BUF_INIT, TP_BUF_INIT, NULL, 0};
     uint64_t t0 = tp_now_ms();
     tp_error e;
     const char *manifest = json_string_value(json_object_get(o, "manifest"));
@@ -185,7 +180,8 @@ static void handle_prove(tp_session *s, const tp_frame *f)
             .tunnel_host = s->target_host, .tunnel_port = s->target_port,
             .manifest_json = manifest, .manifest_len = json_string_length(json_object_get(o, "manifest")),
             .group = (uint16_t)group, .private_key = ps.key.data, .private_key_len = ps.key.len,
-            .vars = &vars, .trust = s->notary->trust, .trust_store_id = s->notary->trust_id,
+            .vars = &vars, .commit_seed = ps.seed.data, .commit_seed_len = ps.seed.len,
+            .trust = s->notary->trust, .trust_store_id = s->notary->trust_id,
             .now = time(NULL),
         };
         rc = tp_notarize(&in, tp_session_identity(s), &proof, &proof_len, &e);
@@ -198,9 +194,9 @@ static void handle_prove(tp_session *s, const tp_frame *f)
     else
         tp_session_fail(s, &e);
     free(proof);
-    wipe_json_strings(json_object_get(o, "vars"));
-    wipe_json_strings(o); /* the private key's base64 */
+    tp_json_wipe_strings(o); /* the variables, the private key's and the seed's base64 */
     tp_buf_free(&ps.key);
+    tp_buf_free(&ps.seed);
     free(ps.vars);
     json_decref(o);
 }

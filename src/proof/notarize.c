@@ -1,12 +1,14 @@
 /* The notary's pipeline from recorded bytes to a signed proof; see notarize.h. */
 #include "proof/notarize.h"
 
+#include <string.h>
 #include <strings.h>
 
 #include "base/codec.h"
 #include "http/http.h"
 #include "manifest/manifest_check.h"
 #include "proof/claims.h"
+#include "proof/commit.h"
 #include "tls/transcript.h"
 
 /* Everything the stages produce, released in one place. */
@@ -82,22 +84,53 @@ static json_t *hex_string(const uint8_t *p, size_t n)
     return json_string(hex);
 }
 
-static json_t *sha256_hex(const uint8_t *p, size_t n)
+/* The salted commitments of the claims; salts come from the prover's seed and are wiped. */
+typedef struct commitments {
+    char request[2 * TP_COMMIT_LEN + 1];
+    char response[2 * TP_COMMIT_LEN + 1];
+    json_t *vars;                 /* {name: commitment hex} */
+} commitments;
+
+static tp_err commit_vars(const tp_notarize_input *in, json_t *out, tp_error *err)
 {
-    uint8_t h[32];
-    tp_sha256(p, n, h);
-    return hex_string(h, sizeof(h));
+    char label[TP_COMMIT_LABEL_MAX + 1], hex[2 * TP_COMMIT_LEN + 1];
+    for (size_t i = 0; in->vars && i < in->vars->n; i++) {
+        const tp_var *v = &in->vars->items[i];
+        if (!tp_commit_var_label(v->name, label))
+            return tp_error_set(err, TP_ERR_VAR, "variable name empty or too long to commit to");
+        tp_err rc = tp_commit_seeded_hex(in->commit_seed, in->commit_seed_len, label, v->value,
+                                         strlen(v->value), hex, err);
+        if (rc != TP_OK)
+            return rc;
+        if (json_object_set_new(out, v->name, json_string(hex)) != 0)
+            return tp_error_set(err, TP_ERR_NOMEM, "cannot build the commitments");
+    }
+    return TP_OK;
 }
 
-static json_t *build_claims(const tp_notarize_input *in, notarize_state *s)
+static tp_err make_commitments(const tp_notarize_input *in, const notarize_state *s,
+                               commitments *c, tp_error *err)
+{
+    /* Commit to exactly the bytes of the request and response messages. */
+    tp_err rc = tp_commit_seeded_hex(in->commit_seed, in->commit_seed_len, TP_COMMIT_LABEL_REQUEST,
+                                     s->tls.client_app.data, s->request.consumed, c->request, err);
+    if (rc == TP_OK)
+        rc = tp_commit_seeded_hex(in->commit_seed, in->commit_seed_len, TP_COMMIT_LABEL_RESPONSE,
+                                  s->tls.server_app.data, s->response.consumed, c->response, err);
+    if (rc == TP_OK && (c->vars = json_object()) == NULL)
+        rc = tp_error_set(err, TP_ERR_NOMEM, "cannot build the commitments");
+    if (rc == TP_OK)
+        rc = commit_vars(in, c->vars, err);
+    return rc == TP_OK ? rc : tp_error_prefix(err, rc, "commitments");
+}
+
+static json_t *build_claims(const tp_notarize_input *in, notarize_state *s, commitments *c)
 {
     uint8_t manifest_hash[32];
     tp_manifest_hash(s->manifest, manifest_hash);
-    /* Commit to exactly the bytes of the request and response messages. */
-    size_t req_len = s->request.consumed, resp_len = s->response.consumed;
-    return json_pack("{s:i, s:I, s:s, s:s, s:{s:s, s:s, s:s, s:o}, s:s, s:{s:s, s:s, s:o},"
-                     " s:o, s:{s:i, s:o}, s:O}",
-                     "version", 1,
+    return json_pack("{s:i, s:I, s:s, s:s, s:{s:s, s:s, s:s, s:o}, s:s, s:{s:s, s:s, s:s}, s:o,"
+                     " s:{s:i, s:s}, s:O, s:O}",
+                     "version", TP_CLAIMS_VERSION,
                      "time", (json_int_t)in->now,
                      "mode", "tunnel",
                      "server_name", tp_manifest_host(s->manifest),
@@ -108,18 +141,43 @@ static json_t *build_claims(const tp_notarize_input *in, notarize_state *s)
                      "trust_store", in->trust_store_id,
                      "request", "method", tp_manifest_method(s->manifest),
                      "url", tp_manifest_url_template(s->manifest),
-                     "sha256", sha256_hex(s->tls.client_app.data, req_len),
+                     "commitment", c->request,
                      "manifest_sha256", hex_string(manifest_hash, 32),
                      "response", "status", s->response.status,
-                     "sha256", sha256_hex(s->tls.server_app.data, resp_len),
-                     "values", s->values);
+                     "commitment", c->response,
+                     "values", s->values,
+                     "vars", c->vars);
+}
+
+static tp_err check_seed(const tp_notarize_input *in, tp_error *err)
+{
+    if (in->commit_seed == NULL || in->commit_seed_len != TP_COMMIT_SEED_LEN)
+        return tp_error_set(err, TP_ERR_PROTOCOL, "the prover's commitment seed must be %d bytes",
+                            TP_COMMIT_SEED_LEN);
+    return TP_OK;
+}
+
+static tp_err seal(const tp_notarize_input *in, notarize_state *s, tp_identity *id, char **proof,
+                   size_t *proof_len, tp_error *err)
+{
+    commitments c = {.vars = NULL};
+    tp_err rc = make_commitments(in, s, &c, err);
+    json_t *claims = rc == TP_OK ? build_claims(in, s, &c) : NULL;
+    if (rc == TP_OK)
+        rc = claims ? tp_proof_seal(claims, id, proof, proof_len, err)
+                    : tp_error_set(err, TP_ERR_NOMEM, "cannot build the claims");
+    json_decref(claims);
+    json_decref(c.vars);
+    return rc;
 }
 
 tp_err tp_notarize(const tp_notarize_input *in, tp_identity *id, char **proof,
                    size_t *proof_len, tp_error *err)
 {
     notarize_state s = {0};
-    tp_err rc = tp_manifest_parse(in->manifest_json, in->manifest_len, &s.manifest, err);
+    tp_err rc = check_seed(in, err);
+    if (rc == TP_OK)
+        rc = tp_manifest_parse(in->manifest_json, in->manifest_len, &s.manifest, err);
     if (rc == TP_OK)
         rc = check_tunnel_target(in, s.manifest, err);
     if (rc == TP_OK)
@@ -128,12 +186,8 @@ tp_err tp_notarize(const tp_notarize_input *in, tp_identity *id, char **proof,
         rc = verify_transcript(in, &s, err);
     if (rc == TP_OK)
         rc = check_http(in, &s, err);
-    if (rc == TP_OK) {
-        json_t *claims = build_claims(in, &s);
-        rc = claims ? tp_proof_seal(claims, id, proof, proof_len, err)
-                    : tp_error_set(err, TP_ERR_NOMEM, "cannot build the claims");
-        json_decref(claims);
-    }
+    if (rc == TP_OK)
+        rc = seal(in, &s, id, proof, proof_len, err);
     state_free(&s);
     return rc;
 }

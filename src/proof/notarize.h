@@ -23,6 +23,8 @@ typedef struct tp_notarize_input {
     const uint8_t *private_key;
     size_t private_key_len;
     const tp_vars *vars;          /* secret template values */
+    const uint8_t *commit_seed;   /* the prover's seed for the commitments' salts */
+    size_t commit_seed_len;       /* must be TP_COMMIT_SEED_LEN */
     X509_STORE *trust;
     const char *trust_store_id;   /* "system" or "sha256:<hex of the CA file>" */
     time_t now;

@@ -17,7 +17,7 @@ enum tp_msg_type {
     TP_MSG_TUNNEL_OK = 0x04,    /* notary: {} */
     TP_MSG_DATA = 0x05,         /* both: raw bytes of the prover's TLS session with the target */
     TP_MSG_TUNNEL_CLOSE = 0x06, /* prover: close the target; notary: the target closed */
-    TP_MSG_PROVE_REQ = 0x07,    /* prover: {manifest, group, private_key, vars} */
+    TP_MSG_PROVE_REQ = 0x07,    /* prover: {manifest, group, private_key, commit_seed, vars} */
     TP_MSG_PROOF = 0x08,        /* notary: the proof document */
     TP_MSG_ERROR = 0x7f,        /* notary: {code, message}; the session ends */
 };

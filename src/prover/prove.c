@@ -1,10 +1,13 @@
 /* The prover's flow: attested channel -> tunnel -> own TLS session -> reveal -> proof. */
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/codec.h"
+#include "base/json_bytes.h"
+#include "http/http.h"
 #include "manifest/manifest_check.h"
+#include "proof/openings.h"
 #include "prover/prover_int.h"
 #include "teeproof/proof.h"
 
@@ -17,29 +20,26 @@ static json_t *vars_json(const tp_vars *vars)
 }
 
 static char *prove_request(const char *manifest_json, size_t manifest_len, const tp_vars *vars,
-                           const tp_keyshare *key)
+                           const tp_keyshare *key, const uint8_t seed[TP_COMMIT_SEED_LEN])
 {
-    tp_buf b64 = TP_BUF_INIT;
-    char *s = NULL;
-    if (tp_base64_encode(key->priv, key->priv_len, 0, &b64) && tp_buf_terminate(&b64)) {
-        json_t *o = json_pack("{s:s%, s:i, s:s, s:o}", "manifest", manifest_json, manifest_len,
-                              "group", (int)key->group, "private_key", (const char *)b64.data,
-                              "vars", vars_json(vars));
-        s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-        json_decref(o); /* the jansson copies of the secrets are freed unwiped; see note */
-    }
-    tp_buf_free(&b64);
+    json_t *o = json_pack("{s:s%, s:i, s:o, s:o, s:o}", "manifest", manifest_json, manifest_len,
+                          "group", (int)key->group, "private_key", tp_json_base64(key->priv, key->priv_len),
+                          "commit_seed", tp_json_base64(seed, TP_COMMIT_SEED_LEN),
+                          "vars", vars_json(vars));
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    tp_json_wipe_decref(o);
     return s;
 }
 
 tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifest_len,
-                        const tp_vars *vars, const tp_keyshare *key, char **proof, size_t *len,
+                        const tp_vars *vars, const tp_keyshare *key,
+                        const uint8_t seed[TP_COMMIT_SEED_LEN], char **proof, size_t *len,
                         tp_error *err)
 {
     tp_err rc = tp_channel_send(c, TP_MSG_TUNNEL_CLOSE, "{}", 2, err);
     if (rc != TP_OK)
         return rc;
-    char *req = prove_request(manifest_json, manifest_len, vars, key);
+    char *req = prove_request(manifest_json, manifest_len, vars, key, seed);
     if (req == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "cannot encode the prove request");
     rc = tp_channel_send(c, TP_MSG_PROVE_REQ, req, strlen(req), err);
@@ -67,10 +67,30 @@ tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifes
     return rc;
 }
 
-static tp_err run_once(tp_channel *c, const tp_prove_opts *o, const tp_manifest *m,
-                       const tp_buf *request, const char *groups, int *hrr, char **proof,
-                       size_t *len, tp_error *err)
+/* What one proving run needs besides the options, and what it keeps for the openings. */
+typedef struct prove_run {
+    const tp_manifest *m;
+    uint8_t seed[TP_COMMIT_SEED_LEN];
+    tp_buf request;               /* the exact request bytes sent */
+    tp_buf response;              /* the exact response message bytes received */
+} prove_run;
+
+/* The response message as the notary frames it (trailing bytes are not part of it). */
+static tp_err keep_response(prove_run *r, const tp_buf *resp, tp_error *err)
 {
+    tp_http_message msg = {0};
+    size_t n = resp->len;
+    if (tp_http_parse_response_for(resp->data, resp->len, tp_manifest_method(r->m), 1, &msg, NULL) == TP_OK)
+        n = msg.consumed;
+    tp_http_message_free(&msg);
+    tp_buf_reset(&r->response);
+    return tp_buf_append(&r->response, resp->data, n) ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, NULL);
+}
+
+static tp_err run_once(tp_channel *c, const tp_prove_opts *o, prove_run *r, const char *groups,
+                       int *hrr, char **proof, size_t *len, tp_error *err)
+{
+    const tp_manifest *m = r->m;
     tp_target_session ts = {0};
     tp_target_opts to = {.host = tp_manifest_host(m), .method = tp_manifest_method(m), .ca_file = o->target_ca_file,
                          .ciphersuites = o->tls_ciphersuites, .groups = groups,
@@ -81,50 +101,110 @@ static tp_err run_once(tp_channel *c, const tp_prove_opts *o, const tp_manifest 
     if (rc == TP_OK)
         rc = tp_channel_tunnel(c, tp_manifest_host(m), tp_manifest_port(m), err);
     if (rc == TP_OK)
-        rc = tp_target_exchange(c, &to, request->data, request->len, &ts, err);
+        rc = tp_target_exchange(c, &to, r->request.data, r->request.len, &ts, err);
     *hrr = ts.key.client_hellos > 1;
     if (rc == TP_OK)
-        rc = tp_channel_prove(c, o->manifest_json, o->manifest_len, &o->vars, &ts.key, proof, len, err);
+        rc = keep_response(r, &ts.response, err);
+    if (rc == TP_OK)
+        rc = tp_channel_prove(c, o->manifest_json, o->manifest_len, &o->vars, &ts.key, r->seed,
+                              proof, len, err);
     tp_target_session_free(&ts);
     tp_channel_close(c);
     return rc;
 }
 
-static tp_err run(tp_channel *c, const tp_prove_opts *o, const tp_manifest *m, char **proof,
-                  size_t *len, tp_error *err)
+static tp_err run(tp_channel *c, const tp_prove_opts *o, prove_run *r, char **proof, size_t *len,
+                  tp_error *err)
 {
-    tp_buf request = TP_BUF_INIT;
     int hrr = 0;
-    tp_err rc = tp_manifest_check_vars(m, &o->vars, err);
+    tp_err rc = tp_manifest_check_vars(r->m, &o->vars, err);
     if (rc == TP_OK)
-        rc = tp_manifest_build_request(m, &o->vars, &request, err);
+        rc = tp_manifest_build_request(r->m, &o->vars, &r->request, err);
+    if (rc == TP_OK && RAND_priv_bytes(r->seed, sizeof(r->seed)) != 1)
+        rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot draw the commitment seed");
     if (rc == TP_OK)
-        rc = run_once(c, o, m, &request, o->tls_groups, &hrr, proof, len, err);
+        rc = run_once(c, o, r, o->tls_groups, &hrr, proof, len, err);
     /* The notary does not replay HelloRetryRequest sessions: when the target did not take
      * the default X25519 share, one new session offering P-256 (the other group we prove). */
     if (rc != TP_OK && hrr && o->tls_groups == NULL)
-        rc = run_once(c, o, m, &request, "P-256", &hrr, proof, len, err);
-    tp_buf_free(&request);
+        rc = run_once(c, o, r, "P-256", &hrr, proof, len, err);
+    return rc;
+}
+
+/* The openings of this run, checked to open every commitment of the verified claims. */
+static tp_err make_openings(const tp_prove_opts *o, const prove_run *r, const json_t *claims,
+                            char **openings, size_t *openings_len, tp_error *err)
+{
+    tp_openings_input in = {.seed = r->seed, .seed_len = sizeof(r->seed),
+                            .request = r->request.data, .request_len = r->request.len,
+                            .response = r->response.data, .response_len = r->response.len,
+                            .vars = &o->vars};
+    char *all = NULL;
+    size_t all_len = 0;
+    tp_err rc = tp_openings_encode(&in, openings, openings_len, err);
+    if (rc == TP_OK)
+        rc = tp_disclosure_make_all(*openings, *openings_len, &all, &all_len, err);
+    if (rc == TP_OK)
+        rc = tp_disclosure_verify(claims, all, all_len, NULL, err);
+    tp_openings_free(all);
+    if (rc != TP_OK) {
+        tp_openings_free(*openings);
+        *openings = NULL;
+        return tp_error_prefix(err, rc, "the proof's commitments are not to what this prover sent and received");
+    }
+    return TP_OK;
+}
+
+/* Never hand out a proof we could not verify ourselves, nor one whose commitments we
+ * cannot open. */
+static tp_err check_proof(const tp_prove_opts *o, const prove_run *r, const char *proof,
+                          size_t len, char **openings, size_t *openings_len, tp_error *err)
+{
+    json_t *claims = NULL;
+    char *op = NULL;
+    size_t op_len = 0;
+    tp_err rc = tp_proof_verify(proof, len, o->policy, r->m, &claims, NULL, err);
+    if (rc != TP_OK)
+        return tp_error_prefix(err, rc, "the notary's proof does not verify");
+    rc = make_openings(o, r, claims, &op, &op_len, err);
+    json_decref(claims);
+    if (rc == TP_OK && openings != NULL) {
+        *openings = op;
+        if (openings_len)
+            *openings_len = op_len;
+    } else {
+        tp_openings_free(op);
+    }
+    return rc;
+}
+
+tp_err tp_prove_with_openings(const tp_prove_opts *o, char **proof, size_t *len, char **openings,
+                              size_t *openings_len, tp_error *err)
+{
+    prove_run r = {.m = NULL, .request = TP_BUF_INIT, .response = TP_BUF_INIT};
+    tp_manifest *m = NULL;
+    tp_channel c = {.fd = -1};
+    size_t proof_len = 0;
+    tp_err rc = tp_manifest_parse(o->manifest_json, o->manifest_len, &m, err);
+    r.m = m;
+    if (rc == TP_OK)
+        rc = run(&c, o, &r, proof, &proof_len, err);
+    if (rc == TP_OK && (rc = check_proof(o, &r, *proof, proof_len, openings, openings_len, err)) != TP_OK) {
+        free(*proof);
+        *proof = NULL;
+    }
+    if (rc == TP_OK && len)
+        *len = proof_len;
+    OPENSSL_cleanse(r.seed, sizeof(r.seed));
+    tp_buf_free(&r.request);
+    tp_buf_free(&r.response);
+    tp_manifest_free(m);
     return rc;
 }
 
 tp_err tp_prove(const tp_prove_opts *o, char **proof, size_t *len, tp_error *err)
 {
-    tp_manifest *m = NULL;
-    tp_channel c = {.fd = -1};
-    tp_err rc = tp_manifest_parse(o->manifest_json, o->manifest_len, &m, err);
-    if (rc == TP_OK)
-        rc = run(&c, o, m, proof, len, err);
-    if (rc == TP_OK) { /* never hand out a proof we could not verify ourselves */
-        rc = tp_proof_verify(*proof, *len, o->policy, m, NULL, NULL, err);
-        if (rc != TP_OK) {
-            tp_error_prefix(err, rc, "the notary's proof does not verify");
-            free(*proof);
-            *proof = NULL;
-        }
-    }
-    tp_manifest_free(m);
-    return rc;
+    return tp_prove_with_openings(o, proof, len, NULL, NULL, err);
 }
 
 tp_err tp_notary_attestation(const char *notary, const tp_policy *policy, unsigned timeout_ms,

@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 
 #include "proto/wire.h"
+#include "teeproof/proof.h"
 #include "teeproof/prover.h"
 #include "tls/keyshare.h"
 
@@ -58,9 +59,10 @@ tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t 
                           size_t request_len, tp_target_session *ts, tp_error *err);
 void tp_target_session_free(tp_target_session *ts);
 
-/* Closes the tunnel, reveals the key share and asks for the proof. */
+/* Closes the tunnel, reveals the key share, sends the commitment seed and asks for the proof. */
 tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifest_len,
-                        const tp_vars *vars, const tp_keyshare *key, char **proof, size_t *len,
+                        const tp_vars *vars, const tp_keyshare *key,
+                        const uint8_t seed[TP_COMMIT_SEED_LEN], char **proof, size_t *len,
                         tp_error *err);
 
 #endif

@@ -66,6 +66,8 @@ int tpn_make(tpn_case *c, const char *response, const char *token, int close_not
     c->var = (tp_var){"token", token};
     c->request = req; /* kept for benchmarks that rerun the session */
     c->vars = (tp_vars){&c->var, 1};
+    for (size_t i = 0; i < sizeof(c->seed); i++)
+        c->seed[i] = (uint8_t)i;
     c->in = (tp_notarize_input){
         .client_bytes = c->session.client_bytes.data, .client_len = c->session.client_bytes.len,
         .server_bytes = c->session.server_bytes.data, .server_len = c->session.server_bytes.len,
@@ -73,6 +75,7 @@ int tpn_make(tpn_case *c, const char *response, const char *token, int close_not
         .manifest_json = tpn_manifest, .manifest_len = strlen(tpn_manifest),
         .group = c->session.ks.group, .private_key = c->session.ks.priv,
         .private_key_len = c->session.ks.priv_len, .vars = &c->vars, .trust = c->trust,
+        .commit_seed = c->seed, .commit_seed_len = sizeof(c->seed),
         .trust_store_id = "sha256:test", .now = time(NULL),
     };
     return ok;

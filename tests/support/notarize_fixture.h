@@ -18,6 +18,7 @@ typedef struct tpn_case {
     tp_buf request;         /* the request bytes the session carried */
     tp_var var;
     tp_vars vars;
+    uint8_t seed[32];       /* the commitment seed: bytes 0, 1, ..., 31 */
     tp_notarize_input in;
 } tpn_case;
 

@@ -15,6 +15,7 @@
  * Sim TEE only. Uses only interfaces that predate the key window, so the attack can be
  * run against older builds too. */
 #include <getopt.h>
+#include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,7 +158,10 @@ static int late_prove(int argc, char **argv)
     while (rc == TP_OK && use_end && json_is_integer(na) &&
            (long long)time(NULL) < (long long)json_integer_value(na) + until_end)
         usleep(100 * 1000);
-    if (rc == TP_OK) rc = tp_channel_prove(&c, mtext, mlen, &vs, &ts.key, &proof, &plen, &err);
+    uint8_t seed[TP_COMMIT_SEED_LEN];
+    if (rc == TP_OK && RAND_priv_bytes(seed, sizeof(seed)) != 1)
+        rc = tp_error_set(&err, TP_ERR_CRYPTO, "no random seed");
+    if (rc == TP_OK) rc = tp_channel_prove(&c, mtext, mlen, &vs, &ts.key, seed, &proof, &plen, &err);
     if (rc == TP_OK)
         puts(proof);
     else

@@ -8,6 +8,8 @@
  *       two-requests  pipeline the manifest's request twice in the one session
  *       raw-request   send the bytes of --request FILE as the request (instead of the one
  *                     the manifest allows), over an honest TLS session, and reveal honestly
+ *       short-seed  an honest session, then a PROVE_REQ whose commit_seed is 16 bytes
+ *       no-seed     an honest session, then a PROVE_REQ without commit_seed
  * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
 #include <getopt.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "base/file.h"
+#include "base/json_bytes.h"
 #include "cli/util.h"
 #include "manifest/manifest_check.h"
 #include "prover/prover_int.h"
@@ -49,6 +52,32 @@ static tp_err send_junk(tp_channel *c, const char *lie, const uint8_t *req, size
     junk[0] = 0x16, junk[1] = 0x03, junk[2] = 0x01, junk[3] = 0x02, junk[4] = 0x00;
     memcpy(junk + 5, req, req_len < 40 ? req_len : 40);
     return tp_channel_send(c, TP_MSG_DATA, junk, 45, err);
+}
+
+/* PROVE_REQ as tp_channel_prove sends it, but with a seed of seed_len bytes (0: none). */
+static tp_err prove_with_seed(tp_channel *c, const char *mtext, size_t mlen, const tp_vars *vs,
+                              const tp_keyshare *key, size_t seed_len, char **proof, tp_error *err)
+{
+    uint8_t seed[16] = {0};
+    json_t *vars = json_object();
+    for (size_t i = 0; i < vs->n; i++)
+        json_object_set_new(vars, vs->items[i].name, json_string(vs->items[i].value));
+    json_t *o = json_pack("{s:s%, s:i, s:o, s:o}", "manifest", mtext, mlen, "group", (int)key->group,
+                          "private_key", tp_json_base64(key->priv, key->priv_len), "vars", vars);
+    if (seed_len > 0)
+        json_object_set_new(o, "commit_seed", tp_json_base64(seed, seed_len < 16 ? seed_len : 16));
+    char *req = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    tp_frame f;
+    tp_err rc = tp_channel_send(c, TP_MSG_TUNNEL_CLOSE, "{}", 2, err);
+    if (rc == TP_OK)
+        rc = req ? tp_channel_send(c, TP_MSG_PROVE_REQ, req, strlen(req), err) : tp_error_set(err, TP_ERR_NOMEM, NULL);
+    free(req);
+    while (rc == TP_OK && (rc = tp_channel_recv(c, &f, err)) == TP_OK && f.type != TP_MSG_PROOF) {
+    }
+    if (rc == TP_OK && (*proof = strndup((const char *)f.payload, f.len)) == NULL)
+        rc = tp_error_set(err, TP_ERR_NOMEM, NULL);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -108,8 +137,9 @@ int main(int argc, char **argv)
     if (rc == TP_OK) rc = tp_channel_attest(&c, policy, NULL, &err);
     if (rc == TP_OK) rc = tp_channel_tunnel(&c, tp_manifest_host(m), tp_manifest_port(m), &err);
     int two = strcmp(lie, "two-requests") == 0;
+    int seed_len = strcmp(lie, "short-seed") == 0 ? 16 : strcmp(lie, "no-seed") == 0 ? 0 : -1;
     int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0 || two ||
-                     raw_request;
+                     raw_request || seed_len >= 0;
     if (rc == TP_OK && two) { /* copy first: appending a buffer to itself may move it */
         tp_buf once = TP_BUF_INIT;
         if (!tp_buf_append(&once, req.data, req.len) || !tp_buf_append(&req, once.data, once.len))
@@ -123,13 +153,16 @@ int main(int argc, char **argv)
         ts.key.group = TP_TLS_GROUP_X25519;
         rc = send_junk(&c, lie, req.data, req.len, &err);
     }
-    if (rc == TP_OK && strcmp(lie, "wrong-var") != 0 && !two && !raw_request &&
-        !fresh_key(&ts.key))
+    if (rc == TP_OK && seed_len >= 0)
+        rc = prove_with_seed(&c, mtext, mlen, &vs, &ts.key, (size_t)seed_len, &proof, &err);
+    else if (rc == TP_OK && strcmp(lie, "wrong-var") != 0 && !two && !raw_request &&
+             !fresh_key(&ts.key))
         rc = tp_error_set(&err, TP_ERR_CRYPTO, "cannot make a key");
     if (rc == TP_OK && strcmp(lie, "wrong-var") == 0 && vs.n > 0)
         vars[0].value = "not-the-value-that-was-sent";
-    if (rc == TP_OK)
-        rc = tp_channel_prove(&c, mtext, mlen, &vs, &ts.key, &proof, &plen, &err);
+    uint8_t seed[TP_COMMIT_SEED_LEN] = {0}; /* the notary's refusal does not depend on it */
+    if (rc == TP_OK && seed_len < 0)
+        rc = tp_channel_prove(&c, mtext, mlen, &vs, &ts.key, seed, &proof, &plen, &err);
     if (rc == TP_OK)
         puts(proof);
     else

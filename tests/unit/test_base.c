@@ -7,6 +7,7 @@
 
 #include "base/bytes.h"
 #include "base/codec.h"
+#include "base/json_bytes.h"
 #include "teeproof/errors.h"
 #include "teeproof/memory.h"
 
@@ -163,6 +164,22 @@ static void jansson_frees_through_the_wiping_allocator(void **state)
     json_decref(s); /* through the wiping free, without a crash under ASan */
 }
 
+static void json_wipe_zeroes_every_string_value(void **state)
+{
+    (void)state;
+    json_t *v = json_pack("{s:s, s:{s:s}, s:[s, i]}", "key", "secret-1", "vars", "token", "secret-2",
+                          "list", "secret-3", 7);
+    const char *p1 = json_string_value(json_object_get(v, "key"));
+    const char *p2 = json_string_value(json_object_get(json_object_get(v, "vars"), "token"));
+    const char *p3 = json_string_value(json_array_get(json_object_get(v, "list"), 0));
+    tp_json_wipe_strings(v);
+    for (size_t i = 0; i < 8; i++)
+        assert_true(p1[i] == 0 && p2[i] == 0 && p3[i] == 0);
+    assert_non_null(json_object_get(json_object_get(v, "vars"), "token")); /* keys are kept */
+    tp_json_wipe_decref(v);
+    tp_json_wipe_decref(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +192,7 @@ int main(void)
         cmocka_unit_test(error_values_carry_code_and_detail),
         cmocka_unit_test(buffers_wipe_by_default),
         cmocka_unit_test(jansson_frees_through_the_wiping_allocator),
+        cmocka_unit_test(json_wipe_zeroes_every_string_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

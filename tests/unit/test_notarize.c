@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "../support/notarize_fixture.h"
+#include "base/codec.h"
+#include "proof/commit.h"
 #include "teeproof/proof.h"
 
 static tp_err notarize(tpn_case *c, char **proof, tp_error *err)
@@ -114,6 +116,52 @@ static void close_delimited_body_needs_close_notify(void **state)
     tpn_free(&c);
 }
 
+static const char *claimed(const json_t *claims, const char *obj, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(claims, obj), key));
+}
+
+/* Claims v2 carry salted commitments from the prover's seed, no plain hash of the request. */
+static void claims_commit_with_the_provers_seed(void **state)
+{
+    (void)state;
+    char resp[512], hex[2 * TP_COMMIT_LEN + 1], plain[65];
+    uint8_t h[32];
+    tpn_response(resp, sizeof(resp), "1234.56");
+    tpn_case c;
+    assert_true(tpn_make(&c, resp, "123456", 1));
+    char *proof;
+    tp_error err;
+    assert_int_equal(notarize(&c, &proof, &err), TP_OK);
+    json_t *doc = json_loads(proof, 0, NULL), *claims = json_object_get(doc, "claims");
+    assert_int_equal(json_integer_value(json_object_get(claims, "version")), TP_CLAIMS_VERSION);
+    assert_null(json_object_get(json_object_get(claims, "request"), "sha256"));
+    assert_null(json_object_get(json_object_get(claims, "response"), "sha256"));
+    assert_int_equal(tp_commit_seeded_hex(c.seed, sizeof(c.seed), "request", c.request.data, c.request.len, hex, NULL), TP_OK);
+    assert_string_equal(claimed(claims, "request", "commitment"), hex);
+    assert_int_equal(tp_commit_seeded_hex(c.seed, sizeof(c.seed), "response", resp, strlen(resp), hex, NULL), TP_OK);
+    assert_string_equal(claimed(claims, "response", "commitment"), hex);
+    assert_int_equal(tp_commit_seeded_hex(c.seed, sizeof(c.seed), "var:token", "123456", 6, hex, NULL), TP_OK);
+    assert_string_equal(claimed(claims, "vars", "token"), hex);
+    tp_sha256(c.request.data, c.request.len, h);
+    tp_hex_encode(h, sizeof(h), plain);
+    assert_null(strstr(proof, plain));
+    assert_null(strstr(proof, "123456"));
+    json_decref(doc);
+    free(proof);
+
+    c.seed[0] ^= 1; /* another seed: other commitments */
+    assert_int_equal(notarize(&c, &proof, &err), TP_OK);
+    assert_null(strstr(proof, hex));
+    free(proof);
+    c.in.commit_seed_len = 16; /* a seed too short to hide anything: refused, nothing signed */
+    assert_int_equal(notarize(&c, &proof, &err), TP_ERR_PROTOCOL);
+    c.in.commit_seed = NULL;
+    c.in.commit_seed_len = TP_COMMIT_SEED_LEN;
+    assert_int_equal(notarize(&c, &proof, &err), TP_ERR_PROTOCOL);
+    tpn_free(&c);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -127,6 +175,7 @@ int main(void)
         cmocka_unit_test(good_session_gives_a_proof_that_verifies),
         cmocka_unit_test(refusals_name_the_rule_and_sign_nothing),
         cmocka_unit_test(close_delimited_body_needs_close_notify),
+        cmocka_unit_test(claims_commit_with_the_provers_seed),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
