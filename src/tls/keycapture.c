@@ -183,8 +183,17 @@ static const OSSL_ALGORITHM *query(void *provctx, int op, int *no_cache)
     return op == OSSL_OP_KEYMGMT ? g_keymgmt : op == OSSL_OP_KEYEXCH ? g_keyexch : NULL;
 }
 
+/* libssl uses a TLS group only if the provider announcing it also serves its key management,
+ * so the default provider's group list is announced here too. */
+static int capabilities(void *provctx, const char *capability, OSSL_CALLBACK *cb, void *arg)
+{
+    (void)provctx;
+    return OSSL_PROVIDER_get_capabilities(g_default, capability, cb, arg);
+}
+
 static const OSSL_DISPATCH k_provider[] = {
     {OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))query},
+    {OSSL_FUNC_PROVIDER_GET_CAPABILITIES, (void (*)(void))capabilities},
     {0, NULL},
 };
 
