@@ -67,8 +67,19 @@ static tp_err handshake_error(pump *p, tp_error *err)
     if (vr != X509_V_OK)
         return tp_error_set(err, TP_ERR_TLS_CERT_UNTRUSTED, "target certificate not trusted: %s",
                             X509_verify_cert_error_string(vr));
+    int reason = ERR_GET_REASON(e);
+    if (reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION || reason == SSL_R_UNSUPPORTED_PROTOCOL)
+        return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the target offers only TLS 1.1 or older "
+                            "(%s); TLS 1.2 or 1.3 is required", ERR_reason_error_string(e));
     if (p->eof)
         return tp_error_set(err, TP_ERR_TRUNCATED, "the target closed during the TLS handshake");
+    if (reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE || reason == SSL_R_NO_SHARED_CIPHER ||
+        reason == SSL_R_WRONG_CIPHER_RETURNED)
+        return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "TLS handshake with the target failed: %s: it "
+                            "accepted none of the offered suites and groups (TLS 1.3, or TLS 1.2 "
+                            "ECDHE with AES-GCM or ChaCha20-Poly1305; a server with only CBC, RSA "
+                            "key exchange or DHE suites cannot be proven)",
+                            ERR_reason_error_string(e));
     return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "TLS handshake with the target failed: %s",
                         e ? ERR_reason_error_string(e) : "unknown reason");
 }
