@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -321,6 +323,80 @@ static void refuses_tampering(void **st)
     tpf_session_free(&s);
 }
 
+/* Sessions under the fixed fuzz PKI (tests/data/fuzz-tls12) in the input format of
+ * fuzz/fuzz_tls12_transcript.c; each is checked here, and written as a seed into
+ * $TP_FUZZ_SEED_DIR when that is set. */
+static void *read_pem(const char *name, int key)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "tests/data/fuzz-tls12/%s", name);
+    FILE *f = fopen(path, "r");
+    void *x = NULL;
+    if (f) {
+        x = key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL)
+                : (void *)PEM_read_X509(f, NULL, NULL, NULL);
+        fclose(f);
+    }
+    assert_non_null(x);
+    return x;
+}
+
+static void fuzz_seeds(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *groups, *cipher;
+        uint8_t sel;
+        int no_ems, cert_request;
+    } seeds[] = {{"X25519:P-256", "ECDHE-ECDSA-AES128-GCM-SHA256", 0, 0, 0},
+                 {"P-256", "ECDHE-ECDSA-CHACHA20-POLY1305", 1, 1, 0},
+                 {"P-384:P-256", "ECDHE-ECDSA-AES256-GCM-SHA384", 2, 0, 1}};
+    X509 *root = read_pem("root.pem", 0), *leaf = read_pem("leaf.pem", 0);
+    EVP_PKEY *key = read_pem("leaf.key", 1);
+    X509_STORE *store = tpf_store(root);
+    const char *dir = getenv("TP_FUZZ_SEED_DIR");
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        tpf_opts o;
+        opts12(&o, K_EC, seeds[i].cipher, seeds[i].groups);
+        o.cert = leaf;
+        o.key = key;
+        o.no_ems = seeds[i].no_ems;
+        o.request_client_cert = seeds[i].cert_request;
+        o.close_notify = 1;
+        o.seed = TPF_SEED_WHOLE;
+        tpf_session s;
+        assert_true(tpf_run(&o, &s));
+        tp_tls_verify_input in;
+        tp_tls_verify_result r;
+        tp_error e = {0};
+        tpf_input(&s, store, HOST, 0, &in);
+        assert_int_equal(tp_tls_verify_transcript(&in, &r, &e), TP_OK);
+        tp_tls_verify_result_free(&r);
+        tp_buf seed = TP_BUF_PUBLIC_INIT;
+        uint8_t head[1 + 48 + 2] = {seeds[i].sel};
+        memcpy(head + 1, s.ks.priv, s.ks.priv_len);
+        head[49] = (uint8_t)(s.client_bytes.len >> 8);
+        head[50] = (uint8_t)s.client_bytes.len;
+        assert_true(tp_buf_append(&seed, head, sizeof(head)) &&
+                    tp_buf_append(&seed, s.client_bytes.data, s.client_bytes.len) &&
+                    tp_buf_append(&seed, s.server_bytes.data, s.server_bytes.len));
+        if (dir && *dir) {
+            char path[512];
+            snprintf(path, sizeof(path), "%s/session12_%zu", dir, i);
+            FILE *f = fopen(path, "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(seed.data, 1, seed.len, f), seed.len);
+            fclose(f);
+        }
+        tp_buf_free(&seed);
+        tpf_session_free(&s);
+    }
+    X509_STORE_free(store);
+    X509_free(root);
+    X509_free(leaf);
+    EVP_PKEY_free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +408,7 @@ int main(void)
         cmocka_unit_test(refuses_resumption),
         cmocka_unit_test(refuses_renegotiation),
         cmocka_unit_test(refuses_tampering),
+        cmocka_unit_test(fuzz_seeds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
