@@ -73,6 +73,13 @@ static tp_err check_server_choice(session12 *S, tp_error *err)
         return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED,
                             "the server offers only %s (it negotiated version 0x%04x); TLS 1.2 "
                             "or 1.3 is required", old_version_name(S->sh.version), S->sh.version);
+    /* RFC 8446 §4.1.3: a TLS 1.3 server negotiating 1.2 marks its random; a client that
+     * offered 1.3 must abort (someone removed 1.3 from the ClientHello the server saw). */
+    static const uint8_t k_downgrade12[8] = {'D', 'O', 'W', 'N', 'G', 'R', 'D', 1};
+    if (S->ch.offers_tls13 && memcmp(S->sh.random + 24, k_downgrade12, 8) == 0)
+        return tp_error_set(err, TP_ERR_TLS_HANDSHAKE,
+                            "ServerHello carries the TLS 1.3 downgrade sentinel: the server "
+                            "supports TLS 1.3 but saw a ClientHello without it");
     if (S->sh.version != 0x0303)
         return tp_error_set(err, TP_ERR_TLS_HANDSHAKE,
                             "ServerHello: version 0x%04x without supported_versions",

@@ -294,6 +294,13 @@ static void refuses_tampering(void **st)
     s.server_bytes.data[at + len - 1] ^= 1;
     EXPECT(&s, K_EC, TP_ERR_TLS_FINISHED, "server Finished");
     s.server_bytes.data[at + len - 1] ^= 1;
+    /* the TLS 1.3 downgrade sentinel in the server random (the client offered 1.3) */
+    at = find_msg(&s.server_bytes, 2, &len);
+    uint8_t saved[8];
+    memcpy(saved, s.server_bytes.data + at + 4 + 2 + 24, 8);
+    memcpy(s.server_bytes.data + at + 4 + 2 + 24, "DOWNGRD\x01", 8);
+    EXPECT(&s, K_EC, TP_ERR_TLS_HANDSHAKE, "downgrade sentinel");
+    memcpy(s.server_bytes.data + at + 4 + 2 + 24, saved, 8);
     /* the revealed key, then its group */
     s.ks.priv[5] ^= 4;
     EXPECT(&s, K_EC, TP_ERR_TLS_KEY_MISMATCH, "does not match");
