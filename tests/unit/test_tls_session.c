@@ -98,6 +98,7 @@ static void aes128_p256(void **st) { (void)st; suite_group("TLS_AES_128_GCM_SHA2
 static void aes256_x25519(void **st) { (void)st; suite_group("TLS_AES_256_GCM_SHA384", 0x1302, "X25519", 0x1d); }
 static void aes256_p256(void **st) { (void)st; suite_group("TLS_AES_256_GCM_SHA384", 0x1302, "P-256", 0x17); }
 static void chacha_x25519(void **st) { (void)st; suite_group("TLS_CHACHA20_POLY1305_SHA256", 0x1303, "X25519", 0x1d); }
+static void aes256_p384(void **st) { (void)st; suite_group("TLS_AES_256_GCM_SHA384", 0x1302, "P-384", 0x18); }
 static void chacha_p256(void **st) { (void)st; suite_group("TLS_CHACHA20_POLY1305_SHA256", 0x1303, "P-256", 0x17); }
 
 static void server_key_types(void **st)
@@ -225,6 +226,7 @@ int main(void)
         cmocka_unit_test(aes256_p256),
         cmocka_unit_test(chacha_x25519),
         cmocka_unit_test(chacha_p256),
+        cmocka_unit_test(aes256_p384),
         cmocka_unit_test(server_key_types),
         cmocka_unit_test(tickets_close_notify_and_not),
         cmocka_unit_test(key_update_both_ways),
