@@ -103,6 +103,7 @@ int tp_keyshare_capture_install(SSL *ssl, tp_keyshare *ks)
     if (!ssl || !ks)
         return 0;
     memset(ks, 0, sizeof(*ks));
+    tp_keycapture_clear();
     SSL_set_msg_callback(ssl, msg_cb);
     SSL_set_msg_callback_arg(ssl, ks);
     return 1;
@@ -112,4 +113,5 @@ void tp_keyshare_wipe(tp_keyshare *ks)
 {
     if (ks)
         OPENSSL_cleanse(ks, sizeof(*ks));
+    tp_keycapture_clear(); /* keys this thread generated and recorded, e.g. a 1.3 key share */
 }

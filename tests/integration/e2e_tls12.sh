@@ -31,6 +31,7 @@ CNF
 # S_SERVER_CONF: an OpenSSL configuration file for it.
 start_s_server() {
   local name=$1; shift
+  : >"$WORK/s_server-$name.out" # exists before the server opens it (no race with sed)
   (cd "$WORK/www" && OPENSSL_CONF=${S_SERVER_CONF:-/dev/null} exec openssl s_server -accept 127.0.0.1:0 -WWW "$@") >"$WORK/s_server-$name.out" 2>&1 &
   PIDS+=("$!")
   port=
