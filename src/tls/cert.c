@@ -19,7 +19,7 @@ typedef struct sigscheme {
     const char *key_type;      /* EVP_PKEY_is_a name */
     const char *curve;         /* EC group name, or NULL */
     int pss;
-    int tls12_only;            /* PKCS#1 v1.5 and curve-unbound ECDSA: not for TLS 1.3 */
+    int tls12_only;            /* RSA PKCS#1 v1.5: not for TLS 1.3 signatures */
 } sigscheme;
 
 static const sigscheme k_schemes[] = {
@@ -35,7 +35,7 @@ static const sigscheme k_schemes[] = {
     {0x0401, "rsa_pkcs1_sha256", EVP_sha256, "RSA", NULL, 0, 1},
     {0x0501, "rsa_pkcs1_sha384", EVP_sha384, "RSA", NULL, 0, 1},
     {0x0601, "rsa_pkcs1_sha512", EVP_sha512, "RSA", NULL, 0, 1},
-    {0x0603, "ecdsa_secp521r1_sha512", EVP_sha512, "EC", "secp521r1", 0, 1},
+    {0x0603, "ecdsa_secp521r1_sha512", EVP_sha512, "EC", "secp521r1", 0, 0},
 };
 #define N_SCHEMES (sizeof(k_schemes) / sizeof(k_schemes[0]))
 
