@@ -134,7 +134,7 @@ static json_t *build_claims(const tp_notarize_input *in, notarize_state *s, comm
                      "time", (json_int_t)in->now,
                      "mode", "tunnel",
                      "server_name", tp_manifest_host(s->manifest),
-                     "tls", "version", "1.3",
+                     "tls", "version", s->tls.version == 0x0303 ? "1.2" : "1.3",
                      "cipher_suite", tp_tls_suite_name(s->tls.cipher_suite),
                      "group", tp_tls_group_name(s->tls.group),
                      "leaf_cert_sha256", hex_string(s->tls.leaf_cert_sha256, 32),

@@ -1,12 +1,21 @@
-/* The prover's own TLS 1.3 session with the target, carried in DATA frames through the
- * notary's tunnel (OpenSSL over memory BIOs), with the key share captured for revealing. */
+/* The prover's own TLS session with the target (1.3 preferred, 1.2 with ECDHE + AEAD),
+ * carried in DATA frames through the notary's tunnel (OpenSSL over memory BIOs), with the
+ * ephemeral key captured for revealing (1.3 key share, or the 1.2 ClientKeyExchange key
+ * through tls/keycapture.c). */
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <string.h>
 
 #include "http/http.h"
 #include "prover/prover_int.h"
+#include "tls/keycapture.h"
 #include "tls/transcript.h"
+
+/* TLS 1.2 suites the notary replays: ECDHE with AES-GCM or ChaCha20-Poly1305 only, so a
+ * server cannot pick CBC, RSA key transport or DHE. */
+#define TP_PROVER_TLS12_SUITES                                                               \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"  \
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
 typedef struct pump {
     tp_channel *chan;
@@ -58,8 +67,19 @@ static tp_err handshake_error(pump *p, tp_error *err)
     if (vr != X509_V_OK)
         return tp_error_set(err, TP_ERR_TLS_CERT_UNTRUSTED, "target certificate not trusted: %s",
                             X509_verify_cert_error_string(vr));
+    int reason = ERR_GET_REASON(e);
+    if (reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION || reason == SSL_R_UNSUPPORTED_PROTOCOL)
+        return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the target offers only TLS 1.1 or older "
+                            "(%s); TLS 1.2 or 1.3 is required", ERR_reason_error_string(e));
     if (p->eof)
         return tp_error_set(err, TP_ERR_TRUNCATED, "the target closed during the TLS handshake");
+    if (reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE || reason == SSL_R_NO_SHARED_CIPHER ||
+        reason == SSL_R_WRONG_CIPHER_RETURNED)
+        return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "TLS handshake with the target failed: %s: it "
+                            "accepted none of the offered suites and groups (TLS 1.3, or TLS 1.2 "
+                            "ECDHE with AES-GCM or ChaCha20-Poly1305; a server with only CBC, RSA "
+                            "key exchange or DHE suites cannot be proven)",
+                            ERR_reason_error_string(e));
     return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "TLS handshake with the target failed: %s",
                         e ? ERR_reason_error_string(e) : "unknown reason");
 }
@@ -118,7 +138,8 @@ static tp_err read_response(pump *p, const char *method, tp_buf *resp, tp_error 
 /* Context settings are copied into an SSL at SSL_new, so they are made first. */
 static tp_err configure_ctx(SSL_CTX *ctx, const tp_target_opts *o, tp_error *err)
 {
-    int ok = SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) &&
+    int ok = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) && /* 1.3 preferred */
+             SSL_CTX_set_cipher_list(ctx, TP_PROVER_TLS12_SUITES) &&
              (o->ciphersuites == NULL || SSL_CTX_set_ciphersuites(ctx, o->ciphersuites)) &&
              (o->groups == NULL || SSL_CTX_set1_groups_list(ctx, o->groups));
     if (!ok)
@@ -143,6 +164,17 @@ static tp_err configure_ssl(SSL *ssl, const tp_target_opts *o, tp_error *err)
     return ok ? TP_OK : tp_error_set(err, TP_ERR_ARG, "invalid target host name");
 }
 
+/* Why no key could be captured: a group the notary cannot replay, or a capture failure. */
+static tp_err uncaptured_key(SSL *ssl, tp_error *err)
+{
+    int nid = SSL_get_negotiated_group(ssl);
+    const char *g = nid ? SSL_group_to_name(ssl, nid) : NULL;
+    if (g && strcmp(g, "x25519") && strcmp(g, "secp256r1") && strcmp(g, "secp384r1"))
+        return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the target chose key exchange group %s; "
+                            "supported are x25519, secp256r1 and secp384r1 (--tls-groups)", g);
+    return tp_error_set(err, TP_ERR_CRYPTO, "could not capture the TLS key share");
+}
+
 static tp_err exchange(pump *p, const tp_target_opts *o, const uint8_t *req, size_t req_len,
                        tp_target_session *ts, tp_error *err)
 {
@@ -151,7 +183,9 @@ static tp_err exchange(pump *p, const tp_target_opts *o, const uint8_t *req, siz
         rc = tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the target asked for another key share "
                           "(HelloRetryRequest); choose a group it supports with --tls-groups");
     if (rc == TP_OK && !ts->key.captured)
-        rc = tp_error_set(err, TP_ERR_CRYPTO, "could not capture the TLS key share");
+        rc = uncaptured_key(p->ssl, err);
+    if (rc == TP_OK && SSL_version(p->ssl) == TLS1_2_VERSION && !ts->key.tls12)
+        rc = tp_error_set(err, TP_ERR_CRYPTO, "could not capture the TLS 1.2 ECDHE key");
     if (rc == TP_OK && SSL_write(p->ssl, req, (int)req_len) != (int)req_len)
         rc = tp_error_set(err, TP_ERR_IO, "cannot send the request");
     if (rc == TP_OK)
@@ -168,7 +202,7 @@ static tp_err exchange(pump *p, const tp_target_opts *o, const uint8_t *req, siz
 tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t *request,
                           size_t request_len, tp_target_session *ts, tp_error *err)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX *ctx = tp_keycapture_ctx_new(TLS_client_method()); /* records the 1.2 ECDHE key */
     tp_err rc = ctx ? configure_ctx(ctx, o, err) : tp_error_set(err, TP_ERR_NOMEM, NULL);
     if (rc != TP_OK) {
         SSL_CTX_free(ctx);

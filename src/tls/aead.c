@@ -30,7 +30,8 @@ const tp_suite *tp_suite_find(uint16_t id)
 const char *tp_tls_suite_name(uint16_t suite)
 {
     const tp_suite *s = tp_suite_find(suite);
-    return s ? s->name : NULL;
+    const tp_suite12 *s12 = tp_suite12_find(suite);
+    return s ? s->name : s12 ? s12->base.name : NULL;
 }
 
 tp_err tp_traffic_set(tp_traffic *t, const tp_suite *suite, const uint8_t *secret,
@@ -70,24 +71,23 @@ void tp_traffic_wipe(tp_traffic *t)
     OPENSSL_cleanse(t, sizeof(*t));
 }
 
-static void make_nonce(const tp_traffic *t, uint8_t nonce[TP_TLS_IV_LEN])
+void tp_make_nonce(const tp_traffic *t, uint8_t nonce[TP_TLS_IV_LEN])
 {
     memcpy(nonce, t->iv, TP_TLS_IV_LEN);
     for (int i = 0; i < 8; i++)
         nonce[TP_TLS_IV_LEN - 1 - i] ^= (uint8_t)(t->seq >> (8 * i));
 }
 
-static int aead_decrypt(const tp_traffic *t, const uint8_t *aad, const uint8_t *ct, size_t ct_len,
-                        const uint8_t *tag, uint8_t *out)
+int tp_aead_open(const EVP_CIPHER *cipher, const uint8_t *key, const uint8_t nonce[TP_TLS_IV_LEN],
+                 const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+                 const uint8_t *tag, uint8_t *out)
 {
-    uint8_t nonce[TP_TLS_IV_LEN];
-    make_nonce(t, nonce);
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     int n = 0, ok = c != NULL;
-    ok = ok && EVP_DecryptInit_ex(c, t->suite->cipher(), NULL, NULL, NULL);
+    ok = ok && EVP_DecryptInit_ex(c, cipher, NULL, NULL, NULL);
     ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, TP_TLS_IV_LEN, NULL);
-    ok = ok && EVP_DecryptInit_ex(c, NULL, NULL, t->key, nonce);
-    ok = ok && EVP_DecryptUpdate(c, NULL, &n, aad, 5);
+    ok = ok && EVP_DecryptInit_ex(c, NULL, NULL, key, nonce);
+    ok = ok && EVP_DecryptUpdate(c, NULL, &n, aad, (int)aad_len);
     ok = ok && EVP_DecryptUpdate(c, out, &n, ct, (int)ct_len);
     ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, TP_TLS_TAG_LEN, (void *)tag);
     ok = ok && EVP_DecryptFinal_ex(c, out + n, &n);
@@ -95,9 +95,19 @@ static int aead_decrypt(const tp_traffic *t, const uint8_t *aad, const uint8_t *
     return ok;
 }
 
+static int aead_decrypt(const tp_traffic *t, const uint8_t *aad, const uint8_t *ct, size_t ct_len,
+                        const uint8_t *tag, uint8_t *out)
+{
+    uint8_t nonce[TP_TLS_IV_LEN];
+    tp_make_nonce(t, nonce);
+    return tp_aead_open(t->suite->cipher(), t->key, nonce, aad, 5, ct, ct_len, tag, out);
+}
+
 tp_err tp_traffic_open(tp_traffic *t, const tp_record *rec, tp_buf *out, uint8_t *inner_type,
                        const char *who, tp_error *err)
 {
+    if (t->tls12)
+        return tp_traffic_open12(t, rec, out, inner_type, who, err);
     tp_reader body = rec->body;
     size_t total = tp_reader_left(&body);
     if (total < TP_TLS_TAG_LEN + 1)

@@ -1,6 +1,7 @@
 /* Server authentication for the replay: the certificate chain against the trust store at the
  * verification time, the host name against the SNI and the certificate, and the
- * CertificateVerify signature (RFC 8446 §4.4.3). */
+ * CertificateVerify signature (RFC 8446 §4.4.3), or in TLS 1.2 the ServerKeyExchange
+ * signature over client_random || server_random || params (RFC 8422 §5.4). */
 #include <arpa/inet.h>
 #include <openssl/core_names.h>
 #include <openssl/rsa.h>
@@ -18,18 +19,23 @@ typedef struct sigscheme {
     const char *key_type;      /* EVP_PKEY_is_a name */
     const char *curve;         /* EC group name, or NULL */
     int pss;
+    int tls12_only;            /* RSA PKCS#1 v1.5: not for TLS 1.3 signatures */
 } sigscheme;
 
 static const sigscheme k_schemes[] = {
-    {0x0403, "ecdsa_secp256r1_sha256", EVP_sha256, "EC", "prime256v1", 0},
-    {0x0503, "ecdsa_secp384r1_sha384", EVP_sha384, "EC", "secp384r1", 0},
-    {0x0804, "rsa_pss_rsae_sha256", EVP_sha256, "RSA", NULL, 1},
-    {0x0805, "rsa_pss_rsae_sha384", EVP_sha384, "RSA", NULL, 1},
-    {0x0806, "rsa_pss_rsae_sha512", EVP_sha512, "RSA", NULL, 1},
-    {0x0807, "ed25519", NULL, "ED25519", NULL, 0},
-    {0x0809, "rsa_pss_pss_sha256", EVP_sha256, "RSA-PSS", NULL, 1},
-    {0x080a, "rsa_pss_pss_sha384", EVP_sha384, "RSA-PSS", NULL, 1},
-    {0x080b, "rsa_pss_pss_sha512", EVP_sha512, "RSA-PSS", NULL, 1},
+    {0x0403, "ecdsa_secp256r1_sha256", EVP_sha256, "EC", "prime256v1", 0, 0},
+    {0x0503, "ecdsa_secp384r1_sha384", EVP_sha384, "EC", "secp384r1", 0, 0},
+    {0x0804, "rsa_pss_rsae_sha256", EVP_sha256, "RSA", NULL, 1, 0},
+    {0x0805, "rsa_pss_rsae_sha384", EVP_sha384, "RSA", NULL, 1, 0},
+    {0x0806, "rsa_pss_rsae_sha512", EVP_sha512, "RSA", NULL, 1, 0},
+    {0x0807, "ed25519", NULL, "ED25519", NULL, 0, 0},
+    {0x0809, "rsa_pss_pss_sha256", EVP_sha256, "RSA-PSS", NULL, 1, 0},
+    {0x080a, "rsa_pss_pss_sha384", EVP_sha384, "RSA-PSS", NULL, 1, 0},
+    {0x080b, "rsa_pss_pss_sha512", EVP_sha512, "RSA-PSS", NULL, 1, 0},
+    {0x0401, "rsa_pkcs1_sha256", EVP_sha256, "RSA", NULL, 0, 1},
+    {0x0501, "rsa_pkcs1_sha384", EVP_sha384, "RSA", NULL, 0, 1},
+    {0x0601, "rsa_pkcs1_sha512", EVP_sha512, "RSA", NULL, 0, 1},
+    {0x0603, "ecdsa_secp521r1_sha512", EVP_sha512, "EC", "secp521r1", 0, 0},
 };
 #define N_SCHEMES (sizeof(k_schemes) / sizeof(k_schemes[0]))
 
@@ -142,24 +148,9 @@ static size_t build_content(uint8_t *out, const uint8_t *th, size_t th_len)
     return 64 + sizeof(ctx) + th_len;
 }
 
-tp_err tp_cert_verify_signature(X509 *leaf, uint16_t scheme, uint32_t offered,
-                                tp_reader sig, const uint8_t *th, size_t th_len, tp_error *err)
+static tp_err verify_content(EVP_PKEY *pk, const sigscheme *s, tp_reader sig,
+                             const uint8_t *content, size_t n, const char *what, tp_error *err)
 {
-    int i = tp_sigscheme_index(scheme);
-    if (i < 0)
-        return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED,
-                            "CertificateVerify: signature scheme 0x%04x not supported", scheme);
-    const sigscheme *s = &k_schemes[i];
-    if (!(offered & (1u << i)))
-        return tp_error_set(err, TP_ERR_TLS_CERT_VERIFY,
-                            "CertificateVerify: %s was not offered in signature_algorithms",
-                            s->name);
-    EVP_PKEY *pk = X509_get0_pubkey(leaf);
-    if (!pk || !key_fits(pk, s))
-        return tp_error_set(err, TP_ERR_TLS_CERT_VERIFY,
-                            "CertificateVerify: %s does not fit the certificate's key", s->name);
-    uint8_t content[64 + 34 + TP_TLS_MAX_HASH];
-    size_t n = build_content(content, th, th_len);
     EVP_MD_CTX *mc = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pc = NULL;
     int ok = mc && EVP_DigestVerifyInit_ex(mc, &pc, s->md ? EVP_MD_get0_name(s->md()) : NULL,
@@ -168,10 +159,80 @@ tp_err tp_cert_verify_signature(X509 *leaf, uint16_t scheme, uint32_t offered,
         ok = EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) > 0 &&
              EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) > 0 &&
              EVP_PKEY_CTX_set_rsa_mgf1_md(pc, s->md()) > 0;
+    else if (ok && EVP_PKEY_is_a(pk, "RSA"))
+        ok = EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) > 0;
     ok = ok && EVP_DigestVerify(mc, tp_reader_data(&sig), tp_reader_left(&sig), content, n) == 1;
     EVP_MD_CTX_free(mc);
     if (!ok)
-        return tp_error_set(err, TP_ERR_TLS_CERT_VERIFY, "CertificateVerify: %s signature invalid",
+        return tp_error_set(err, TP_ERR_TLS_CERT_VERIFY, "%s: %s signature invalid", what,
                             s->name);
     return TP_OK;
+}
+
+/* The scheme's entry if supported and offered; what names the message for errors. */
+static tp_err offered_scheme(uint16_t scheme, uint32_t offered, const char *what,
+                             const sigscheme **out, tp_error *err)
+{
+    int i = tp_sigscheme_index(scheme);
+    if (i < 0)
+        return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "%s: signature scheme 0x%04x not "
+                            "supported", what, scheme);
+    if (!(offered & (1u << i)))
+        return tp_error_set(err, TP_ERR_TLS_CERT_VERIFY,
+                            "%s: %s was not offered in signature_algorithms", what,
+                            k_schemes[i].name);
+    *out = &k_schemes[i];
+    return TP_OK;
+}
+
+tp_err tp_cert_verify_signature(X509 *leaf, uint16_t scheme, uint32_t offered,
+                                tp_reader sig, const uint8_t *th, size_t th_len, tp_error *err)
+{
+    const sigscheme *s;
+    tp_err rc = offered_scheme(scheme, offered, "CertificateVerify", &s, err);
+    if (rc != TP_OK)
+        return rc;
+    if (s->tls12_only)
+        return tp_error_set(err, TP_ERR_TLS_CERT_VERIFY,
+                            "CertificateVerify: %s is not allowed in TLS 1.3", s->name);
+    EVP_PKEY *pk = X509_get0_pubkey(leaf);
+    if (!pk || !key_fits(pk, s))
+        return tp_error_set(err, TP_ERR_TLS_CERT_VERIFY,
+                            "CertificateVerify: %s does not fit the certificate's key", s->name);
+    uint8_t content[64 + 34 + TP_TLS_MAX_HASH];
+    size_t n = build_content(content, th, th_len);
+    return verify_content(pk, s, sig, content, n, "CertificateVerify", err);
+}
+
+tp_err tp_cert_verify_ske(X509 *leaf, uint16_t scheme, uint32_t offered, const char *auth,
+                          tp_reader sig, const uint8_t *client_random,
+                          const uint8_t *server_random, const uint8_t *params, size_t params_len,
+                          tp_error *err)
+{
+    static const char what[] = "ServerKeyExchange";
+    const sigscheme *s;
+    tp_err rc = offered_scheme(scheme, offered, what, &s, err);
+    if (rc != TP_OK)
+        return rc;
+    EVP_PKEY *pk = X509_get0_pubkey(leaf);
+    int is_ec = pk && EVP_PKEY_is_a(pk, "EC");
+    int is_rsa = pk && (EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_is_a(pk, "RSA-PSS"));
+    if (strcmp(auth, "ECDSA") == 0 ? !is_ec : !is_rsa)
+        return tp_error_set(err, TP_ERR_TLS_CERT_VERIFY,
+                            "%s: the suite needs an %s certificate key", what, auth);
+    /* TLS 1.2 does not bind ECDSA schemes to a curve (RFC 8422 §5.1.3) */
+    if (!EVP_PKEY_is_a(pk, s->key_type))
+        return tp_error_set(err, TP_ERR_TLS_CERT_VERIFY,
+                            "%s: %s does not fit the certificate's key", what, s->name);
+    if (params_len > TP_TLS_MAX_HS_MSG)
+        return tp_error_set(err, TP_ERR_LIMIT, "%s: parameters too long", what);
+    tp_buf content = TP_BUF_PUBLIC_INIT;
+    if (!tp_buf_append(&content, client_random, 32) || !tp_buf_append(&content, server_random, 32) ||
+        !tp_buf_append(&content, params, params_len)) {
+        tp_buf_free(&content);
+        return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
+    }
+    rc = verify_content(pk, s, sig, content.data, content.len, what, err);
+    tp_buf_free(&content);
+    return rc;
 }

@@ -1,5 +1,6 @@
-/* Parsers for the TLS 1.3 handshake messages the verifier needs (RFC 8446 §4). Each takes
- * the message body (after the 4-byte header) as a bounded reader. */
+/* Parsers for the TLS 1.3 handshake messages the verifier needs (RFC 8446 §4), and the
+ * ClientHello for both versions (what TLS 1.2 needs from it too). Each takes the message
+ * body (after the 4-byte header) as a bounded reader. */
 #include <openssl/sha.h>
 #include <string.h>
 
@@ -7,13 +8,19 @@
 
 enum {
     EXT_SERVER_NAME = 0,
+    EXT_SUPPORTED_GROUPS = 10,
     EXT_SIGNATURE_ALGORITHMS = 13,
+    EXT_EXTENDED_MASTER_SECRET = 23,
+    EXT_SESSION_TICKET = 35,
     EXT_PRE_SHARED_KEY = 41,
     EXT_EARLY_DATA = 42,
     EXT_SUPPORTED_VERSIONS = 43,
     EXT_COOKIE = 44,
     EXT_KEY_SHARE = 51,
+    EXT_RENEGOTIATION_INFO = 0xff01,
 };
+
+#define SUITE_EMPTY_RENEGOTIATION_INFO_SCSV 0x00ff
 
 #define MAX_EXTENSIONS 128
 
@@ -104,6 +111,32 @@ static tp_err parse_ch_sigalgs(tp_reader d, tp_client_hello *ch, tp_error *err)
     return TP_OK;
 }
 
+int tp_group_bit(uint16_t group)
+{
+    switch (group) {
+    case 0x001d: return 0;
+    case 0x0017: return 1;
+    case 0x0018: return 2;
+    default: return -1;
+    }
+}
+
+static tp_err parse_ch_groups(tp_reader d, tp_client_hello *ch, tp_error *err)
+{
+    tp_reader list;
+    if (!tp_read_prefixed_u16(&d, &list) || tp_reader_left(&d) != 0 ||
+        tp_reader_left(&list) % 2 != 0)
+        return bad(err, "ClientHello: malformed supported_groups");
+    uint16_t g;
+    while (tp_read_u16(&list, &g)) {
+        int b = tp_group_bit(g);
+        if (b >= 0)
+            ch->groups_offered |= 1u << b;
+    }
+    ch->has_supported_groups = 1;
+    return TP_OK;
+}
+
 static tp_err parse_ch_key_share(tp_reader d, uint16_t group, tp_client_hello *ch, tp_error *err)
 {
     tp_reader list;
@@ -144,6 +177,10 @@ static tp_err parse_ch_extensions(tp_reader exts, uint16_t group, tp_client_hell
         case EXT_SIGNATURE_ALGORITHMS: rc = parse_ch_sigalgs(d, ch, err); break;
         case EXT_KEY_SHARE: rc = parse_ch_key_share(d, group, ch, err); break;
         case EXT_EARLY_DATA: ch->offers_early_data = 1; break;
+        case EXT_SUPPORTED_GROUPS: rc = parse_ch_groups(d, ch, err); break;
+        case EXT_EXTENDED_MASTER_SECRET: ch->offers_ems = 1; break;
+        case EXT_SESSION_TICKET: ch->offers_ticket = 1; break;
+        case EXT_RENEGOTIATION_INFO: ch->offers_reneg_info = 1; break;
         case EXT_PRE_SHARED_KEY:
             if (tp_reader_left(&it.list) != 0)
                 return bad(err, "ClientHello: pre_shared_key is not the last extension");
@@ -158,12 +195,13 @@ static tp_err parse_ch_extensions(tp_reader exts, uint16_t group, tp_client_hell
     return TP_OK;
 }
 
-tp_err tp_parse_client_hello(tp_reader body, uint16_t group, tp_client_hello *ch, tp_error *err)
+tp_err tp_parse_client_hello_any(tp_reader body, uint16_t group, tp_client_hello *ch,
+                                 tp_error *err)
 {
     memset(ch, 0, sizeof(*ch));
     uint16_t legacy_version;
     tp_reader sid, suites, comp, exts;
-    if (!tp_read_u16(&body, &legacy_version) || !tp_read_skip(&body, 32) ||
+    if (!tp_read_u16(&body, &legacy_version) || !tp_read_copy(&body, ch->random, 32) ||
         !tp_read_prefixed_u8(&body, &sid) || tp_reader_left(&sid) > 32 ||
         !tp_read_prefixed_u16(&body, &suites) || tp_reader_left(&suites) % 2 != 0 ||
         !tp_read_prefixed_u8(&body, &comp) || !tp_read_prefixed_u16(&body, &exts) ||
@@ -173,11 +211,24 @@ tp_err tp_parse_client_hello(tp_reader body, uint16_t group, tp_client_hello *ch
     tp_read_copy(&sid, ch->session_id, ch->session_id_len);
     uint16_t s;
     while (tp_read_u16(&suites, &s)) {
-        int i = tp_suite_index(s);
+        int i = tp_suite_index(s), j = tp_suite12_index(s);
         if (i >= 0)
             ch->suites_offered |= 1u << i;
+        if (j >= 0)
+            ch->suites12_offered |= 1u << j;
+        if (s == SUITE_EMPTY_RENEGOTIATION_INFO_SCSV)
+            ch->offers_reneg_info = 1;
     }
-    tp_err rc = parse_ch_extensions(exts, group, ch, err);
+    uint8_t m;
+    while (tp_read_u8(&comp, &m))
+        if (m == 0)
+            ch->offers_null_compression = 1;
+    return parse_ch_extensions(exts, group, ch, err);
+}
+
+tp_err tp_parse_client_hello(tp_reader body, uint16_t group, tp_client_hello *ch, tp_error *err)
+{
+    tp_err rc = tp_parse_client_hello_any(body, group, ch, err);
     if (rc != TP_OK)
         return rc;
     if (!ch->offers_tls13)
@@ -290,10 +341,11 @@ tp_err tp_parse_certificate_request(tp_reader body, tp_error *err)
     return TP_OK;
 }
 
-static tp_err parse_cert_entry(tp_reader *list, STACK_OF(X509) *chain, tp_error *err)
+/* One certificate: TLS 1.3 entries carry extensions after the DER, TLS 1.2 ones do not. */
+static tp_err parse_cert_entry(tp_reader *list, int tls13, STACK_OF(X509) *chain, tp_error *err)
 {
     tp_reader der, exts;
-    if (!tp_read_prefixed_u24(list, &der) || !tp_read_prefixed_u16(list, &exts))
+    if (!tp_read_prefixed_u24(list, &der) || (tls13 && !tp_read_prefixed_u16(list, &exts)))
         return bad(err, "Certificate: malformed entry");
     size_t n = tp_reader_left(&der);
     const uint8_t *p;
@@ -314,16 +366,9 @@ static tp_err parse_cert_entry(tp_reader *list, STACK_OF(X509) *chain, tp_error 
     return TP_OK;
 }
 
-tp_err tp_parse_certificate(tp_reader body, STACK_OF(X509) **chain_out, uint8_t leaf_sha256[32],
-                            tp_error *err)
+static tp_err parse_cert_list(tp_reader list, int tls13, STACK_OF(X509) **chain_out,
+                              uint8_t leaf_sha256[32], tp_error *err)
 {
-    *chain_out = NULL;
-    tp_reader ctx, list;
-    if (!tp_read_prefixed_u8(&body, &ctx) || !tp_read_prefixed_u24(&body, &list) ||
-        tp_reader_left(&body) != 0)
-        return bad(err, "Certificate: malformed");
-    if (tp_reader_left(&ctx) != 0)
-        return bad(err, "Certificate: server certificate_request_context must be empty");
     if (tp_reader_left(&list) == 0)
         return tp_error_set(err, TP_ERR_TLS_CERT_UNTRUSTED, "server sent no certificate");
     /* The leaf's DER for the fingerprint. */
@@ -340,7 +385,7 @@ tp_err tp_parse_certificate(tp_reader body, STACK_OF(X509) **chain_out, uint8_t 
             rc = tp_error_set(err, TP_ERR_LIMIT, "Certificate: more than %d certificates",
                               TP_TLS_MAX_CERTS);
         else
-            rc = parse_cert_entry(&list, chain, err);
+            rc = parse_cert_entry(&list, tls13, chain, err);
     }
     if (rc != TP_OK) {
         sk_X509_pop_free(chain, X509_free);
@@ -348,6 +393,29 @@ tp_err tp_parse_certificate(tp_reader body, STACK_OF(X509) **chain_out, uint8_t 
     }
     *chain_out = chain;
     return TP_OK;
+}
+
+tp_err tp_parse_certificate(tp_reader body, STACK_OF(X509) **chain_out, uint8_t leaf_sha256[32],
+                            tp_error *err)
+{
+    *chain_out = NULL;
+    tp_reader ctx, list;
+    if (!tp_read_prefixed_u8(&body, &ctx) || !tp_read_prefixed_u24(&body, &list) ||
+        tp_reader_left(&body) != 0)
+        return bad(err, "Certificate: malformed");
+    if (tp_reader_left(&ctx) != 0)
+        return bad(err, "Certificate: server certificate_request_context must be empty");
+    return parse_cert_list(list, 1, chain_out, leaf_sha256, err);
+}
+
+tp_err tp_parse_certificate12(tp_reader body, STACK_OF(X509) **chain_out,
+                              uint8_t leaf_sha256[32], tp_error *err)
+{
+    *chain_out = NULL;
+    tp_reader list;
+    if (!tp_read_prefixed_u24(&body, &list) || tp_reader_left(&body) != 0)
+        return bad(err, "Certificate: malformed");
+    return parse_cert_list(list, 0, chain_out, leaf_sha256, err);
 }
 
 tp_err tp_parse_client_certificate(tp_reader body, tp_error *err)
@@ -389,4 +457,131 @@ tp_err tp_parse_key_update(tp_reader body, tp_error *err)
     if (!tp_read_u8(&body, &req) || tp_reader_left(&body) != 0 || req > 1)
         return bad(err, "KeyUpdate: malformed");
     return TP_OK;
+}
+
+/* ---- TLS 1.2 ServerHello (RFC 5246 §7.4.1.3) and the version dispatch ---- */
+enum {
+    EXT_MAX_FRAGMENT_LENGTH = 1,
+    EXT_STATUS_REQUEST = 5,
+    EXT_EC_POINT_FORMATS = 11,
+    EXT_ALPN = 16,
+    EXT_SCT = 18,
+    EXT_ENCRYPT_THEN_MAC = 22,
+    EXT_RECORD_SIZE_LIMIT = 28,
+};
+
+#define VERSION_PEEK_MAX 4096 /* handshake bytes collected to read the ServerHello */
+
+static tp_err sh12_extension(uint16_t type, tp_reader d, const tp_client_hello *ch,
+                             tp_server_hello12 *sh, tp_error *err)
+{
+    uint8_t b;
+    switch (type) {
+    case EXT_EXTENDED_MASTER_SECRET:
+        if (!ch->offers_ems || tp_reader_left(&d) != 0)
+            return bad(err, "ServerHello: extended_master_secret not offered or not empty");
+        sh->ems = 1;
+        return TP_OK;
+    case EXT_SESSION_TICKET:
+        if (!ch->offers_ticket || tp_reader_left(&d) != 0)
+            return bad(err, "ServerHello: session_ticket not offered or not empty");
+        sh->ticket = 1;
+        return TP_OK;
+    case EXT_RENEGOTIATION_INFO:
+        if (!ch->offers_reneg_info || !tp_read_u8(&d, &b) || b != 0 || tp_reader_left(&d) != 0)
+            return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED,
+                                "ServerHello: renegotiation_info is not empty (a renegotiated "
+                                "session is not supported)");
+        return TP_OK;
+    case EXT_STATUS_REQUEST:
+        sh->status_request = 1;
+        return TP_OK;
+    case EXT_SERVER_NAME: case EXT_MAX_FRAGMENT_LENGTH: case EXT_EC_POINT_FORMATS:
+    case EXT_ALPN: case EXT_SCT: case EXT_ENCRYPT_THEN_MAC: case EXT_RECORD_SIZE_LIMIT:
+        return TP_OK; /* encrypt_then_mac does not apply to AEAD suites */
+    default:
+        return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "ServerHello: unexpected extension %u",
+                            type);
+    }
+}
+
+tp_err tp_parse_server_hello12(tp_reader body, const tp_client_hello *ch, tp_server_hello12 *sh,
+                               tp_error *err)
+{
+    memset(sh, 0, sizeof(*sh));
+    tp_reader sid, exts;
+    if (!tp_read_u16(&body, &sh->version) || !tp_read_copy(&body, sh->random, 32) ||
+        !tp_read_prefixed_u8(&body, &sid) || tp_reader_left(&sid) > 32 ||
+        !tp_read_u16(&body, &sh->suite) || !tp_read_u8(&body, &sh->compression))
+        return bad(err, "ServerHello: malformed");
+    tp_reader_init(&exts, NULL, 0);
+    if (tp_reader_left(&body) != 0 &&
+        (!tp_read_prefixed_u16(&body, &exts) || tp_reader_left(&body) != 0))
+        return bad(err, "ServerHello: malformed extensions");
+    sh->resumed = tp_reader_left(&sid) != 0 && tp_reader_left(&sid) == ch->session_id_len &&
+                  memcmp(tp_reader_data(&sid), ch->session_id, ch->session_id_len) == 0;
+    ext_iter it = {.list = exts};
+    uint16_t type;
+    tp_reader d;
+    int r;
+    while ((r = ext_next(&it, &type, &d)) == 1) {
+        tp_err rc = sh12_extension(type, d, ch, sh, err);
+        if (rc != TP_OK)
+            return rc;
+    }
+    if (r < 0)
+        return bad(err, "ServerHello: malformed or duplicate extension");
+    return TP_OK;
+}
+
+/* The ServerHello body from the first handshake bytes of the stream, if complete. */
+static int first_server_hello(const uint8_t *p, size_t n, uint8_t *buf, tp_reader *body)
+{
+    tp_record_stream rs;
+    tp_record rec;
+    size_t got = 0;
+    int have;
+    tp_error e = {0};
+    tp_record_stream_init(&rs, p, n);
+    while (tp_record_next(&rs, &rec, &have, "server", &e) == TP_OK && have &&
+           rec.type == TP_CT_HANDSHAKE) {
+        size_t k = tp_reader_left(&rec.body);
+        if (k > VERSION_PEEK_MAX - got)
+            k = VERSION_PEEK_MAX - got;
+        memcpy(buf + got, tp_reader_data(&rec.body), k);
+        got += k;
+        tp_reader r, b;
+        uint8_t type;
+        tp_reader_init(&r, buf, got);
+        if (tp_read_u8(&r, &type) && type == TP_HS_SERVER_HELLO && tp_read_prefixed_u24(&r, &b)) {
+            *body = b;
+            return 1;
+        }
+        if (got == VERSION_PEEK_MAX)
+            break;
+    }
+    return 0;
+}
+
+uint16_t tp_server_hello_version(const uint8_t *server_bytes, size_t server_len)
+{
+    uint8_t buf[VERSION_PEEK_MAX];
+    tp_reader body, sid, exts;
+    uint16_t legacy, suite, type;
+    uint8_t comp;
+    if (!first_server_hello(server_bytes, server_len, buf, &body) ||
+        !tp_read_u16(&body, &legacy) || !tp_read_skip(&body, 32) ||
+        !tp_read_prefixed_u8(&body, &sid) || !tp_read_u16(&body, &suite) ||
+        !tp_read_u8(&body, &comp))
+        return 0x0304;
+    if (tp_reader_left(&body) == 0)
+        return legacy;
+    if (!tp_read_prefixed_u16(&body, &exts))
+        return 0x0304;
+    ext_iter it = {.list = exts};
+    tp_reader d;
+    while (ext_next(&it, &type, &d) == 1)
+        if (type == EXT_SUPPORTED_VERSIONS)
+            return 0x0304; /* 1.3 (or a bad selection the 1.3 replay reports) */
+    return legacy;
 }

@@ -1,5 +1,6 @@
-/* Internal pieces of the TLS 1.3 transcript verifier: record walk, handshake parsers, key
- * schedule, AEAD suite table, ECDHE and certificate checks. Not a public interface. */
+/* Internal pieces of the TLS transcript verifier (1.3 and 1.2): record walk, one direction's
+ * flow, handshake parsers, key schedules, AEAD suite tables, ECDHE and certificate checks.
+ * Not a public interface. */
 #ifndef TP_TLS_INTERNAL_H
 #define TP_TLS_INTERNAL_H
 
@@ -11,6 +12,9 @@
 #include "teeproof/errors.h"
 
 #define TP_TLS_MAX_HASH 48
+#ifndef TP_TLS_MAX_PRIV
+#define TP_TLS_MAX_PRIV 48 /* longest (EC)DHE private key / shared secret (P-384) */
+#endif
 #define TP_TLS_MAX_RECORD_CT (16384 + 256)   /* TLSCiphertext.length limit */
 #define TP_TLS_MAX_RECORD_PT (16384 + 1)     /* TLSInnerPlaintext limit (content + type) */
 #define TP_TLS_MAX_HS_MSG (256u * 1024u)     /* handshake message limit */
@@ -25,15 +29,20 @@ enum {
 };
 
 enum {
+    TP_HS_HELLO_REQUEST = 0,
     TP_HS_CLIENT_HELLO = 1,
     TP_HS_SERVER_HELLO = 2,
     TP_HS_NEW_SESSION_TICKET = 4,
     TP_HS_END_OF_EARLY_DATA = 5,
     TP_HS_ENCRYPTED_EXTENSIONS = 8,
     TP_HS_CERTIFICATE = 11,
+    TP_HS_SERVER_KEY_EXCHANGE = 12,
     TP_HS_CERTIFICATE_REQUEST = 13,
+    TP_HS_SERVER_HELLO_DONE = 14,
     TP_HS_CERTIFICATE_VERIFY = 15,
+    TP_HS_CLIENT_KEY_EXCHANGE = 16,
     TP_HS_FINISHED = 20,
+    TP_HS_CERTIFICATE_STATUS = 22,
     TP_HS_KEY_UPDATE = 24,
 };
 
@@ -59,6 +68,7 @@ const char *tp_alert_name(uint8_t desc);
 
 /* ---- handshake.c: message parsers ---- */
 typedef struct tp_client_hello {
+    uint8_t random[32];
     uint8_t session_id[32];
     size_t session_id_len;
     int offers_tls13;
@@ -67,6 +77,13 @@ typedef struct tp_client_hello {
     char sni[256];
     uint32_t suites_offered;    /* bit i: tp_suite_table()[i] offered */
     uint32_t sigschemes_offered;/* bit i: scheme table index i offered */
+    uint32_t suites12_offered;  /* bit i: tp_suite12_table index i offered */
+    uint32_t groups_offered;    /* supported_groups: bit 0 x25519, 1 secp256r1, 2 secp384r1 */
+    int has_supported_groups;
+    int offers_ems;             /* extended_master_secret (RFC 7627) */
+    int offers_ticket;          /* session_ticket extension (RFC 5077) */
+    int offers_reneg_info;      /* renegotiation_info or the SCSV (RFC 5746) */
+    int offers_null_compression;
     const uint8_t *share;       /* key_share entry for the requested group (= share_copy) */
     size_t share_len;
     uint8_t share_copy[97];
@@ -82,7 +99,13 @@ typedef struct tp_server_hello {
     int has_psk;
 } tp_server_hello;
 
+/* TLS 1.3 ClientHello (refuses one that does not offer TLS 1.3). */
 tp_err tp_parse_client_hello(tp_reader body, uint16_t group, tp_client_hello *ch, tp_error *err);
+/* Any version: the checks common to TLS 1.2 and 1.3, none on the versions offered. */
+tp_err tp_parse_client_hello_any(tp_reader body, uint16_t group, tp_client_hello *ch,
+                                 tp_error *err);
+/* Bit of a TLS 1.2 ECDHE group in groups_offered; -1 if not one of ours. */
+int tp_group_bit(uint16_t group);
 tp_err tp_parse_server_hello(tp_reader body, const tp_client_hello *ch, tp_server_hello *sh,
                              tp_error *err);
 tp_err tp_parse_encrypted_extensions(tp_reader body, tp_error *err);
@@ -115,6 +138,8 @@ int tp_suite_index(uint16_t id); /* -1 if unknown */
 
 typedef struct tp_traffic {
     const tp_suite *suite;
+    int tls12;            /* TLS 1.2 record protection (explicit nonce, AAD with the length) */
+    size_t fixed_iv_len;  /* TLS 1.2: 4 (GCM) or 12 (ChaCha20-Poly1305) */
     uint8_t secret[TP_TLS_MAX_HASH];
     uint8_t key[32];
     uint8_t iv[TP_TLS_IV_LEN];
@@ -129,10 +154,125 @@ tp_err tp_traffic_set(tp_traffic *t, const tp_suite *suite, const uint8_t *secre
 /* KeyUpdate: next secret = HKDF-Expand-Label(secret, "traffic upd", "", Hash.length). */
 tp_err tp_traffic_update(tp_traffic *t, tp_error *err);
 void tp_traffic_wipe(tp_traffic *t);
+/* iv XOR the 64-bit sequence number in the last 8 bytes (RFC 8446 §5.3, RFC 7905). */
+void tp_make_nonce(const tp_traffic *t, uint8_t nonce[TP_TLS_IV_LEN]);
+/* One AEAD decryption with a 12-byte nonce and a 16-byte tag. 1/0. */
+int tp_aead_open(const EVP_CIPHER *cipher, const uint8_t *key, const uint8_t nonce[TP_TLS_IV_LEN],
+                 const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+                 const uint8_t *tag, uint8_t *out);
 /* Decrypts one protected record: out receives the inner content (padding stripped),
  * *inner_type the real content type. out is reset first. */
 tp_err tp_traffic_open(tp_traffic *t, const tp_record *rec, tp_buf *out, uint8_t *inner_type,
                        const char *who, tp_error *err);
+
+/* ---- tls12_keys.c: TLS 1.2 suites, PRF, key block and record protection ---- */
+typedef struct tp_suite12 {
+    tp_suite base;         /* id, name, PRF hash, cipher, key length, hash length */
+    size_t fixed_iv_len;
+    const char *auth;      /* "ECDSA" or "RSA": the server key the suite needs */
+} tp_suite12;
+
+#define TP_TLS12_MASTER_LEN 48
+#define TP_TLS12_VERIFY_LEN 12
+#define TP_TLS12_MAX_SUITES 6
+
+const tp_suite12 *tp_suite12_find(uint16_t id);
+int tp_suite12_index(uint16_t id); /* -1 if not an accepted TLS 1.2 suite */
+/* Why a TLS 1.2 suite the server picked is refused ("CBC", "RSA key transport", ...). */
+const char *tp_suite12_refusal(uint16_t id, char *name, size_t name_cap);
+/* TLS 1.2 PRF (RFC 5246 §5) with the suite's hash: out = P_hash(secret, label || seed). */
+int tp_tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len, const char *label,
+                 const uint8_t *seed1, size_t seed1_len, const uint8_t *seed2, size_t seed2_len,
+                 uint8_t *out, size_t out_len);
+/* Installs both directions' keys from the key block (AEAD suites: no MAC keys). */
+tp_err tp_tls12_keys(const tp_suite12 *suite, const uint8_t master[TP_TLS12_MASTER_LEN],
+                     const uint8_t client_random[32], const uint8_t server_random[32],
+                     tp_traffic *client, tp_traffic *server, tp_error *err);
+/* One protected TLS 1.2 record: nonce from the fixed IV and the explicit nonce (GCM) or the
+ * sequence number (ChaCha20-Poly1305), AAD = seq || type || version || length. */
+tp_err tp_traffic_open12(tp_traffic *t, const tp_record *rec, tp_buf *out, uint8_t *inner_type,
+                         const char *who, tp_error *err);
+
+/* ---- handshake12.c: TLS 1.2 message parsers ---- */
+typedef struct tp_server_hello12 {
+    uint8_t random[32];
+    uint16_t version;
+    uint16_t suite;
+    uint8_t compression;
+    int resumed;          /* echoed the client's non-empty session id */
+    int ems;              /* extended_master_secret */
+    int ticket;           /* will send a NewSessionTicket */
+    int status_request;   /* may send CertificateStatus */
+} tp_server_hello12;
+
+typedef struct tp_server_kx {
+    uint16_t group;
+    const uint8_t *point; /* into the message */
+    size_t point_len;
+    const uint8_t *params; /* curve_type .. point, the signed part */
+    size_t params_len;
+    uint16_t scheme;
+    tp_reader sig;
+} tp_server_kx;
+
+/* The version the ServerHello at the start of the server stream negotiated: 0x0304 when it
+ * selects TLS 1.3 (or cannot be read: the 1.3 replay then reports the problem), else its
+ * legacy version (0x0303 for TLS 1.2). */
+uint16_t tp_server_hello_version(const uint8_t *server_bytes, size_t server_len);
+tp_err tp_parse_server_hello12(tp_reader body, const tp_client_hello *ch, tp_server_hello12 *sh,
+                               tp_error *err);
+tp_err tp_parse_server_kx(tp_reader body, tp_server_kx *kx, tp_error *err);
+tp_err tp_parse_client_kx(tp_reader body, const uint8_t **point, size_t *point_len,
+                          tp_error *err);
+/* TLS 1.2 Certificate: certificate_list<0..2^24-1>, no request context. */
+tp_err tp_parse_certificate12(tp_reader body, STACK_OF(X509) **chain, uint8_t leaf_sha256[32],
+                              tp_error *err);
+tp_err tp_parse_client_certificate12(tp_reader body, tp_error *err);
+tp_err tp_parse_new_session_ticket12(tp_reader body, tp_error *err);
+
+/* ---- flow.c: one direction of the replay ---- */
+typedef struct tp_flow {
+    const char *who;
+    tp_record_stream rs;
+    tp_traffic key;       /* active read key */
+    tp_traffic pending;   /* TLS 1.2: the key the next ChangeCipherSpec installs */
+    tp_buf hs;            /* handshake bytes not yet consumed */
+    size_t hs_off;
+    tp_buf pt;            /* plaintext of the last decrypted record */
+    int tls12;
+    int ccs_seen;
+    const char *ccs_error;/* TLS 1.2: names what an early ChangeCipherSpec means */
+    unsigned msgs;        /* handshake messages taken so far */
+    int finished;         /* this side's Finished has been processed */
+    int closed;           /* close_notify received */
+    unsigned post_hs_msgs;
+} tp_flow;
+
+struct tp_tls_verify_result;
+typedef tp_err (*tp_flow_post_hs)(tp_flow *d, int is_server, uint8_t type, tp_reader body,
+                                  tp_error *err);
+
+void tp_flow_init(tp_flow *d, const char *who, const uint8_t *p, size_t n, int tls12);
+void tp_flow_free(tp_flow *d);
+/* Next record's content (decrypted when keys are active), CCS handled. */
+tp_err tp_flow_read(tp_flow *d, uint8_t *type, tp_reader *content, int *have, tp_error *err);
+tp_err tp_flow_alert(tp_flow *d, tp_reader content, struct tp_tls_verify_result *out,
+                     tp_error *err);
+tp_err tp_flow_hs_append(tp_flow *d, tp_reader content, tp_error *err);
+/* Takes one complete message from the pending handshake bytes: 1 = got, 0 = need more. */
+int tp_flow_hs_take(tp_flow *d, uint8_t *type, tp_reader *body, tp_reader *whole, tp_err *rc,
+                    tp_error *err);
+size_t tp_flow_hs_pending(const tp_flow *d);
+tp_err tp_flow_require_boundary(tp_flow *d, const char *when, tp_error *err);
+const char *tp_hs_name(uint8_t type);
+/* Next handshake message during the handshake; the stream ending is TP_ERR_TRUNCATED. */
+tp_err tp_flow_next_msg(tp_flow *d, const char *want, uint8_t *type, tp_reader *body,
+                        tp_reader *whole, tp_error *err);
+tp_err tp_flow_expect_msg(tp_flow *d, uint8_t want, tp_reader *body, tp_reader *whole,
+                          tp_error *err);
+/* Application phase of one direction: plaintext into app, handshake messages to cb. */
+tp_err tp_flow_read_app(tp_flow *d, int is_server, tp_buf *app, struct tp_tls_verify_result *out,
+                        tp_flow_post_hs cb, tp_error *err);
 
 /* ---- keysched.c ---- */
 int tp_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
@@ -176,12 +316,15 @@ int tp_transcript_peek(const tp_transcript *t, uint8_t *out);
 void tp_transcript_free(tp_transcript *t);
 
 /* ---- ecdh.c ---- */
-/* Checks that the revealed private key yields the ClientHello share and computes the
- * (EC)DHE shared secret with the ServerHello share. *out_len = 32. */
+/* Checks that the revealed private key yields the client's share (ClientHello key_share in
+ * 1.3, ClientKeyExchange in 1.2) and computes the (EC)DHE shared secret with the server's
+ * share. *out_len = the group's key length (32 or 48). */
 tp_err tp_ecdhe_shared(uint16_t group, const uint8_t *priv, size_t priv_len,
                        const uint8_t *client_share, size_t client_share_len,
-                       const uint8_t *server_share, size_t server_share_len, uint8_t out[32],
-                       tp_error *err);
+                       const uint8_t *server_share, size_t server_share_len,
+                       uint8_t out[TP_TLS_MAX_PRIV], size_t *out_len, tp_error *err);
+/* Private key (= shared secret) length of a supported group; 0 if unsupported. */
+size_t tp_ecdhe_key_len(uint16_t group);
 
 /* ---- cert.c ---- */
 int tp_sigscheme_index(uint16_t scheme); /* -1 if not supported */
@@ -193,8 +336,14 @@ tp_err tp_cert_check_host(X509 *leaf, const char *expected_host, const tp_client
 tp_err tp_cert_verify_signature(X509 *leaf, uint16_t scheme, uint32_t offered_schemes,
                                 tp_reader sig, const uint8_t *th, size_t th_len,
                                 tp_error *err);
+/* TLS 1.2 ServerKeyExchange: sig over client_random || server_random || params, by a scheme
+ * the client offered that fits the leaf key and the suite's authentication (auth). */
+tp_err tp_cert_verify_ske(X509 *leaf, uint16_t scheme, uint32_t offered_schemes, const char *auth,
+                          tp_reader sig, const uint8_t *client_random,
+                          const uint8_t *server_random, const uint8_t *params, size_t params_len,
+                          tp_error *err);
 
-/* ---- tls13.c ---- */
+/* ---- tls13.c / tls12.c ---- */
 typedef struct tp_tls_options {
     int skip_cert_name_check; /* tests only (RFC 8448 certificate names no host) */
 } tp_tls_options;
@@ -204,5 +353,8 @@ struct tp_tls_verify_result;
 tp_err tp_tls_verify_transcript_ex(const struct tp_tls_verify_input *in,
                                    struct tp_tls_verify_result *out, const tp_tls_options *opt,
                                    tp_error *err);
+/* The TLS 1.2 replay (out already zeroed, input checked). */
+tp_err tp_tls12_verify(const struct tp_tls_verify_input *in, struct tp_tls_verify_result *out,
+                       const tp_tls_options *opt, tp_error *err);
 
 #endif

@@ -1,5 +1,6 @@
 /* TLS transcript verifier: replays a recorded TLS 1.3 session from the two relayed byte
- * streams plus the client's revealed ephemeral (EC)DHE private key, and returns the
+ * streams plus the client's revealed ephemeral (EC)DHE private key (TLS 1.3, or TLS 1.2
+ * with ECDHE and an AEAD suite), and returns the
  * plaintexts and the server identity only if every check holds. */
 #ifndef TP_TLS_TRANSCRIPT_H
 #define TP_TLS_TRANSCRIPT_H
@@ -17,7 +18,11 @@
 #define TP_HOST_CHECK_FLAGS (X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS)
 
 #define TP_TLS_GROUP_SECP256R1 0x0017
+#define TP_TLS_GROUP_SECP384R1 0x0018
 #define TP_TLS_GROUP_X25519 0x001d
+#ifndef TP_TLS_MAX_PRIV
+#define TP_TLS_MAX_PRIV 48 /* longest revealed private key (P-384 scalar) */
+#endif
 
 typedef struct tp_tls_verify_input {
     const uint8_t *client_bytes; /* client->server stream exactly as relayed */
@@ -25,7 +30,7 @@ typedef struct tp_tls_verify_input {
     const uint8_t *server_bytes; /* server->client stream exactly as relayed */
     size_t server_len;
     uint16_t group;              /* named group of the revealed key */
-    const uint8_t *private_key;  /* raw: X25519 32-byte key or P-256 32-byte scalar */
+    const uint8_t *private_key;  /* raw: X25519 key, P-256 (32) or P-384 (48, TLS 1.2) scalar */
     size_t private_key_len;
     X509_STORE *trust;           /* trust store for the server's chain */
     const char *expected_host;   /* must equal the SNI and match the certificate */
@@ -33,7 +38,7 @@ typedef struct tp_tls_verify_input {
 } tp_tls_verify_input;
 
 typedef struct tp_tls_verify_result {
-    uint16_t version;            /* 0x0304 */
+    uint16_t version;            /* 0x0304 or 0x0303 */
     uint16_t cipher_suite;       /* e.g. 0x1301 */
     uint16_t group;
     char server_name[256];       /* SNI from the ClientHello */

@@ -4,9 +4,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
+#include "tls/keycapture.h"
 #include <string.h>
 
 static EVP_PKEY *g_keys[3];
+static SSL_CTX *g_shared_sctx;
 
 EVP_PKEY *tpf_key(const char *type)
 {
@@ -24,6 +27,8 @@ void tpf_cleanup(void)
         EVP_PKEY_free(g_keys[i]);
         g_keys[i] = NULL;
     }
+    SSL_CTX_free(g_shared_sctx);
+    g_shared_sctx = NULL;
 }
 
 static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
@@ -140,12 +145,23 @@ static int accept_any(int ok, X509_STORE_CTX *ctx)
 static int make_pair(const tpf_opts *o, pair *p, tpf_session *s)
 {
     memset(p, 0, sizeof(*p));
-    p->cctx = SSL_CTX_new(TLS_client_method());
-    p->sctx = SSL_CTX_new(TLS_server_method());
+    p->cctx = tp_keycapture_ctx_new(TLS_client_method());
+    if (o->share_server_ctx && !g_shared_sctx)
+        g_shared_sctx = SSL_CTX_new(TLS_server_method());
+    if (o->share_server_ctx && g_shared_sctx && SSL_CTX_up_ref(g_shared_sctx))
+        p->sctx = g_shared_sctx;
+    else if (!o->share_server_ctx)
+        p->sctx = SSL_CTX_new(TLS_server_method());
     if (!p->cctx || !p->sctx)
         return 0;
-    int ok = SSL_CTX_set_min_proto_version(p->cctx, TLS1_3_VERSION) &&
-             SSL_CTX_set_min_proto_version(p->sctx, TLS1_3_VERSION) &&
+    int min = o->server_max ? TLS1_VERSION : o->tls12 ? TLS1_2_VERSION : TLS1_3_VERSION;
+    int max = o->server_max ? o->server_max : o->tls12 ? TLS1_2_VERSION : 0;
+    int ok = SSL_CTX_set_min_proto_version(p->cctx, min) &&
+             SSL_CTX_set_min_proto_version(p->sctx, min) &&
+             (!max || SSL_CTX_set_max_proto_version(p->sctx, max)) &&
+             (!o->cipher_list || (SSL_CTX_set_cipher_list(p->cctx, o->cipher_list) &&
+                                  SSL_CTX_set_cipher_list(p->sctx, o->cipher_list))) &&
+             (!o->sigalgs || SSL_CTX_set1_sigalgs_list(p->sctx, o->sigalgs)) &&
              SSL_CTX_set_ciphersuites(p->cctx, o->suite) &&
              SSL_CTX_set_ciphersuites(p->sctx, o->suite) &&
              SSL_CTX_set1_groups_list(p->cctx, o->groups) &&
@@ -160,6 +176,12 @@ static int make_pair(const tpf_opts *o, pair *p, tpf_session *s)
         return 0;
     if (o->num_tickets >= 0)
         SSL_CTX_set_num_tickets(p->sctx, (size_t)o->num_tickets);
+    SSL_CTX_set_dh_auto(p->sctx, 1);
+    if (o->no_ems)
+        SSL_CTX_set_options(p->sctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    if (o->no_tickets)
+        SSL_CTX_set_options(p->sctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_id_context(p->sctx, (const unsigned char *)"tpf", 3);
     if (o->block_padding && (!SSL_CTX_set_block_padding(p->sctx, o->block_padding) ||
                              !SSL_CTX_set_block_padding(p->cctx, o->block_padding)))
         return 0;
@@ -181,6 +203,8 @@ static int make_pair(const tpf_opts *o, pair *p, tpf_session *s)
     if (o->max_fragment)
         SSL_set_max_send_fragment(p->s, o->max_fragment);
     if (o->sni && !SSL_set_tlsext_host_name(p->c, o->sni))
+        return 0;
+    if (o->resume && !SSL_set_session(p->c, (SSL_SESSION *)o->resume))
         return 0;
     SSL_set_connect_state(p->c);
     SSL_set_accept_state(p->s);
@@ -266,6 +290,11 @@ static int exchange(const tpf_opts *o, pair *p, tpf_session *s, unsigned *st)
     for (size_t i = 0; i < reps; i++)
         if (!write_all(p->s, o->response, rlen))
             return 0;
+    if (o->renegotiate) { /* writes HelloRequest, then waits for a ClientHello */
+        if (!SSL_renegotiate(p->s))
+            return 0;
+        SSL_do_handshake(p->s);
+    }
     if (o->close_notify)
         SSL_shutdown(p->s);
     if (!pump_read(p->c, p->s_out, p->c_in, &s->server_bytes, &s->client_got, rlen * reps, st))
@@ -281,6 +310,11 @@ int tpf_run(const tpf_opts *o, tpf_session *s)
     pair p;
     unsigned st = o->seed ? o->seed : 1;
     int ok = make_pair(o, &p, s) && handshake(&p, s, &st) && exchange(o, &p, s, &st);
+    if (ok) { /* a session freed without shutdown is made unresumable */
+        SSL_shutdown(p.c);
+        SSL_shutdown(p.s);
+        s->session = SSL_get1_session(p.c);
+    }
     free_pair(&p);
     ERR_clear_error();
     return ok;
@@ -293,6 +327,8 @@ void tpf_session_free(tpf_session *s)
     tp_buf_free(&s->server_got);
     tp_buf_free(&s->client_got);
     tp_keyshare_wipe(&s->ks);
+    SSL_SESSION_free((SSL_SESSION *)s->session);
+    s->session = NULL;
 }
 
 void tpf_input(const tpf_session *s, X509_STORE *trust, const char *host, time_t when,

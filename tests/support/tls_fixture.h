@@ -1,5 +1,7 @@
-/* Test support: in-process TLS 1.3 sessions between an OpenSSL client and server over
- * memory BIOs, with both byte streams captured as relayed, and a test PKI made in code. */
+/* Test support: in-process TLS 1.3 and 1.2 sessions between an OpenSSL client and server
+ * over memory BIOs, with both byte streams captured as relayed, the client's ephemeral key
+ * captured as the prover does (tls/keyshare.h, tls/keycapture.h), and a test PKI made in
+ * code. */
 #ifndef TP_TESTS_TLS_FIXTURE_H
 #define TP_TESTS_TLS_FIXTURE_H
 
@@ -39,6 +41,16 @@ typedef struct tpf_opts {
     unsigned max_fragment;  /* server max send fragment (0: default) */
     size_t block_padding;   /* both sides pad records to a multiple of this (0: none) */
     unsigned seed;          /* chunk size pattern; TPF_SEED_WHOLE moves whole flights */
+    /* TLS 1.2 (the server's maximum is 1.2; the client offers 1.3 and 1.2 like the prover) */
+    int tls12;
+    const char *cipher_list;/* 1.2 suites (OpenSSL names) for both sides; NULL: defaults */
+    const char *sigalgs;    /* server signature algorithms list; NULL: defaults */
+    int no_ems;             /* server refuses extended_master_secret */
+    int no_tickets;         /* no session tickets */
+    int renegotiate;        /* server sends HelloRequest after its response */
+    void *resume;           /* SSL_SESSION to resume (from an earlier tpf_session) */
+    int share_server_ctx;   /* one server SSL_CTX across runs (its session cache, ticket keys) */
+    int server_max;         /* server maximum version (e.g. TLS1_1_VERSION); 0: see tls12 */
 } tpf_opts;
 
 typedef struct tpf_session {
@@ -47,6 +59,7 @@ typedef struct tpf_session {
     tp_buf server_got;      /* what the server application read */
     tp_buf client_got;      /* what the client application read */
     tp_keyshare ks;
+    void *session;          /* the client's SSL_SESSION (for a resumption test) */
 } tpf_session;
 
 void tpf_opts_default(tpf_opts *o);

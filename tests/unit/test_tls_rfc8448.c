@@ -171,15 +171,16 @@ static void fixed(const char *hex, uint8_t *out, size_t n)
 static void ecdhe_and_key_schedule(void **st)
 {
     (void)st;
-    uint8_t priv[32], cpub[32], spub[32], shared[32], hh[32], aph[32];
+    uint8_t priv[32], cpub[32], spub[32], shared[TP_TLS_MAX_PRIV], hh[32], aph[32];
     fixed(CLIENT_PRIV, priv, 32);
     fixed(CLIENT_PUB, cpub, 32);
     fixed(SERVER_PUB, spub, 32);
     fixed(HELLO_HASH, hh, 32);
     fixed(AP_HASH, aph, 32);
     tp_error err = {0};
+    size_t shared_len = 0;
     assert_int_equal(tp_ecdhe_shared(TP_TLS_GROUP_X25519, priv, 32, cpub, 32, spub, 32, shared,
-                                     &err), TP_OK);
+                                     &shared_len, &err), TP_OK);
     expect_hex(shared, 32, ECDHE);
     const tp_suite *suite = tp_suite_find(0x1301);
     assert_non_null(suite);
@@ -218,7 +219,7 @@ static void ecdhe_and_key_schedule(void **st)
     priv[0] ^= 0x80;
     priv[1] ^= 1;
     assert_int_equal(tp_ecdhe_shared(TP_TLS_GROUP_X25519, priv, 32, cpub, 32, spub, 32, shared,
-                                     &err), TP_ERR_TLS_KEY_MISMATCH);
+                                     &shared_len, &err), TP_ERR_TLS_KEY_MISMATCH);
 }
 
 static void record_decryption(void **st)

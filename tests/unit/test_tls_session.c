@@ -98,6 +98,7 @@ static void aes128_p256(void **st) { (void)st; suite_group("TLS_AES_128_GCM_SHA2
 static void aes256_x25519(void **st) { (void)st; suite_group("TLS_AES_256_GCM_SHA384", 0x1302, "X25519", 0x1d); }
 static void aes256_p256(void **st) { (void)st; suite_group("TLS_AES_256_GCM_SHA384", 0x1302, "P-256", 0x17); }
 static void chacha_x25519(void **st) { (void)st; suite_group("TLS_CHACHA20_POLY1305_SHA256", 0x1303, "X25519", 0x1d); }
+static void aes256_p384(void **st) { (void)st; suite_group("TLS_AES_256_GCM_SHA384", 0x1302, "P-384", 0x18); }
 static void chacha_p256(void **st) { (void)st; suite_group("TLS_CHACHA20_POLY1305_SHA256", 0x1303, "P-256", 0x17); }
 
 static void server_key_types(void **st)
@@ -211,7 +212,8 @@ static void keyshare_names(void **st)
     (void)st;
     assert_string_equal(tp_tls_group_name(0x1d), "x25519");
     assert_string_equal(tp_tls_group_name(0x17), "secp256r1");
-    assert_null(tp_tls_group_name(0x18));
+    assert_string_equal(tp_tls_group_name(0x18), "secp384r1");
+    assert_null(tp_tls_group_name(0x19));
     assert_null(tp_tls_suite_name(0x1304));
 }
 
@@ -224,6 +226,7 @@ int main(void)
         cmocka_unit_test(aes256_p256),
         cmocka_unit_test(chacha_x25519),
         cmocka_unit_test(chacha_p256),
+        cmocka_unit_test(aes256_p384),
         cmocka_unit_test(server_key_types),
         cmocka_unit_test(tickets_close_notify_and_not),
         cmocka_unit_test(key_update_both_ways),
