@@ -22,6 +22,10 @@ typedef struct tp_evidence_facts {
     uint8_t report_data[64];      /* REPORTDATA / REPORT_DATA / user_data / eat_nonce */
     size_t report_data_len;
     int debug;                    /* 1 if the TEE is debuggable */
+    /* With collateral (TDX): Intel's TCB status of the platform and of the quoting enclave
+     * ("UpToDate", "SWHardeningNeeded", "OutOfDate", ...); "" when not judged. */
+    char tcb_status[40];
+    char qe_tcb_status[40];
     json_t *details;              /* other platform fields (RTMRs, PCRs, policy, ...); owned */
 } tp_evidence_facts;
 
@@ -34,6 +38,8 @@ typedef struct tp_verify_opts {
     const char *chain_file;       /* extra intermediates PEM (e.g. SEV-SNP ASK/ARK), or NULL */
     const char *jwks_file;        /* gcp-cs: JWKS of the token issuer */
     const char *audience;         /* gcp-cs: expected aud, or NULL for the default */
+    const char *collateral_dir;   /* tdx: directory of Intel PCS collateral, or NULL (no TCB
+                                   * judgement); layout in docs/platforms.md */
 } tp_verify_opts;
 
 /* Verifies evidence of the named platform; fills *facts on success. */
@@ -73,6 +79,9 @@ typedef struct tp_policy tp_policy;
 
 tp_err tp_policy_load(const char *path, tp_policy **out, tp_error *err);
 tp_err tp_policy_parse(const char *json, size_t len, tp_policy **out, tp_error *err);
+/* Uses the collateral in dir for the platform's evidence ("tdx"), replacing the policy's
+ * collateral_dir; its TCB statuses are then judged (default: "UpToDate" only). */
+tp_err tp_policy_set_collateral(tp_policy *p, const char *platform, const char *dir, tp_error *err);
 /* The development policy behind --allow-insecure-sim: accepts sim evidence only. */
 tp_policy *tp_policy_insecure_sim(void);
 void tp_policy_free(tp_policy *p);

@@ -68,6 +68,9 @@ json_t *tp_evidence_facts_json(const tp_evidence_facts *facts)
              tp_att_set_hex(o, "measurement", facts->measurement, facts->measurement_len) &&
              tp_att_set_hex(o, "report_data", facts->report_data, facts->report_data_len) &&
              json_object_set_new(o, "debug", json_boolean(facts->debug)) == 0;
+    if (ok && facts->tcb_status[0] != '\0')
+        ok = json_object_set_new(o, "tcb_status", json_string(facts->tcb_status)) == 0 &&
+             json_object_set_new(o, "qe_tcb_status", json_string(facts->qe_tcb_status)) == 0;
     if (ok && facts->details != NULL)
         ok = json_object_update_missing(o, facts->details) == 0;
     if (!ok) {
