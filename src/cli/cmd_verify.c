@@ -10,6 +10,7 @@
 
 static const char k_usage[] =
     "usage: teeproof verify PROOF (--allow-insecure-sim | --policy FILE) [--manifest FILE]\n"
+    "                       [--collateral DIR]\n"
     "\n"
     "Checks the proof's signature over its canonical claims, the notary's evidence under the\n"
     "policy, that the evidence commits to the signing key, and (with --manifest) that the proof\n"
@@ -18,16 +19,19 @@ static const char k_usage[] =
     "\n"
     "  --policy FILE          evidence policy (see docs/policy.md)\n"
     "  --allow-insecure-sim   accept the development 'sim' TEE (never in production)\n"
-    "  --manifest FILE        require the proof to be for this manifest\n";
+    "  --manifest FILE        require the proof to be for this manifest\n"
+    "  --collateral DIR       Intel PCS collateral for TDX evidence (replaces the policy's\n"
+    "                         collateral_dir): TCB statuses judged against tcb_status\n";
 
 int tp_cli_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"policy", required_argument, NULL, 'p'}, {"allow-insecure-sim", no_argument, NULL, 's'},
-        {"manifest", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+        {"manifest", required_argument, NULL, 'm'}, {"collateral", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *policy_file = NULL, *manifest_file = NULL;
+    const char *policy_file = NULL, *manifest_file = NULL, *collateral = NULL;
     int allow_sim = 0, o;
     opterr = 0;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -35,6 +39,7 @@ int tp_cli_verify(int argc, char **argv)
         case 'p': policy_file = optarg; break;
         case 's': allow_sim = 1; break;
         case 'm': manifest_file = optarg; break;
+        case 'c': collateral = optarg; break;
         case 'h': fputs(k_usage, stdout); return 0;
         default: return tp_cli_usage_error("verify", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -49,6 +54,8 @@ int tp_cli_verify(int argc, char **argv)
     size_t len = 0;
     json_t *claims = NULL;
     tp_err e = tp_cli_policy(allow_sim, policy_file, &policy, &err);
+    if (e == TP_OK && collateral != NULL)
+        e = tp_policy_set_collateral(policy, "tdx", collateral, &err);
     if (e == TP_OK && manifest_file != NULL)
         e = tp_manifest_load_file(manifest_file, &manifest, &err);
     if (e == TP_OK)

@@ -1,0 +1,564 @@
+/* Unit tests: offline TDX collateral (tdx_collateral.c, tdx_tcb.c) with the real Intel PCS
+ * responses of tests/data/testvectors/tdx_collateral and damaged copies. Copies that must
+ * carry a valid signature after an edit are re-signed by a test "Intel SGX TCB Signing"
+ * certificate under a test root, trusted next to the Intel root through roots_file; a
+ * revoking CRL is issued by a test CA carrying the PCK's issuer name under the same root. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <ftw.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../support/fake_tee.h"
+#include "../support/testvectors.h"
+#include "base/codec.h"
+#include "teeproof/attest.h"
+
+#define AT_VALID 1688173200   /* 2023-07-01T01:00:00Z */
+#define AT_2053 2634944400    /* 2053-07-01T01:00:00Z */
+#define TEST_NOT_BEFORE 1577836800 /* 2020 */
+#define TEST_NOT_AFTER 2840140800  /* 2060 */
+#define PATH_LEN 512
+#define BASE_LEN 64
+#define QUOTE_REPORT_DATA_OFF 0x238
+#define MRTD_V4 "6363b8043668a3ad953278e10389574d326c6749fb78aa810ecd9336923db86f22fc00b8dcd404bc10d5e119d7215cbb"
+
+static const char *const k_files[] = {
+    "intel_root_crl.der",           "pck_crl_issuer_chain.pem",        "pck_platform_crl.der",
+    "qe_identity_issuer_chain.pem", "qe_identity_td_qe.json",          "tcb_info_issuer_chain.pem",
+    "tcbinfo_fmspc_50806f000000.json",
+};
+#define TCBINFO "tcbinfo_fmspc_50806f000000.json"
+#define QEID "qe_identity_td_qe.json"
+
+static struct {
+    char base[BASE_LEN], roots[PATH_LEN];
+    EVP_PKEY *root_key, *sign_key, *ca_key, *rogue_key;
+    X509 *root, *signer, *ca, *rogue, *pck;
+    uint8_t *quote;
+    size_t quote_len;
+    int n_dirs;
+} g;
+
+/* --- fixture --- */
+
+static void write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+    char path[PATH_LEN];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+static X509 *pck_of_quote(const uint8_t *q, size_t len)
+{
+    const char *begin = memmem(q, len, "-----BEGIN CERTIFICATE-----", 27);
+    assert_non_null(begin);
+    BIO *b = BIO_new_mem_buf(begin, (int)(len - (size_t)((const uint8_t *)begin - q)));
+    X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    BIO_free(b);
+    assert_non_null(x);
+    return x;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(g.base, sizeof(g.base), "/tmp/teeproof-tdxcoll-XXXXXX");
+    assert_non_null(mkdtemp(g.base));
+    g.quote = tv_load("tdx_quote_v4.bin", &g.quote_len);
+    assert_non_null(g.quote);
+    g.pck = pck_of_quote(g.quote, g.quote_len);
+    g.root_key = fake_ec_key("prime256v1");
+    g.sign_key = fake_ec_key("prime256v1");
+    g.ca_key = fake_ec_key("prime256v1");
+    g.rogue_key = fake_ec_key("prime256v1");
+    g.root = fake_cert("teeproof test root", g.root_key, NULL, NULL, 1, TEST_NOT_BEFORE,
+                       TEST_NOT_AFTER);
+    g.signer = fake_cert("Intel SGX TCB Signing", g.sign_key, g.root, g.root_key, 0,
+                         TEST_NOT_BEFORE, TEST_NOT_AFTER);
+    g.rogue = fake_cert("Intel SGX PCK Certificate", g.rogue_key, g.root, g.root_key, 0,
+                        TEST_NOT_BEFORE, TEST_NOT_AFTER);
+    /* The PCK CA of the test root: the real PCK's issuer name, re-signed by the test root. */
+    g.ca = fake_cert("Intel SGX PCK Platform CA", g.ca_key, g.root, g.root_key, 1,
+                     TEST_NOT_BEFORE, TEST_NOT_AFTER);
+    assert_true(g.root && g.signer && g.rogue && g.ca);
+    assert_true(X509_set_subject_name(g.ca, X509_get_issuer_name(g.pck)));
+    assert_true(X509_sign(g.ca, g.root_key, EVP_sha256()) > 0);
+    /* roots file: the Intel root (the quote's chain) and the test root. */
+    size_t intel_len, pem_len = 0;
+    uint8_t *intel = tv_load("intel_sgx_root.pem", &intel_len);
+    char *pem = NULL;
+    assert_true(intel != NULL && fake_pem_append(&pem, &pem_len, g.root));
+    snprintf(g.roots, sizeof(g.roots), "%.*s/roots.pem", BASE_LEN, g.base);
+    FILE *f = fopen(g.roots, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(intel, 1, intel_len, f), intel_len);
+    fputc('\n', f); /* the vendor file ends without one */
+    assert_int_equal(fwrite(pem, 1, pem_len, f), pem_len);
+    fclose(f);
+    free(intel);
+    free(pem);
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    nftw(g.base, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    EVP_PKEY_free(g.root_key);
+    EVP_PKEY_free(g.sign_key);
+    EVP_PKEY_free(g.ca_key);
+    EVP_PKEY_free(g.rogue_key);
+    X509_free(g.root);
+    X509_free(g.signer);
+    X509_free(g.ca);
+    X509_free(g.rogue);
+    X509_free(g.pck);
+    free(g.quote);
+    return 0;
+}
+
+/* A fresh directory holding copies of the real collateral; path into dir. */
+static void new_dir(char dir[PATH_LEN])
+{
+    snprintf(dir, PATH_LEN, "%.*s/c%d", BASE_LEN, g.base, g.n_dirs++);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    for (size_t i = 0; i < sizeof(k_files) / sizeof(k_files[0]); i++) {
+        char name[128];
+        size_t len;
+        snprintf(name, sizeof(name), "tdx_collateral/%s", k_files[i]);
+        uint8_t *data = tv_load(name, &len);
+        assert_non_null(data);
+        write_file(dir, k_files[i], data, len);
+        free(data);
+    }
+}
+
+static void write_chain(const char *dir, const char *name, X509 *leaf)
+{
+    char *pem = NULL;
+    size_t len = 0;
+    assert_true(fake_pem_append(&pem, &len, leaf) && fake_pem_append(&pem, &len, g.root));
+    write_file(dir, name, pem, len);
+    free(pem);
+}
+
+typedef void (*edit_fn)(json_t *inner);
+
+/* Replaces file (a {"<member>": {...}, "signature": ...} body) by the edited inner object,
+ * signed by key; chain_name gets leaf + test root. */
+static void resign(const char *dir, const char *file, const char *member, const char *chain_name,
+                   edit_fn edit, EVP_PKEY *key, X509 *leaf)
+{
+    char name[128];
+    size_t len;
+    snprintf(name, sizeof(name), "tdx_collateral/%s", file);
+    uint8_t *text = tv_load(name, &len);
+    assert_non_null(text);
+    json_t *doc = json_loadb((const char *)text, len, 0, NULL);
+    assert_non_null(doc);
+    edit(json_object_get(doc, member));
+    char *inner = json_dumps(json_object_get(doc, member), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    uint8_t rs[64];
+    char hex[129];
+    assert_true(fake_ecdsa_sign(key, EVP_sha256(), (const uint8_t *)inner, strlen(inner), rs,
+                                rs + 32, 32, 0));
+    tp_hex_encode(rs, 64, hex);
+    size_t n = strlen(inner) + strlen(member) + 200;
+    char *out = malloc(n);
+    assert_non_null(out);
+    snprintf(out, n, "{\"%s\":%s,\"signature\":\"%s\"}", member, inner, hex);
+    write_file(dir, file, out, strlen(out));
+    write_chain(dir, chain_name, leaf);
+    free(out);
+    free(inner);
+    json_decref(doc);
+    free(text);
+}
+
+static void set_svns(json_t *level, const char *key, int svn)
+{
+    json_t *arr = json_object_get(json_object_get(level, "tcb"), key);
+    size_t i;
+    json_t *c;
+    json_array_foreach(arr, i, c)
+        json_object_set_new(c, "svn", json_integer(svn));
+}
+
+static void zero_level(json_t *level)
+{
+    set_svns(level, "sgxtcbcomponents", 0);
+    set_svns(level, "tdxtcbcomponents", 0);
+    json_object_set_new(json_object_get(level, "tcb"), "pcesvn", json_integer(0));
+}
+
+/* The platform meets level 0 (UpToDate), as go-tdx-guest's own test does: Intel's current
+ * levels for this FMSPC are above this (2022) PCK certificate and TDX module. */
+static void edit_meetable(json_t *info)
+{
+    zero_level(json_array_get(json_object_get(info, "tcbLevels"), 0));
+}
+
+/* Level 0 asks TDX component 2 (the late microcode SVN, 4 in the quote) to be 5; level 1
+ * (OutOfDate) is met. */
+static void edit_raised(json_t *info)
+{
+    json_t *levels = json_object_get(info, "tcbLevels");
+    edit_meetable(info);
+    zero_level(json_array_get(levels, 1));
+    json_t *tdx = json_object_get(json_object_get(json_array_get(levels, 0), "tcb"),
+                                  "tdxtcbcomponents");
+    json_object_set_new(json_array_get(tdx, 2), "svn", json_integer(5));
+}
+
+static void edit_fmspc(json_t *info)
+{
+    edit_meetable(info);
+    json_object_set_new(info, "fmspc", json_string("50806f000001"));
+}
+
+static void edit_qe_mrsigner(json_t *id)
+{
+    json_object_set_new(id, "mrsigner",
+                        json_string("DC9E2A7C6F948F17474E34A7FC43ED030F7C1563F1BABDDF6340C82E0E54A8C6"));
+}
+
+static void meetable_dir(char dir[PATH_LEN])
+{
+    new_dir(dir);
+    resign(dir, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_meetable, g.sign_key,
+           g.signer);
+}
+
+static tp_err verify_at(const char *dir, const char *roots, time_t at, tp_evidence_facts *f,
+                        tp_error *err)
+{
+    tp_verify_opts opts = {.at = at, .roots_file = roots, .collateral_dir = dir};
+    tp_error_clear(err);
+    tp_err rc = tp_evidence_verify("tdx", g.quote, g.quote_len, &opts, f, err);
+    if (rc != TP_OK) { /* nothing is reported for refused evidence */
+        assert_null(f->details);
+        assert_string_equal(f->tcb_status, "");
+        assert_true(err->detail[0] != '\0');
+    }
+    return rc;
+}
+
+static void expect_refused(const char *dir, const char *roots, time_t at, tp_err want)
+{
+    tp_evidence_facts f;
+    tp_error err;
+    tp_err rc = verify_at(dir, roots, at, &f, &err);
+    if (rc != want)
+        fail_msg("want [%s], got [%s]: %s", tp_err_name(want), tp_err_name(rc), err.detail);
+    print_message("refused [%s]: %s\n", tp_err_name(rc), err.detail);
+}
+
+/* --- tests --- */
+
+static void real_collateral_judges_the_real_quote(void **state)
+{
+    (void)state;
+    /* Signatures, dates, CRLs, FMSPC/PCEID, TDX module and QE identity all pass with the
+     * pinned Intel root; no TCB level of Intel's TCB Info is met by this platform
+     * (PCK SGX component 1 SVN 3 < 5, TEE_TCB_SVN[2] 4 < 5). */
+    tp_evidence_facts f;
+    tp_error err;
+    assert_int_equal(verify_at(tv_path("tdx_collateral"), NULL, AT_VALID, &f, &err),
+                     TP_ERR_TCB_STATUS);
+    assert_non_null(strstr(err.detail, "no TCB level of the TCB Info is met"));
+}
+
+static void meetable_collateral_reports_both_statuses(void **state)
+{
+    (void)state;
+    char dir[PATH_LEN];
+    meetable_dir(dir);
+    tp_evidence_facts f;
+    tp_error err;
+    tp_err rc = verify_at(dir, g.roots, AT_VALID, &f, &err);
+    if (rc != TP_OK)
+        fail_msg("%s: %s", tp_err_name(rc), err.detail);
+    assert_string_equal(f.tcb_status, "UpToDate");
+    assert_string_equal(f.qe_tcb_status, "UpToDate");
+    json_t *j = tp_evidence_facts_json(&f);
+    assert_string_equal(json_string_value(json_object_get(j, "tcb_status")), "UpToDate");
+    assert_string_equal(json_string_value(json_object_get(j, "qe_tcb_status")), "UpToDate");
+    json_decref(j);
+    tp_evidence_facts_free(&f);
+    /* Without collateral nothing is judged. */
+    tp_verify_opts opts = {.at = AT_VALID};
+    assert_int_equal(tp_evidence_verify("tdx", g.quote, g.quote_len, &opts, &f, &err), TP_OK);
+    assert_string_equal(f.tcb_status, "");
+    j = tp_evidence_facts_json(&f);
+    assert_null(json_object_get(j, "tcb_status"));
+    json_decref(j);
+    tp_evidence_facts_free(&f);
+}
+
+static void expired_collateral_is_refused(void **state)
+{
+    (void)state;
+    expect_refused(tv_path("tdx_collateral"), NULL, AT_2053, TP_ERR_COLLATERAL);
+    char dir[PATH_LEN];
+    meetable_dir(dir);
+    /* The test signer lives to 2060: the TCB Info's own nextUpdate refuses it. */
+    expect_refused(dir, g.roots, AT_2053, TP_ERR_COLLATERAL);
+    expect_refused(dir, g.roots, AT_VALID - 30 * 86400, TP_ERR_COLLATERAL);
+}
+
+static void flipped_signature_byte_is_refused(void **state)
+{
+    (void)state;
+    char dir[PATH_LEN];
+    new_dir(dir);
+    size_t len;
+    uint8_t *t = tv_load("tdx_collateral/" TCBINFO, &len);
+    char *sig = strstr((char *)t, "\"signature\":\"");
+    assert_non_null(sig);
+    sig[13 + 10] = sig[13 + 10] == '0' ? '1' : '0';
+    write_file(dir, TCBINFO, t, len);
+    expect_refused(dir, NULL, AT_VALID, TP_ERR_COLLATERAL);
+    /* A signed byte changed (inside the inner object) is refused the same way. */
+    free(t);
+    new_dir(dir);
+    t = tv_load("tdx_collateral/" QEID, &len);
+    char *isv = strstr((char *)t, "\"isvprodid\":2");
+    assert_non_null(isv);
+    isv[12] = '3';
+    write_file(dir, QEID, t, len);
+    expect_refused(dir, NULL, AT_VALID, TP_ERR_COLLATERAL);
+    free(t);
+}
+
+static void signer_must_be_tcb_signing_under_the_root(void **state)
+{
+    (void)state;
+    char dir[PATH_LEN];
+    new_dir(dir);
+    /* Signed by a certificate the test root issued, but not named TCB Signing: refused. */
+    resign(dir, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_meetable, g.rogue_key,
+           g.rogue);
+    expect_refused(dir, g.roots, AT_VALID, TP_ERR_COLLATERAL);
+    /* Properly signed by the test TCB signer, but the test root is not trusted. */
+    new_dir(dir);
+    resign(dir, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_meetable, g.sign_key,
+           g.signer);
+    expect_refused(dir, NULL, AT_VALID, TP_ERR_COLLATERAL);
+}
+
+static void raised_tcb_level_gives_out_of_date(void **state)
+{
+    (void)state;
+    char dir[PATH_LEN];
+    new_dir(dir);
+    resign(dir, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_raised, g.sign_key,
+           g.signer);
+    tp_evidence_facts f;
+    tp_error err;
+    assert_int_equal(verify_at(dir, g.roots, AT_VALID, &f, &err), TP_OK);
+    assert_string_equal(f.tcb_status, "OutOfDate");
+    assert_string_equal(f.qe_tcb_status, "UpToDate");
+    tp_evidence_facts_free(&f);
+}
+
+static void wrong_fmspc_is_refused(void **state)
+{
+    (void)state;
+    char dir[PATH_LEN];
+    new_dir(dir);
+    resign(dir, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_fmspc, g.sign_key,
+           g.signer);
+    expect_refused(dir, g.roots, AT_VALID, TP_ERR_COLLATERAL_MISMATCH);
+}
+
+static void qe_mrsigner_mismatch_is_refused(void **state)
+{
+    (void)state;
+    char dir[PATH_LEN];
+    meetable_dir(dir);
+    resign(dir, QEID, "enclaveIdentity", "qe_identity_issuer_chain.pem", edit_qe_mrsigner,
+           g.sign_key, g.signer);
+    expect_refused(dir, g.roots, AT_VALID, TP_ERR_COLLATERAL_MISMATCH);
+}
+
+/* A CRL of the test PCK CA (the PCK's issuer name) listing serial. */
+static void write_crl(const char *dir, ASN1_INTEGER *serial)
+{
+    X509_CRL *crl = X509_CRL_new();
+    X509_REVOKED *rev = X509_REVOKED_new();
+    ASN1_TIME *last = ASN1_TIME_set(NULL, AT_VALID - 86400);
+    ASN1_TIME *next = ASN1_TIME_set(NULL, AT_VALID + 30 * 86400);
+    assert_true(crl && rev && last && next && X509_CRL_set_version(crl, 1) &&
+                X509_CRL_set_issuer_name(crl, X509_get_subject_name(g.ca)) &&
+                X509_CRL_set1_lastUpdate(crl, last) && X509_CRL_set1_nextUpdate(crl, next) &&
+                X509_REVOKED_set_serialNumber(rev, serial) &&
+                X509_REVOKED_set_revocationDate(rev, last) && X509_CRL_add0_revoked(crl, rev) &&
+                X509_CRL_sort(crl) && X509_CRL_sign(crl, g.ca_key, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int len = i2d_X509_CRL(crl, &der);
+    assert_true(len > 0);
+    write_file(dir, "pck_platform_crl.der", der, (size_t)len);
+    write_chain(dir, "pck_crl_issuer_chain.pem", g.ca);
+    OPENSSL_free(der);
+    ASN1_TIME_free(last);
+    ASN1_TIME_free(next);
+    X509_CRL_free(crl);
+}
+
+static void revoked_pck_is_refused(void **state)
+{
+    (void)state;
+    char dir[PATH_LEN];
+    new_dir(dir); /* Intel's TCB Info and QE Identity, a test CRL */
+    write_crl(dir, X509_get_serialNumber(g.pck));
+    expect_refused(dir, g.roots, AT_VALID, TP_ERR_REVOKED);
+    /* Without the test root the test CA's CRL is not trusted. */
+    expect_refused(dir, NULL, AT_VALID, TP_ERR_COLLATERAL);
+    meetable_dir(dir);
+    /* The same CA's CRL listing another serial passes. */
+    ASN1_INTEGER *other = ASN1_INTEGER_new();
+    assert_true(other && ASN1_INTEGER_set(other, 12345));
+    write_crl(dir, other);
+    tp_evidence_facts f;
+    tp_error err;
+    assert_int_equal(verify_at(dir, g.roots, AT_VALID, &f, &err), TP_OK);
+    tp_evidence_facts_free(&f);
+    ASN1_INTEGER_free(other);
+}
+
+static void missing_or_malformed_collateral_is_refused(void **state)
+{
+    (void)state;
+    char dir[PATH_LEN], path[PATH_LEN + 64];
+    new_dir(dir);
+    snprintf(path, sizeof(path), "%s/%s", dir, TCBINFO);
+    assert_int_equal(remove(path), 0);
+    expect_refused(dir, NULL, AT_VALID, TP_ERR_IO);
+    new_dir(dir);
+    write_file(dir, "intel_root_crl.der", "not a crl", 9);
+    expect_refused(dir, NULL, AT_VALID, TP_ERR_COLLATERAL);
+    new_dir(dir);
+    static const char dup[] = "{\"tcbInfo\":{},\"tcbInfo\":{},\"signature\":\"00\"}";
+    write_file(dir, TCBINFO, dup, strlen(dup));
+    expect_refused(dir, NULL, AT_VALID, TP_ERR_COLLATERAL);
+}
+
+/* --- policy --- */
+
+static tp_policy *policy_for(const char *dir, const char *tcb_status)
+{
+    char json[2048];
+    snprintf(json, sizeof(json),
+             "{\"version\":1,\"platforms\":{\"tdx\":{\"mrtd\":[\"%s\"],\"roots_file\":\"%s\"%s%s%s"
+             "%s%s}}}",
+             MRTD_V4, g.roots, dir ? ",\"collateral_dir\":\"" : "", dir ? dir : "", dir ? "\"" : "",
+             tcb_status ? ",\"tcb_status\":" : "", tcb_status ? tcb_status : "");
+    tp_policy *p = NULL;
+    tp_error err;
+    if (tp_policy_parse(json, strlen(json), &p, &err) != TP_OK)
+        fail_msg("policy: %s", err.detail);
+    return p;
+}
+
+static tp_err policy_verify(const tp_policy *p)
+{
+    tp_evidence_facts f;
+    tp_error err;
+    tp_err rc = tp_policy_verify_evidence_at(p, "tdx", g.quote, g.quote_len,
+                                             g.quote + QUOTE_REPORT_DATA_OFF, AT_VALID, &f, &err);
+    if (rc != TP_OK)
+        assert_null(f.details);
+    tp_evidence_facts_free(&f);
+    return rc;
+}
+
+static void policy_accepts_only_listed_statuses(void **state)
+{
+    (void)state;
+    char good[PATH_LEN], raised[PATH_LEN];
+    meetable_dir(good);
+    new_dir(raised);
+    resign(raised, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_raised, g.sign_key,
+           g.signer);
+    tp_policy *p = policy_for(good, NULL);
+    assert_int_equal(policy_verify(p), TP_OK);
+    tp_policy_free(p);
+    p = policy_for(raised, NULL); /* default: UpToDate only */
+    assert_int_equal(policy_verify(p), TP_ERR_TCB_STATUS);
+    tp_policy_free(p);
+    p = policy_for(raised, "[\"UpToDate\",\"OutOfDate\"]");
+    assert_int_equal(policy_verify(p), TP_OK);
+    tp_policy_free(p);
+    p = policy_for(good, "[\"SWHardeningNeeded\"]");
+    assert_int_equal(policy_verify(p), TP_ERR_TCB_STATUS);
+    tp_policy_free(p);
+    /* tcb_status without collateral: the TCB cannot be judged, so it is refused. */
+    p = policy_for(NULL, "[\"UpToDate\"]");
+    assert_int_equal(policy_verify(p), TP_ERR_TCB_STATUS);
+    /* ... until collateral is given (what `teeproof verify --collateral DIR` does). */
+    tp_error err;
+    assert_int_equal(tp_policy_set_collateral(p, "tdx", good, &err), TP_OK);
+    assert_int_equal(policy_verify(p), TP_OK);
+    assert_int_equal(tp_policy_set_collateral(p, "tdx", raised, &err), TP_OK);
+    assert_int_equal(policy_verify(p), TP_ERR_TCB_STATUS);
+    assert_int_equal(tp_policy_set_collateral(p, "sim", raised, &err), TP_ERR_ARG);
+    tp_policy_free(p);
+    /* No collateral, no tcb_status: as before (chain to the Intel root only). */
+    p = policy_for(NULL, NULL);
+    assert_int_equal(policy_verify(p), TP_OK);
+    tp_policy_free(p);
+}
+
+static void policy_rejects_malformed_tcb_status(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":\"UpToDate\"}}}",
+        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":[]}}}",
+        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":[1]}}}",
+        "{\"platforms\":{\"nitro\":{\"pcr0\":[\"00\"],\"tcb_status\":[\"UpToDate\"]}}}",
+        "{\"platforms\":{\"nitro\":{\"pcr0\":[\"00\"],\"collateral_dir\":\"x\"}}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        tp_policy *p = NULL;
+        tp_error err;
+        assert_int_equal(tp_policy_parse(bad[i], strlen(bad[i]), &p, &err), TP_ERR_JSON);
+        assert_null(p);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(real_collateral_judges_the_real_quote),
+        cmocka_unit_test(meetable_collateral_reports_both_statuses),
+        cmocka_unit_test(expired_collateral_is_refused),
+        cmocka_unit_test(flipped_signature_byte_is_refused),
+        cmocka_unit_test(signer_must_be_tcb_signing_under_the_root),
+        cmocka_unit_test(raised_tcb_level_gives_out_of_date),
+        cmocka_unit_test(wrong_fmspc_is_refused),
+        cmocka_unit_test(qe_mrsigner_mismatch_is_refused),
+        cmocka_unit_test(revoked_pck_is_refused),
+        cmocka_unit_test(missing_or_malformed_collateral_is_refused),
+        cmocka_unit_test(policy_accepts_only_listed_statuses),
+        cmocka_unit_test(policy_rejects_malformed_tcb_status),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
