@@ -313,10 +313,14 @@ tp_err tp_tdx_tcb_judge(const json_t *info, const tp_pck_ext *pck, const tp_tdx_
     int m = json_is_array(levels) ? match_level(levels, pck, in->tee_tcb_svn, status) : -1;
     if (m < 0)
         return malformed(err, "TCB Info", "tcbLevels");
-    if (m == 0)
+    if (m == 0) {
+        char sgx[2 * TP_TCB_COMPONENTS + 1], tee[2 * TP_TCB_COMPONENTS + 1];
+        tp_hex_encode(pck->comp_svn, TP_TCB_COMPONENTS, sgx);
+        tp_hex_encode(in->tee_tcb_svn, TP_TCB_COMPONENTS, tee);
         return tp_error_set(err, TP_ERR_TCB_STATUS,
-                            "no TCB level of the TCB Info is met by this platform (PCK SVNs and "
-                            "TEE_TCB_SVN)");
+                            "no TCB level of the TCB Info is met by this platform (PCK SGX SVNs "
+                            "%s, PCESVN %u, TEE_TCB_SVN %s)", sgx, pck->pcesvn, tee);
+    }
     /* An out-of-date or revoked TDX module makes the whole TCB so (Intel QVL). */
     if (strcmp(module_status, "OutOfDate") == 0 || strcmp(module_status, "Revoked") == 0)
         snprintf(status, TP_TCB_STATUS_MAX, "%s", module_status);
