@@ -51,6 +51,21 @@ sed -i 's/"signature":"f6/"signature":"f7/' "$WORK/coll/tcbinfo_fmspc_50806f0000
 expect_fail tdx-coll-sig 'signature does not verify.*\[collateral\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/coll" --at 1688173200
 rm "$WORK/coll/tcbinfo_fmspc_50806f000000.json"
 expect_fail tdx-coll-missing '\[io\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/coll" --at 1688173200
+# Copies made by the test tool (re-signed under a test root given with --roots): the quote
+# meets the UpToDate level; a level raised above it gives OutOfDate; a CRL lists its PCK.
+TP_TESTVECTORS="$TV" "$BIN/tp-tdx-testcoll" "$WORK/fx" || fail "tp-tdx-testcoll"
+$EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/fx/meetable" --roots "$WORK/fx/roots.pem" \
+  --at 1688173200 >"$WORK/coll.json" || fail "meetable collateral refused"
+expect_field "$WORK/coll.json" tcb_status uptodate
+expect_field "$WORK/coll.json" qe_tcb_status uptodate
+expect_field "$WORK/coll.json" measurement 6363b8043668a3ad
+$EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/fx/raised" --roots "$WORK/fx/roots.pem" \
+  --at 1688173200 >"$WORK/raised.json" || fail "raised collateral refused"
+expect_field "$WORK/raised.json" tcb_status outofdate
+expect_fail tdx-coll-revoked 'PCK certificate is revoked.*\[revoked\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx \
+  --collateral "$WORK/fx/revoked" --roots "$WORK/fx/roots.pem" --at 1688173200
+expect_fail tdx-coll-testroot '\[collateral\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx \
+  --collateral "$WORK/fx/meetable" --at 1688173200
 $EV --help | grep -q -- '--collateral DIR' || fail "no --collateral in usage"
 note "TDX collateral judged"
 

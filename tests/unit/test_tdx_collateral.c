@@ -1,8 +1,6 @@
 /* Unit tests: offline TDX collateral (tdx_collateral.c, tdx_tcb.c) with the real Intel PCS
- * responses of tests/data/testvectors/tdx_collateral and damaged copies. Copies that must
- * carry a valid signature after an edit are re-signed by a test "Intel SGX TCB Signing"
- * certificate under a test root, trusted next to the Intel root through roots_file; a
- * revoking CRL is issued by a test CA carrying the PCK's issuer name under the same root. */
+ * responses of tests/data/testvectors/tdx_collateral and damaged copies (made by
+ * tests/support/fake_tdxcoll.c: re-signed under a test root trusted through roots_file). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,59 +14,35 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../support/fake_tdxcoll.h"
 #include "../support/fake_tee.h"
 #include "../support/testvectors.h"
 #include "base/codec.h"
 #include "teeproof/attest.h"
 
-#define AT_VALID 1688173200   /* 2023-07-01T01:00:00Z */
-#define AT_2053 2634944400    /* 2053-07-01T01:00:00Z */
+#define AT_VALID FAKE_TDXCOLL_AT /* 2023-07-01T01:00:00Z */
+#define AT_2053 2634944400         /* 2053-07-01T01:00:00Z */
 #define TEST_NOT_BEFORE 1577836800 /* 2020 */
 #define TEST_NOT_AFTER 2840140800  /* 2060 */
 #define PATH_LEN 512
 #define BASE_LEN 64
 #define QUOTE_REPORT_DATA_OFF 0x238
 #define MRTD_V4 "6363b8043668a3ad953278e10389574d326c6749fb78aa810ecd9336923db86f22fc00b8dcd404bc10d5e119d7215cbb"
-
-static const char *const k_files[] = {
-    "intel_root_crl.der",           "pck_crl_issuer_chain.pem",        "pck_platform_crl.der",
-    "qe_identity_issuer_chain.pem", "qe_identity_td_qe.json",          "tcb_info_issuer_chain.pem",
-    "tcbinfo_fmspc_50806f000000.json",
-};
-#define TCBINFO "tcbinfo_fmspc_50806f000000.json"
-#define QEID "qe_identity_td_qe.json"
+#define TCBINFO FAKE_TDXCOLL_TCBINFO
+#define QEID FAKE_TDXCOLL_QEID
+#define TCB_CHAIN "tcb_info_issuer_chain.pem"
 
 static struct {
     char base[BASE_LEN], roots[PATH_LEN];
-    EVP_PKEY *root_key, *sign_key, *ca_key, *rogue_key;
-    X509 *root, *signer, *ca, *rogue, *pck;
+    fake_tdxcoll c;
+    EVP_PKEY *rogue_key;
+    X509 *rogue; /* issued by the test root, not named TCB Signing */
     uint8_t *quote;
     size_t quote_len;
     int n_dirs;
 } g;
 
 /* --- fixture --- */
-
-static void write_file(const char *dir, const char *name, const void *data, size_t len)
-{
-    char path[PATH_LEN];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
-static X509 *pck_of_quote(const uint8_t *q, size_t len)
-{
-    const char *begin = memmem(q, len, "-----BEGIN CERTIFICATE-----", 27);
-    assert_non_null(begin);
-    BIO *b = BIO_new_mem_buf(begin, (int)(len - (size_t)((const uint8_t *)begin - q)));
-    X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-    BIO_free(b);
-    assert_non_null(x);
-    return x;
-}
 
 static int setup(void **state)
 {
@@ -77,37 +51,13 @@ static int setup(void **state)
     assert_non_null(mkdtemp(g.base));
     g.quote = tv_load("tdx_quote_v4.bin", &g.quote_len);
     assert_non_null(g.quote);
-    g.pck = pck_of_quote(g.quote, g.quote_len);
-    g.root_key = fake_ec_key("prime256v1");
-    g.sign_key = fake_ec_key("prime256v1");
-    g.ca_key = fake_ec_key("prime256v1");
+    assert_true(fake_tdxcoll_init(&g.c, g.quote, g.quote_len));
     g.rogue_key = fake_ec_key("prime256v1");
-    g.root = fake_cert("teeproof test root", g.root_key, NULL, NULL, 1, TEST_NOT_BEFORE,
-                       TEST_NOT_AFTER);
-    g.signer = fake_cert("Intel SGX TCB Signing", g.sign_key, g.root, g.root_key, 0,
-                         TEST_NOT_BEFORE, TEST_NOT_AFTER);
-    g.rogue = fake_cert("Intel SGX PCK Certificate", g.rogue_key, g.root, g.root_key, 0,
+    g.rogue = fake_cert("Intel SGX PCK Certificate", g.rogue_key, g.c.root, g.c.root_key, 0,
                         TEST_NOT_BEFORE, TEST_NOT_AFTER);
-    /* The PCK CA of the test root: the real PCK's issuer name, re-signed by the test root. */
-    g.ca = fake_cert("Intel SGX PCK Platform CA", g.ca_key, g.root, g.root_key, 1,
-                     TEST_NOT_BEFORE, TEST_NOT_AFTER);
-    assert_true(g.root && g.signer && g.rogue && g.ca);
-    assert_true(X509_set_subject_name(g.ca, X509_get_issuer_name(g.pck)));
-    assert_true(X509_sign(g.ca, g.root_key, EVP_sha256()) > 0);
-    /* roots file: the Intel root (the quote's chain) and the test root. */
-    size_t intel_len, pem_len = 0;
-    uint8_t *intel = tv_load("intel_sgx_root.pem", &intel_len);
-    char *pem = NULL;
-    assert_true(intel != NULL && fake_pem_append(&pem, &pem_len, g.root));
+    assert_non_null(g.rogue);
     snprintf(g.roots, sizeof(g.roots), "%.*s/roots.pem", BASE_LEN, g.base);
-    FILE *f = fopen(g.roots, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(intel, 1, intel_len, f), intel_len);
-    fputc('\n', f); /* the vendor file ends without one */
-    assert_int_equal(fwrite(pem, 1, pem_len, f), pem_len);
-    fclose(f);
-    free(intel);
-    free(pem);
+    assert_true(fake_tdxcoll_write_roots(&g.c, g.roots));
     return 0;
 }
 
@@ -121,15 +71,9 @@ static int teardown(void **state)
 {
     (void)state;
     nftw(g.base, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-    EVP_PKEY_free(g.root_key);
-    EVP_PKEY_free(g.sign_key);
-    EVP_PKEY_free(g.ca_key);
+    fake_tdxcoll_free(&g.c);
     EVP_PKEY_free(g.rogue_key);
-    X509_free(g.root);
-    X509_free(g.signer);
-    X509_free(g.ca);
     X509_free(g.rogue);
-    X509_free(g.pck);
     free(g.quote);
     return 0;
 }
@@ -138,98 +82,23 @@ static int teardown(void **state)
 static void new_dir(char dir[PATH_LEN])
 {
     snprintf(dir, PATH_LEN, "%.*s/c%d", BASE_LEN, g.base, g.n_dirs++);
-    assert_int_equal(mkdir(dir, 0700), 0);
-    for (size_t i = 0; i < sizeof(k_files) / sizeof(k_files[0]); i++) {
-        char name[128];
-        size_t len;
-        snprintf(name, sizeof(name), "tdx_collateral/%s", k_files[i]);
-        uint8_t *data = tv_load(name, &len);
-        assert_non_null(data);
-        write_file(dir, k_files[i], data, len);
-        free(data);
-    }
+    assert_true(fake_tdxcoll_copy(dir));
 }
 
-static void write_chain(const char *dir, const char *name, X509 *leaf)
+static void resign(const char *dir, const char *file, const char *member, const char *chain,
+                   fake_tdxcoll_edit edit, EVP_PKEY *key, X509 *leaf)
 {
-    char *pem = NULL;
-    size_t len = 0;
-    assert_true(fake_pem_append(&pem, &len, leaf) && fake_pem_append(&pem, &len, g.root));
-    write_file(dir, name, pem, len);
-    free(pem);
+    assert_true(fake_tdxcoll_resign(&g.c, dir, file, member, chain, edit, key, leaf));
 }
 
-typedef void (*edit_fn)(json_t *inner);
-
-/* Replaces file (a {"<member>": {...}, "signature": ...} body) by the edited inner object,
- * signed by key; chain_name gets leaf + test root. */
-static void resign(const char *dir, const char *file, const char *member, const char *chain_name,
-                   edit_fn edit, EVP_PKEY *key, X509 *leaf)
+static void write_file(const char *dir, const char *name, const void *data, size_t len)
 {
-    char name[128];
-    size_t len;
-    snprintf(name, sizeof(name), "tdx_collateral/%s", file);
-    uint8_t *text = tv_load(name, &len);
-    assert_non_null(text);
-    json_t *doc = json_loadb((const char *)text, len, 0, NULL);
-    assert_non_null(doc);
-    edit(json_object_get(doc, member));
-    char *inner = json_dumps(json_object_get(doc, member), JSON_COMPACT | JSON_PRESERVE_ORDER);
-    uint8_t rs[64];
-    char hex[129];
-    assert_true(fake_ecdsa_sign(key, EVP_sha256(), (const uint8_t *)inner, strlen(inner), rs,
-                                rs + 32, 32, 0));
-    tp_hex_encode(rs, 64, hex);
-    size_t n = strlen(inner) + strlen(member) + 200;
-    char *out = malloc(n);
-    assert_non_null(out);
-    snprintf(out, n, "{\"%s\":%s,\"signature\":\"%s\"}", member, inner, hex);
-    write_file(dir, file, out, strlen(out));
-    write_chain(dir, chain_name, leaf);
-    free(out);
-    free(inner);
-    json_decref(doc);
-    free(text);
-}
-
-static void set_svns(json_t *level, const char *key, int svn)
-{
-    json_t *arr = json_object_get(json_object_get(level, "tcb"), key);
-    size_t i;
-    json_t *c;
-    json_array_foreach(arr, i, c)
-        json_object_set_new(c, "svn", json_integer(svn));
-}
-
-static void zero_level(json_t *level)
-{
-    set_svns(level, "sgxtcbcomponents", 0);
-    set_svns(level, "tdxtcbcomponents", 0);
-    json_object_set_new(json_object_get(level, "tcb"), "pcesvn", json_integer(0));
-}
-
-/* The platform meets level 0 (UpToDate), as go-tdx-guest's own test does: Intel's current
- * levels for this FMSPC are above this (2022) PCK certificate and TDX module. */
-static void edit_meetable(json_t *info)
-{
-    zero_level(json_array_get(json_object_get(info, "tcbLevels"), 0));
-}
-
-/* Level 0 asks TDX component 2 (the late microcode SVN, 4 in the quote) to be 5; level 1
- * (OutOfDate) is met. */
-static void edit_raised(json_t *info)
-{
-    json_t *levels = json_object_get(info, "tcbLevels");
-    edit_meetable(info);
-    zero_level(json_array_get(levels, 1));
-    json_t *tdx = json_object_get(json_object_get(json_array_get(levels, 0), "tcb"),
-                                  "tdxtcbcomponents");
-    json_object_set_new(json_array_get(tdx, 2), "svn", json_integer(5));
+    assert_true(fake_tdxcoll_write(dir, name, data, len));
 }
 
 static void edit_fmspc(json_t *info)
 {
-    edit_meetable(info);
+    fake_tdxcoll_meetable(info);
     json_object_set_new(info, "fmspc", json_string("50806f000001"));
 }
 
@@ -242,8 +111,7 @@ static void edit_qe_mrsigner(json_t *id)
 static void meetable_dir(char dir[PATH_LEN])
 {
     new_dir(dir);
-    resign(dir, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_meetable, g.sign_key,
-           g.signer);
+    assert_true(fake_tdxcoll_meetable_dir(&g.c, dir));
 }
 
 static tp_err verify_at(const char *dir, const char *roots, time_t at, tp_evidence_facts *f,
@@ -353,13 +221,11 @@ static void signer_must_be_tcb_signing_under_the_root(void **state)
     char dir[PATH_LEN];
     new_dir(dir);
     /* Signed by a certificate the test root issued, but not named TCB Signing: refused. */
-    resign(dir, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_meetable, g.rogue_key,
-           g.rogue);
+    resign(dir, TCBINFO, "tcbInfo", TCB_CHAIN, fake_tdxcoll_meetable, g.rogue_key, g.rogue);
     expect_refused(dir, g.roots, AT_VALID, TP_ERR_COLLATERAL);
     /* Properly signed by the test TCB signer, but the test root is not trusted. */
     new_dir(dir);
-    resign(dir, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_meetable, g.sign_key,
-           g.signer);
+    resign(dir, TCBINFO, "tcbInfo", TCB_CHAIN, fake_tdxcoll_meetable, g.c.sign_key, g.c.signer);
     expect_refused(dir, NULL, AT_VALID, TP_ERR_COLLATERAL);
 }
 
@@ -368,8 +234,7 @@ static void raised_tcb_level_gives_out_of_date(void **state)
     (void)state;
     char dir[PATH_LEN];
     new_dir(dir);
-    resign(dir, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_raised, g.sign_key,
-           g.signer);
+    resign(dir, TCBINFO, "tcbInfo", TCB_CHAIN, fake_tdxcoll_raised, g.c.sign_key, g.c.signer);
     tp_evidence_facts f;
     tp_error err;
     assert_int_equal(verify_at(dir, g.roots, AT_VALID, &f, &err), TP_OK);
@@ -383,8 +248,7 @@ static void wrong_fmspc_is_refused(void **state)
     (void)state;
     char dir[PATH_LEN];
     new_dir(dir);
-    resign(dir, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_fmspc, g.sign_key,
-           g.signer);
+    resign(dir, TCBINFO, "tcbInfo", TCB_CHAIN, edit_fmspc, g.c.sign_key, g.c.signer);
     expect_refused(dir, g.roots, AT_VALID, TP_ERR_COLLATERAL_MISMATCH);
 }
 
@@ -394,32 +258,8 @@ static void qe_mrsigner_mismatch_is_refused(void **state)
     char dir[PATH_LEN];
     meetable_dir(dir);
     resign(dir, QEID, "enclaveIdentity", "qe_identity_issuer_chain.pem", edit_qe_mrsigner,
-           g.sign_key, g.signer);
+           g.c.sign_key, g.c.signer);
     expect_refused(dir, g.roots, AT_VALID, TP_ERR_COLLATERAL_MISMATCH);
-}
-
-/* A CRL of the test PCK CA (the PCK's issuer name) listing serial. */
-static void write_crl(const char *dir, ASN1_INTEGER *serial)
-{
-    X509_CRL *crl = X509_CRL_new();
-    X509_REVOKED *rev = X509_REVOKED_new();
-    ASN1_TIME *last = ASN1_TIME_set(NULL, AT_VALID - 86400);
-    ASN1_TIME *next = ASN1_TIME_set(NULL, AT_VALID + 30 * 86400);
-    assert_true(crl && rev && last && next && X509_CRL_set_version(crl, 1) &&
-                X509_CRL_set_issuer_name(crl, X509_get_subject_name(g.ca)) &&
-                X509_CRL_set1_lastUpdate(crl, last) && X509_CRL_set1_nextUpdate(crl, next) &&
-                X509_REVOKED_set_serialNumber(rev, serial) &&
-                X509_REVOKED_set_revocationDate(rev, last) && X509_CRL_add0_revoked(crl, rev) &&
-                X509_CRL_sort(crl) && X509_CRL_sign(crl, g.ca_key, EVP_sha256()) > 0);
-    unsigned char *der = NULL;
-    int len = i2d_X509_CRL(crl, &der);
-    assert_true(len > 0);
-    write_file(dir, "pck_platform_crl.der", der, (size_t)len);
-    write_chain(dir, "pck_crl_issuer_chain.pem", g.ca);
-    OPENSSL_free(der);
-    ASN1_TIME_free(last);
-    ASN1_TIME_free(next);
-    X509_CRL_free(crl);
 }
 
 static void revoked_pck_is_refused(void **state)
@@ -427,7 +267,7 @@ static void revoked_pck_is_refused(void **state)
     (void)state;
     char dir[PATH_LEN];
     new_dir(dir); /* Intel's TCB Info and QE Identity, a test CRL */
-    write_crl(dir, X509_get_serialNumber(g.pck));
+    assert_true(fake_tdxcoll_crl(&g.c, dir, X509_get_serialNumber(g.c.pck)));
     expect_refused(dir, g.roots, AT_VALID, TP_ERR_REVOKED);
     /* Without the test root the test CA's CRL is not trusted. */
     expect_refused(dir, NULL, AT_VALID, TP_ERR_COLLATERAL);
@@ -435,7 +275,7 @@ static void revoked_pck_is_refused(void **state)
     /* The same CA's CRL listing another serial passes. */
     ASN1_INTEGER *other = ASN1_INTEGER_new();
     assert_true(other && ASN1_INTEGER_set(other, 12345));
-    write_crl(dir, other);
+    assert_true(fake_tdxcoll_crl(&g.c, dir, other));
     tp_evidence_facts f;
     tp_error err;
     assert_int_equal(verify_at(dir, g.roots, AT_VALID, &f, &err), TP_OK);
@@ -495,8 +335,7 @@ static void policy_accepts_only_listed_statuses(void **state)
     char good[PATH_LEN], raised[PATH_LEN];
     meetable_dir(good);
     new_dir(raised);
-    resign(raised, TCBINFO, "tcbInfo", "tcb_info_issuer_chain.pem", edit_raised, g.sign_key,
-           g.signer);
+    resign(raised, TCBINFO, "tcbInfo", TCB_CHAIN, fake_tdxcoll_raised, g.c.sign_key, g.c.signer);
     tp_policy *p = policy_for(good, NULL);
     assert_int_equal(policy_verify(p), TP_OK);
     tp_policy_free(p);
