@@ -197,6 +197,29 @@ static int components(const json_t *arr, uint8_t svn[TP_TCB_COMPONENTS])
     return 1;
 }
 
+/* The first of holder's "tcbLevels" whose tcb.isvsvn is <= svn gives status; none met:
+ * TP_ERR_TCB_STATUS (QE Identity levels, TDX module identity levels). */
+static tp_err isvsvn_level(const json_t *holder, const char *what, unsigned svn,
+                           char status[TP_TCB_STATUS_MAX], tp_error *err)
+{
+    const json_t *levels = json_object_get(holder, "tcbLevels");
+    if (!json_is_array(levels))
+        return malformed(err, what, "tcbLevels");
+    size_t i;
+    const json_t *lv;
+    json_array_foreach(levels, i, lv) {
+        unsigned level_svn;
+        if (!int_member(json_object_get(lv, "tcb"), "isvsvn", 65535, &level_svn) ||
+            !copy_status(lv, status))
+            return malformed(err, what, "tcbLevels");
+        if (svn >= level_svn)
+            return TP_OK;
+    }
+    status[0] = '\0';
+    return tp_error_set(err, TP_ERR_TCB_STATUS, "no TCB level of the %s is met (ISVSVN %u)", what,
+                        svn);
+}
+
 /* --- TCB Info --- */
 
 /* MRSIGNERSEAM equal and SEAM attributes equal under the mask, for a tdxModule object or a
@@ -238,23 +261,8 @@ static tp_err judge_module_identity(const json_t *info, const tp_tdx_tcb_in *in,
         if (id == NULL || strcmp(id, want) != 0)
             continue;
         tp_err rc = match_module(m, in, "TDX module identity", err);
-        if (rc != TP_OK)
-            return rc;
-        const json_t *levels = json_object_get(m, "tcbLevels");
-        if (!json_is_array(levels))
-            return malformed(err, "TDX module identity", "tcbLevels");
-        size_t k;
-        const json_t *lv;
-        json_array_foreach(levels, k, lv) {
-            unsigned isvsvn;
-            if (!int_member(json_object_get(lv, "tcb"), "isvsvn", 255, &isvsvn) ||
-                !copy_status(lv, status))
-                return malformed(err, "TDX module identity", "tcbLevels");
-            if (in->tee_tcb_svn[0] >= isvsvn)
-                return TP_OK;
-        }
-        status[0] = '\0';
-        return tp_error_set(err, TP_ERR_TCB_STATUS, "no TCB level of TDX module %s is met", want);
+        return rc != TP_OK ? rc
+                           : isvsvn_level(m, "TDX module identity", in->tee_tcb_svn[0], status, err);
     }
     return tp_error_set(err, TP_ERR_COLLATERAL_MISMATCH,
                         "the TCB Info has no identity for TDX module %s", want);
@@ -366,20 +374,5 @@ tp_err tp_tdx_qe_judge(const json_t *id, const uint8_t *qe_report, char status[T
     if (rc != TP_OK)
         return rc;
     unsigned isvsvn = qe_report[QE_ISVSVN_OFF] | qe_report[QE_ISVSVN_OFF + 1] << 8;
-    const json_t *levels = json_object_get(id, "tcbLevels");
-    if (!json_is_array(levels))
-        return malformed(err, "QE Identity", "tcbLevels");
-    size_t i;
-    const json_t *lv;
-    json_array_foreach(levels, i, lv) {
-        unsigned level_svn;
-        if (!int_member(json_object_get(lv, "tcb"), "isvsvn", 65535, &level_svn) ||
-            !copy_status(lv, status))
-            return malformed(err, "QE Identity", "tcbLevels");
-        if (isvsvn >= level_svn)
-            return TP_OK;
-    }
-    status[0] = '\0';
-    return tp_error_set(err, TP_ERR_TCB_STATUS, "no TCB level of the QE Identity is met (ISVSVN %u)",
-                        isvsvn);
+    return isvsvn_level(id, "QE Identity", isvsvn, status, err);
 }

@@ -17,6 +17,7 @@
 #include "../support/fake_tdxcoll.h"
 #include "../support/fake_tee.h"
 #include "../support/testvectors.h"
+#include "attest/tdx_tcb.h"
 #include "base/codec.h"
 #include "teeproof/attest.h"
 
@@ -365,22 +366,64 @@ static void policy_accepts_only_listed_statuses(void **state)
     tp_policy_free(p);
 }
 
-static void policy_rejects_malformed_tcb_status(void **state)
+/* TDX 1.5 module identities (TEE_TCB_SVN[1] > 0), on the judge directly: not in the test
+ * vectors (their TEE_TCB_SVN[1] is 0). */
+static json_t *module_info(const char *module_id, int module_isvsvn, const char *module_status)
+{
+    static const char k_info[] =
+        "{\"id\":\"TDX\",\"version\":3,\"fmspc\":\"50806f000000\",\"pceId\":\"0000\","
+        "\"tdxModule\":{\"mrsigner\":\"%096d\",\"attributes\":\"0000000000000000\","
+        "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},"
+        "\"tdxModuleIdentities\":[{\"id\":\"%s\",\"mrsigner\":\"%096d\","
+        "\"attributes\":\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\","
+        "\"tcbLevels\":[{\"tcb\":{\"isvsvn\":%d},\"tcbStatus\":\"%s\"}]}],"
+        "\"tcbLevels\":[{\"tcb\":{\"sgxtcbcomponents\":%s,\"pcesvn\":0,"
+        "\"tdxtcbcomponents\":%s},\"tcbStatus\":\"UpToDate\"}]}";
+    char comps[512] = "[", text[4096];
+    for (int i = 0; i < 16; i++)
+        strcat(comps, i ? ",{\"svn\":0}" : "{\"svn\":9}"); /* 0, 1: the module's own, skipped */
+    strcat(comps, "]");
+    snprintf(text, sizeof(text), k_info, 0, module_id, 0, module_isvsvn, module_status, comps,
+             comps);
+    json_t *info = json_loads(text, 0, NULL);
+    assert_non_null(info);
+    /* The SGX components must be met: only the TDX ones skip the first two. */
+    json_t *sgx = json_object_get(json_object_get(json_array_get(json_object_get(info,
+                                  "tcbLevels"), 0), "tcb"), "sgxtcbcomponents");
+    json_object_set_new(json_array_get(sgx, 0), "svn", json_integer(0));
+    return info;
+}
+
+static void tdx_module_identities_are_judged(void **state)
 {
     (void)state;
-    static const char *const bad[] = {
-        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":\"UpToDate\"}}}",
-        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":[]}}}",
-        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":[1]}}}",
-        "{\"platforms\":{\"nitro\":{\"pcr0\":[\"00\"],\"tcb_status\":[\"UpToDate\"]}}}",
-        "{\"platforms\":{\"nitro\":{\"pcr0\":[\"00\"],\"collateral_dir\":\"x\"}}}",
-    };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        tp_policy *p = NULL;
-        tp_error err;
-        assert_int_equal(tp_policy_parse(bad[i], strlen(bad[i]), &p, &err), TP_ERR_JSON);
-        assert_null(p);
-    }
+    tp_pck_ext pck = {.fmspc = {0x50, 0x80, 0x6f, 0, 0, 0}, .pcesvn = 11};
+    uint8_t tee[16] = {3, 1, 4}, zero48[48] = {0}, attr[8] = {0}, qe[384] = {0};
+    tp_tdx_tcb_in in = {.tee_tcb_svn = tee, .mrsignerseam = zero48, .seam_attributes = attr,
+                        .qe_report = qe};
+    char status[TP_TCB_STATUS_MAX];
+    tp_error err;
+    json_t *info = module_info("TDX_01", 3, "UpToDate");
+    assert_int_equal(tp_tdx_tcb_judge(info, &pck, &in, status, &err), TP_OK);
+    assert_string_equal(status, "UpToDate");
+    json_decref(info);
+    info = module_info("TDX_01", 3, "OutOfDate"); /* the module's status wins */
+    assert_int_equal(tp_tdx_tcb_judge(info, &pck, &in, status, &err), TP_OK);
+    assert_string_equal(status, "OutOfDate");
+    json_decref(info);
+    info = module_info("TDX_01", 4, "UpToDate"); /* module SVN 3 < 4 */
+    assert_int_equal(tp_tdx_tcb_judge(info, &pck, &in, status, &err), TP_ERR_TCB_STATUS);
+    json_decref(info);
+    info = module_info("TDX_02", 3, "UpToDate"); /* no identity for major version 1 */
+    assert_int_equal(tp_tdx_tcb_judge(info, &pck, &in, status, &err), TP_ERR_COLLATERAL_MISMATCH);
+    json_decref(info);
+    info = module_info("TDX_01", 3, "Fine"); /* not an Intel status */
+    assert_int_equal(tp_tdx_tcb_judge(info, &pck, &in, status, &err), TP_ERR_COLLATERAL);
+    json_decref(info);
+    zero48[0] = 1; /* MRSIGNERSEAM not the module's */
+    info = module_info("TDX_01", 3, "UpToDate");
+    assert_int_equal(tp_tdx_tcb_judge(info, &pck, &in, status, &err), TP_ERR_COLLATERAL_MISMATCH);
+    json_decref(info);
 }
 
 int main(void)
@@ -397,7 +440,7 @@ int main(void)
         cmocka_unit_test(revoked_pck_is_refused),
         cmocka_unit_test(missing_or_malformed_collateral_is_refused),
         cmocka_unit_test(policy_accepts_only_listed_statuses),
-        cmocka_unit_test(policy_rejects_malformed_tcb_status),
+        cmocka_unit_test(tdx_module_identities_are_judged),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
