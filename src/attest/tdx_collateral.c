@@ -3,7 +3,7 @@
  * the strict span finder), by a signing certificate issued directly by a trusted root and
  * named "Intel SGX TCB Signing"; issueDate <= t < nextUpdate. CRLs: signed by their issuer
  * (root CRL: a trusted root; PCK CRL: the PCK's CA, issued directly by a trusted root),
- * current at t, and neither the PCK nor its CA listed. */
+ * current at t; neither the PCK nor its CA listed, nor any collateral signer in the root's. */
 #include "attest/tdx_collateral.h"
 
 #include <openssl/err.h>
@@ -17,10 +17,10 @@
 #include "attest/roots.h"
 #include "attest/x509util.h"
 #include "base/codec.h"
-#include "base/file.h"
 #include "manifest/json_span.h"
 
 #define COLL_PATH_MAX 4096
+#define COLL_FILE_MAX (1 << 20) /* Intel's responses are a few KiB */
 #define COLL_CN_MAX 128
 #define COLL_SIG_LEN 64
 #define COLL_DATE_LEN 20 /* 2023-06-18T08:42:58Z */
@@ -32,6 +32,7 @@ typedef struct coll_ctx {
     const char *dir;
     time_t at;
     STACK_OF(X509) *anchors;
+    X509_CRL *root_crl; /* verified, once checked; lists the root's revoked certificates */
 } coll_ctx;
 
 /* Keeps the detail of a failure but files it under code, with context. */
@@ -48,7 +49,7 @@ static tp_err read_coll(const coll_ctx *c, const char *name, char **data, size_t
     char path[COLL_PATH_MAX];
     if (snprintf(path, sizeof(path), "%s/%s", c->dir, name) >= (int)sizeof(path))
         return tp_error_set(err, TP_ERR_ARG, "collateral directory path too long");
-    return tp_read_file(path, data, len, err);
+    return tp_att_read_file(path, COLL_FILE_MAX, (uint8_t **)data, len, err);
 }
 
 static int cn_is(X509_NAME *name, const char *want)
@@ -58,8 +59,18 @@ static int cn_is(X509_NAME *name, const char *want)
     return n > 0 && strcmp(cn, want) == 0;
 }
 
+/* Is cert, issued by the root of the root CA CRL, listed in it? */
+static int root_revoked(const coll_ctx *c, X509 *cert)
+{
+    X509_REVOKED *entry = NULL;
+    return c->root_crl != NULL &&
+           X509_NAME_cmp(X509_get_issuer_name(cert), X509_CRL_get_issuer(c->root_crl)) == 0 &&
+           X509_CRL_get0_by_serial(c->root_crl, &entry, X509_get0_serialNumber(cert)) == 1;
+}
+
 /* The first certificate of a chain file, named cn and issued directly by an anchor,
- * valid at c->at (the file's own root is not trusted: the anchors are). */
+ * valid at c->at, not revoked by the root CA CRL (the file's own root is not trusted: the
+ * anchors are). */
 static tp_err load_signer(const coll_ctx *c, const char *chain_name, const char *cn, X509 **out,
                           tp_error *err)
 {
@@ -78,6 +89,9 @@ static tp_err load_signer(const coll_ctx *c, const char *chain_name, const char 
         if (rc != TP_OK)
             rc = recode(err, TP_ERR_COLLATERAL, chain_name);
     }
+    if (rc == TP_OK && root_revoked(c, leaf))
+        rc = tp_error_set(err, TP_ERR_REVOKED, "the %s certificate of %s is revoked (listed in %s)",
+                          cn, chain_name, TP_COLL_ROOT_CRL);
     if (rc == TP_OK && X509_up_ref(leaf))
         *out = leaf;
     else if (rc == TP_OK)
@@ -201,8 +215,9 @@ static tp_err check_crl(X509_CRL *crl, const char *name, EVP_PKEY *key, X509_NAM
     return TP_OK;
 }
 
-/* The root CA CRL, signed by the anchor that issued the PCK's CA; the CA not listed. */
-static tp_err check_root_crl(const coll_ctx *c, X509 *pck_ca, tp_error *err)
+/* The root CA CRL, signed by the anchor that issued the PCK's CA; the CA not listed. Kept
+ * in c->root_crl for the signers checked after it. */
+static tp_err check_root_crl(coll_ctx *c, X509 *pck_ca, tp_error *err)
 {
     X509_CRL *crl;
     tp_err rc = load_crl(c, TP_COLL_ROOT_CRL, &crl, err);
@@ -220,7 +235,10 @@ static tp_err check_root_crl(const coll_ctx *c, X509 *pck_ca, tp_error *err)
                           X509_get_subject_name(root), c->at, pck_ca, "PCK CA certificate", err)
               : tp_error_set(err, TP_ERR_COLLATERAL,
                              "%s is not signed by the trusted root of the PCK CA", TP_COLL_ROOT_CRL);
-    X509_CRL_free(crl);
+    if (rc == TP_OK)
+        c->root_crl = crl;
+    else
+        X509_CRL_free(crl);
     return rc;
 }
 
@@ -253,7 +271,7 @@ static tp_err check_pck_crl(const coll_ctx *c, X509 *pck, tp_error *err)
 
 /* --- the whole check --- */
 
-static tp_err check_all(const coll_ctx *c, const tp_tdx_tcb_in *in, STACK_OF(X509) *pck_chain,
+static tp_err check_all(coll_ctx *c, const tp_tdx_tcb_in *in, STACK_OF(X509) *pck_chain,
                         char tcb[TP_TCB_STATUS_MAX], char qe[TP_TCB_STATUS_MAX], tp_error *err)
 {
     X509 *pck = sk_X509_value(pck_chain, 0), *pck_ca = sk_X509_value(pck_chain, 1);
@@ -268,12 +286,12 @@ static tp_err check_all(const coll_ctx *c, const tp_tdx_tcb_in *in, STACK_OF(X50
     tp_hex_encode(ext.fmspc, sizeof(ext.fmspc), fmspc_hex);
     snprintf(file, sizeof(file), TP_COLL_TCBINFO_FMT, fmspc_hex);
     json_t *tcb_doc = NULL, *qe_doc = NULL;
-    rc = verify_signed_json(c, file, "tcbInfo", TP_COLL_TCBINFO_CHAIN, &tcb_doc, err);
+    rc = check_root_crl(c, pck_ca, err);
+    if (rc == TP_OK)
+        rc = verify_signed_json(c, file, "tcbInfo", TP_COLL_TCBINFO_CHAIN, &tcb_doc, err);
     if (rc == TP_OK)
         rc = verify_signed_json(c, TP_COLL_QEID, "enclaveIdentity", TP_COLL_QEID_CHAIN, &qe_doc,
                                 err);
-    if (rc == TP_OK)
-        rc = check_root_crl(c, pck_ca, err);
     if (rc == TP_OK)
         rc = check_pck_crl(c, pck, err);
     if (rc == TP_OK)
@@ -301,6 +319,7 @@ tp_err tp_tdx_collateral_check(const tp_tdx_tcb_in *in, const uint8_t *pck_pem, 
         rc = check_all(&c, in, chain, tcb_status, qe_status, err);
     if (rc != TP_OK)
         tcb_status[0] = qe_status[0] = '\0';
+    X509_CRL_free(c.root_crl);
     sk_X509_pop_free(chain, X509_free);
     sk_X509_pop_free(c.anchors, X509_free);
     return rc != TP_OK ? tp_error_prefix(err, rc, "TDX collateral") : TP_OK;
