@@ -28,9 +28,14 @@
 #define PCK_PLATFORM_CA_CN "Intel SGX PCK Platform CA"
 #define PCK_PROCESSOR_CA_CN "Intel SGX PCK Processor CA"
 
+/* Collateral is accepted when it was current at some time between the time of the check
+ * (`at`: the evidence's, e.g. a proof's signed time) and the present (`now`): issued no
+ * later than now, nextUpdate after `at`. So collateral current when a proof was made works,
+ * and so does newer collateral (Intel's later, stricter knowledge); collateral already
+ * stale at `at` does not. Signers are checked when they signed: at max(at, issue time). */
 typedef struct coll_ctx {
     const char *dir;
-    time_t at;
+    time_t at, now;
     STACK_OF(X509) *anchors;
     X509_CRL *root_crl; /* verified, once checked; lists the root's revoked certificates */
 } coll_ctx;
@@ -69,10 +74,10 @@ static int root_revoked(const coll_ctx *c, X509 *cert)
 }
 
 /* The first certificate of a chain file, named cn and issued directly by an anchor,
- * valid at c->at, not revoked by the root CA CRL (the file's own root is not trusted: the
+ * valid at when, not revoked by the root CA CRL (the file's own root is not trusted: the
  * anchors are). */
-static tp_err load_signer(const coll_ctx *c, const char *chain_name, const char *cn, X509 **out,
-                          tp_error *err)
+static tp_err load_signer(const coll_ctx *c, const char *chain_name, const char *cn, time_t when,
+                          X509 **out, tp_error *err)
 {
     char *pem = NULL;
     size_t len = 0;
@@ -85,7 +90,7 @@ static tp_err load_signer(const coll_ctx *c, const char *chain_name, const char 
     if (rc == TP_OK && !cn_is(X509_get_subject_name(leaf), cn))
         rc = tp_error_set(err, TP_ERR_COLLATERAL, "%s: the signer is not \"%s\"", chain_name, cn);
     if (rc == TP_OK) {
-        rc = tp_att_verify_chain(leaf, NULL, c->anchors, c->at, cn, err);
+        rc = tp_att_verify_chain(leaf, NULL, c->anchors, when, cn, err);
         if (rc != TP_OK)
             rc = recode(err, TP_ERR_COLLATERAL, chain_name);
     }
@@ -120,18 +125,28 @@ static int parse_date(const char *s, time_t *out)
     return *out != (time_t)-1;
 }
 
-static tp_err check_window(const json_t *inner, const char *what, time_t at, tp_error *err)
+/* [issued, next) overlaps [at, now] (see coll_ctx); *signed_at = max(at, issued). */
+static tp_err check_window(const coll_ctx *c, time_t issued, time_t next, const char *what,
+                           time_t *signed_at, tp_error *err)
+{
+    if (issued > c->now)
+        return tp_error_set(err, TP_ERR_COLLATERAL, "%s is issued after the present time", what);
+    if (next <= c->at)
+        return tp_error_set(err, TP_ERR_COLLATERAL,
+                            "%s has expired (its next update is before the time of the check)",
+                            what);
+    *signed_at = issued > c->at ? issued : c->at;
+    return TP_OK;
+}
+
+static tp_err json_window(const coll_ctx *c, const json_t *inner, const char *what,
+                          time_t *signed_at, tp_error *err)
 {
     time_t issued, next;
     if (!parse_date(json_string_value(json_object_get(inner, "issueDate")), &issued) ||
         !parse_date(json_string_value(json_object_get(inner, "nextUpdate")), &next))
         return tp_error_set(err, TP_ERR_COLLATERAL, "%s: issueDate/nextUpdate malformed", what);
-    if (at < issued)
-        return tp_error_set(err, TP_ERR_COLLATERAL, "%s is not yet valid (issued after the time "
-                                                    "of the check)", what);
-    if (at >= next)
-        return tp_error_set(err, TP_ERR_COLLATERAL, "%s has expired (nextUpdate passed)", what);
-    return TP_OK;
+    return check_window(c, issued, next, what, signed_at, err);
 }
 
 /* {"<member>": {...}, "signature": "<hex r||s>"}: *doc gets the parsed document. */
@@ -142,6 +157,7 @@ static tp_err verify_signed_json(const coll_ctx *c, const char *file, const char
     size_t len = 0, off = 0, span = 0;
     uint8_t sig[COLL_SIG_LEN];
     X509 *signer = NULL;
+    time_t signed_at = 0;
     *doc = NULL;
     tp_err rc = read_coll(c, file, &data, &len, err);
     json_t *sel = rc == TP_OK ? json_pack("[s]", member) : NULL;
@@ -158,13 +174,13 @@ static tp_err verify_signed_json(const coll_ctx *c, const char *file, const char
         rc = tp_error_set(err, TP_ERR_COLLATERAL, "%s: no \"%s\" object or hex signature", file,
                           member);
     if (rc == TP_OK)
-        rc = load_signer(c, chain_name, TCB_SIGNING_CN, &signer, err);
+        rc = json_window(c, inner, file, &signed_at, err);
+    if (rc == TP_OK)
+        rc = load_signer(c, chain_name, TCB_SIGNING_CN, signed_at, &signer, err);
     if (rc == TP_OK && !tp_att_ecdsa_verify(X509_get0_pubkey(signer), EVP_sha256(), sig,
                                             sig + COLL_SIG_LEN / 2, COLL_SIG_LEN / 2, 0,
                                             (const uint8_t *)data + off, span))
         rc = tp_error_set(err, TP_ERR_COLLATERAL, "%s: the signature does not verify", file);
-    if (rc == TP_OK)
-        rc = check_window(inner, file, c->at, err);
     if (rc != TP_OK) {
         json_decref(*doc);
         *doc = NULL;
@@ -194,21 +210,36 @@ static tp_err load_crl(const coll_ctx *c, const char *name, X509_CRL **out, tp_e
     return rc;
 }
 
-/* Signed by key, issued by issuer, thisUpdate <= at < nextUpdate, and cert not listed. */
+static int asn1_time_t(const ASN1_TIME *t, time_t *out)
+{
+    struct tm tm;
+    if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+        return 0;
+    *out = timegm(&tm);
+    return *out != (time_t)-1;
+}
+
+/* thisUpdate..nextUpdate overlaps [at, now] (see coll_ctx). */
+static tp_err crl_window(const coll_ctx *c, X509_CRL *crl, const char *name, time_t *signed_at,
+                         tp_error *err)
+{
+    time_t this_update, next_update;
+    if (!asn1_time_t(X509_CRL_get0_lastUpdate(crl), &this_update) ||
+        !asn1_time_t(X509_CRL_get0_nextUpdate(crl), &next_update))
+        return tp_error_set(err, TP_ERR_COLLATERAL, "%s has no valid thisUpdate/nextUpdate", name);
+    return check_window(c, this_update, next_update, name, signed_at, err);
+}
+
+/* Signed by key, issued by issuer, and cert not listed. */
 static tp_err check_crl(X509_CRL *crl, const char *name, EVP_PKEY *key, X509_NAME *issuer,
-                        time_t at, X509 *cert, const char *cert_what, tp_error *err)
+                        X509 *cert, const char *cert_what, tp_error *err)
 {
     X509_REVOKED *entry = NULL;
-    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
     int ok = X509_NAME_cmp(X509_CRL_get_issuer(crl), issuer) == 0 &&
              X509_CRL_verify(crl, key) == 1;
     ERR_clear_error();
     if (!ok)
         return tp_error_set(err, TP_ERR_COLLATERAL, "%s is not signed by its issuer", name);
-    if (ASN1_TIME_cmp_time_t(X509_CRL_get0_lastUpdate(crl), at) > 0 || next == NULL ||
-        ASN1_TIME_cmp_time_t(next, at) <= 0)
-        return tp_error_set(err, TP_ERR_COLLATERAL, "%s is not current at the time of the check",
-                            name);
     if (X509_CRL_get0_by_serial(crl, &entry, X509_get0_serialNumber(cert)) == 1)
         return tp_error_set(err, TP_ERR_REVOKED, "the %s is revoked (listed in %s)", cert_what,
                             name);
@@ -220,9 +251,14 @@ static tp_err check_crl(X509_CRL *crl, const char *name, EVP_PKEY *key, X509_NAM
 static tp_err check_root_crl(coll_ctx *c, X509 *pck_ca, tp_error *err)
 {
     X509_CRL *crl;
+    time_t signed_at;
     tp_err rc = load_crl(c, TP_COLL_ROOT_CRL, &crl, err);
-    if (rc != TP_OK)
+    if (rc == TP_OK)
+        rc = crl_window(c, crl, TP_COLL_ROOT_CRL, &signed_at, err);
+    if (rc != TP_OK) {
+        X509_CRL_free(crl);
         return rc;
+    }
     X509 *root = NULL;
     for (int i = 0; i < sk_X509_num(c->anchors) && root == NULL; i++) {
         X509 *a = sk_X509_value(c->anchors, i);
@@ -232,7 +268,7 @@ static tp_err check_root_crl(coll_ctx *c, X509 *pck_ca, tp_error *err)
     }
     ERR_clear_error();
     rc = root ? check_crl(crl, TP_COLL_ROOT_CRL, X509_get0_pubkey(root),
-                          X509_get_subject_name(root), c->at, pck_ca, "PCK CA certificate", err)
+                          X509_get_subject_name(root), pck_ca, "PCK CA certificate", err)
               : tp_error_set(err, TP_ERR_COLLATERAL,
                              "%s is not signed by the trusted root of the PCK CA", TP_COLL_ROOT_CRL);
     if (rc == TP_OK)
@@ -255,15 +291,17 @@ static tp_err check_pck_crl(const coll_ctx *c, X509 *pck, tp_error *err)
     const char *name = platform ? TP_COLL_PCK_PLATFORM_CRL : TP_COLL_PCK_PROCESSOR_CRL;
     X509 *ca = NULL;
     X509_CRL *crl = NULL;
-    tp_err rc = load_signer(c, TP_COLL_PCK_CRL_CHAIN, cn, &ca, err);
+    time_t signed_at = 0;
+    tp_err rc = load_crl(c, name, &crl, err);
+    if (rc == TP_OK)
+        rc = crl_window(c, crl, name, &signed_at, err);
+    if (rc == TP_OK)
+        rc = load_signer(c, TP_COLL_PCK_CRL_CHAIN, cn, signed_at, &ca, err);
     if (rc == TP_OK && X509_NAME_cmp(X509_get_subject_name(ca), issuer) != 0)
         rc = tp_error_set(err, TP_ERR_COLLATERAL_MISMATCH,
                           "%s is not the chain of the PCK certificate's issuer", TP_COLL_PCK_CRL_CHAIN);
     if (rc == TP_OK)
-        rc = load_crl(c, name, &crl, err);
-    if (rc == TP_OK)
-        rc = check_crl(crl, name, X509_get0_pubkey(ca), issuer, c->at, pck, "PCK certificate",
-                       err);
+        rc = check_crl(crl, name, X509_get0_pubkey(ca), issuer, pck, "PCK certificate", err);
     X509_CRL_free(crl);
     X509_free(ca);
     return rc;
@@ -308,7 +346,8 @@ tp_err tp_tdx_collateral_check(const tp_tdx_tcb_in *in, const uint8_t *pck_pem, 
                                char qe_status[TP_TCB_STATUS_MAX], tp_error *err)
 {
     static const char *const k_builtin[] = {tp_root_intel_sgx_pem, NULL};
-    coll_ctx c = {.dir = opts->collateral_dir, .at = opts->at ? opts->at : time(NULL)};
+    coll_ctx c = {.dir = opts->collateral_dir, .now = time(NULL)};
+    c.at = opts->at ? opts->at : c.now;
     STACK_OF(X509) *chain = NULL;
     tcb_status[0] = qe_status[0] = '\0';
     tp_err rc = tp_att_anchors(opts->roots_file, k_builtin, &c.anchors, err);

@@ -104,6 +104,13 @@ static void edit_fmspc(json_t *info)
     json_object_set_new(info, "fmspc", json_string("50806f000001"));
 }
 
+static void edit_future(json_t *info)
+{
+    fake_tdxcoll_meetable(info);
+    json_object_set_new(info, "issueDate", json_string("2099-01-01T00:00:00Z"));
+    json_object_set_new(info, "nextUpdate", json_string("2099-02-01T00:00:00Z"));
+}
+
 static void edit_qe_mrsigner(json_t *id)
 {
     json_object_set_new(id, "mrsigner",
@@ -192,11 +199,28 @@ static void expired_collateral_is_refused(void **state)
     assert_int_equal(verify_at(tv_path("tdx_collateral"), NULL, AT_TCBINFO_EXPIRED, &f, &err),
                      TP_ERR_COLLATERAL);
     assert_non_null(strstr(err.detail, TCBINFO " has expired"));
-    /* Issued after the time of the check. */
+    /* Issued after the present time: refused. */
+    char dir[PATH_LEN];
+    new_dir(dir);
+    resign(dir, TCBINFO, "tcbInfo", TCB_CHAIN, edit_future, g.c.sign_key, g.c.signer);
+    assert_int_equal(verify_at(dir, g.roots, AT_VALID, &f, &err), TP_ERR_COLLATERAL);
+    assert_non_null(strstr(err.detail, "issued after the present time"));
+}
+
+/* Collateral newer than the time of the check (a verifier's fresher collateral for an older
+ * proof) is accepted: Intel's later knowledge is at least as strict. */
+static void newer_collateral_is_accepted(void **state)
+{
+    (void)state;
     char dir[PATH_LEN];
     meetable_dir(dir);
-    assert_int_equal(verify_at(dir, g.roots, AT_VALID - 30 * 86400, &f, &err), TP_ERR_COLLATERAL);
-    assert_non_null(strstr(err.detail, "not yet valid"));
+    tp_evidence_facts f;
+    tp_error err;
+    tp_err rc = verify_at(dir, g.roots, AT_VALID - 30 * 86400, &f, &err);
+    if (rc != TP_OK)
+        fail_msg("%s: %s", tp_err_name(rc), err.detail);
+    assert_string_equal(f.tcb_status, "UpToDate");
+    tp_evidence_facts_free(&f);
 }
 
 static void flipped_signature_byte_is_refused(void **state)
@@ -439,6 +463,7 @@ int main(void)
         cmocka_unit_test(real_collateral_judges_the_real_quote),
         cmocka_unit_test(meetable_collateral_reports_both_statuses),
         cmocka_unit_test(expired_collateral_is_refused),
+        cmocka_unit_test(newer_collateral_is_accepted),
         cmocka_unit_test(flipped_signature_byte_is_refused),
         cmocka_unit_test(signer_must_be_tcb_signing_under_the_root),
         cmocka_unit_test(raised_tcb_level_gives_out_of_date),
