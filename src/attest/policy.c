@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attest/platform.h"
+#include "attest/tdx_tcb.h"
 #include "attest/x509util.h"
 #include "base/codec.h"
 
@@ -103,7 +104,6 @@ tp_policy *tp_policy_insecure_sim(void)
 /* --- TCB status (platforms with collateral) --- */
 
 #define MAX_TCB_STATUS 16
-#define TCB_STATUS_MAX_LEN 64
 
 static tp_err parse_tcb_status(json_t *v, const char *where, plat_policy *pp, tp_error *err)
 {
@@ -115,9 +115,9 @@ static tp_err parse_tcb_status(json_t *v, const char *where, plat_policy *pp, tp
     size_t i;
     json_t *e;
     json_array_foreach(v, i, e) {
-        if (!json_is_string(e) || json_string_length(e) == 0 ||
-            json_string_length(e) > TCB_STATUS_MAX_LEN)
-            return tp_error_set(err, TP_ERR_JSON, "policy: %s[%zu] is not a status name", where, i);
+        if (!json_is_string(e) || !tp_tcb_status_known(json_string_value(e)))
+            return tp_error_set(err, TP_ERR_JSON, "policy: %s[%zu] is not an Intel TCB status "
+                                "name", where, i);
         if ((pp->tcb_status[i] = strdup(json_string_value(e))) == NULL)
             return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
         pp->n_tcb_status++;

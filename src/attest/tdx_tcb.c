@@ -166,21 +166,27 @@ static int id_version(const json_t *o, const char *id, unsigned version)
     return s != NULL && strcmp(s, id) == 0 && int_member(o, "version", 255, &v) && v == version;
 }
 
-/* Intel's TCB statuses; anything else makes the collateral malformed. */
-static int copy_status(const json_t *level, char out[TP_TCB_STATUS_MAX])
+int tp_tcb_status_known(const char *s)
 {
     static const char *const k_status[] = {
         "UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
         "ConfigurationAndSWHardeningNeeded", "OutOfDate", "OutOfDateConfigurationNeeded",
         "Revoked",
     };
-    const char *s = json_string_value(json_object_get(level, "tcbStatus"));
     for (size_t i = 0; s != NULL && i < sizeof(k_status) / sizeof(k_status[0]); i++)
-        if (strcmp(s, k_status[i]) == 0) {
-            snprintf(out, TP_TCB_STATUS_MAX, "%s", s);
+        if (strcmp(s, k_status[i]) == 0)
             return 1;
-        }
     return 0;
+}
+
+/* A level's tcbStatus, one of Intel's; anything else makes the collateral malformed. */
+static int copy_status(const json_t *level, char out[TP_TCB_STATUS_MAX])
+{
+    const char *s = json_string_value(json_object_get(level, "tcbStatus"));
+    if (!tp_tcb_status_known(s))
+        return 0;
+    snprintf(out, TP_TCB_STATUS_MAX, "%s", s);
+    return 1;
 }
 
 /* The 16 SVNs of a component array ([{"svn": n, ...}, ...]). */
@@ -269,15 +275,15 @@ static tp_err judge_module_identity(const json_t *info, const tp_tdx_tcb_in *in,
 }
 
 /* Intel's rule: the first level whose SGX component SVNs and PCESVN the PCK certificate
- * meets and whose TDX component SVNs the TD report's TEE_TCB_SVN meets (components 0 and 1
- * are the module's own version when TEE_TCB_SVN[1] > 0: judged by the module identity). 1 on
- * a match, 0 when none, -1 when malformed. */
+ * meets and whose TDX component SVNs the TD report's TEE_TCB_SVN meets (from component 2
+ * when module_judged: components 0 and 1 are then the module's own SVN and major version,
+ * judged by its identity). 1 on a match, 0 when none, -1 when malformed. */
 static int match_level(const json_t *levels, const tp_pck_ext *pck, const uint8_t *tee,
-                       char status[TP_TCB_STATUS_MAX])
+                       int module_judged, char status[TP_TCB_STATUS_MAX])
 {
     size_t i;
     const json_t *lv;
-    size_t first_tdx = tee[1] > 0 ? 2 : 0;
+    size_t first_tdx = module_judged ? 2 : 0;
     json_array_foreach(levels, i, lv) {
         const json_t *tcb = json_object_get(lv, "tcb");
         uint8_t sgx[TP_TCB_COMPONENTS], tdx[TP_TCB_COMPONENTS];
@@ -318,7 +324,9 @@ tp_err tp_tdx_tcb_judge(const json_t *info, const tp_pck_ext *pck, const tp_tdx_
     if (rc != TP_OK)
         return rc;
     const json_t *levels = json_object_get(info, "tcbLevels");
-    int m = json_is_array(levels) ? match_level(levels, pck, in->tee_tcb_svn, status) : -1;
+    int m = json_is_array(levels) ? match_level(levels, pck, in->tee_tcb_svn,
+                                                module_status[0] != '\0', status)
+                                  : -1;
     if (m < 0)
         return malformed(err, "TCB Info", "tcbLevels");
     if (m == 0) {

@@ -29,6 +29,9 @@ typedef struct tp_tdx_tcb_in {
     const uint8_t *qe_report;       /* 384, SGX report body of the quoting enclave */
 } tp_tdx_tcb_in;
 
+/* 1 if s is one of Intel's seven TCB status names. */
+int tp_tcb_status_known(const char *s);
+
 /* TP_ERR_EVIDENCE when the extension is missing or malformed. */
 tp_err tp_pck_ext_parse(X509 *pck, tp_pck_ext *out, tp_error *err);
 

@@ -53,6 +53,7 @@ static void bad_policies_are_rejected(void **state)
         "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":\"UpToDate\"}}}",
         "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":[]}}}",
         "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":[1]}}}",
+        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":[\"UptoDate\"]}}}",
         "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"collateral_dir\":7}}}",
         "{\"platforms\":{\"nitro\":{\"pcr0\":[\"00\"],\"tcb_status\":[\"UpToDate\"]}}}",
         "{\"platforms\":{\"nitro\":{\"pcr0\":[\"00\"],\"collateral_dir\":\"x\"}}}",

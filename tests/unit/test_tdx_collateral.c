@@ -448,6 +448,11 @@ static void tdx_module_identities_are_judged(void **state)
     info = module_info("TDX_02", 3, "UpToDate"); /* no identity for major version 1 */
     assert_int_equal(tp_tdx_tcb_judge(info, &pck, &in, status, &err), TP_ERR_COLLATERAL_MISMATCH);
     json_decref(info);
+    info = module_info("TDX_01", 3, "UpToDate");
+    /* Without module identities, TDX components 0 and 1 are compared too (9 > 3). */
+    json_object_del(info, "tdxModuleIdentities");
+    assert_int_equal(tp_tdx_tcb_judge(info, &pck, &in, status, &err), TP_ERR_TCB_STATUS);
+    json_decref(info);
     info = module_info("TDX_01", 3, "Fine"); /* not an Intel status */
     assert_int_equal(tp_tdx_tcb_judge(info, &pck, &in, status, &err), TP_ERR_COLLATERAL);
     json_decref(info);
