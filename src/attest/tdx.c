@@ -3,7 +3,8 @@
  * v4: TD report body (584 bytes); v5: u16 body type (2: TDX 1.0, 584 bytes; 3: TDX 1.5,
  * 648 bytes), u32 body size, body. Then u32 signature data length and the signature data
  * (tdx_qe.c). The quote signature covers everything before that length. Bytes after the
- * signature data are ignored (quotes come in zero-padded buffers). */
+ * signature data are ignored (quotes come in zero-padded buffers). With a collateral
+ * directory the platform's and the QE's TCB statuses are judged too (tdx_collateral.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
