@@ -40,12 +40,18 @@ typedef struct tp_verify_opts {
     const char *audience;         /* gcp-cs: expected aud, or NULL for the default */
     const char *collateral_dir;   /* tdx: directory of Intel PCS collateral, or NULL (no TCB
                                    * judgement); layout in docs/platforms.md */
+    const json_t *collateral;     /* tdx: the same files bundled, {file name: base64}, used
+                                   * when collateral_dir is NULL (tp_collateral_bundle) */
 } tp_verify_opts;
 
 /* Verifies evidence of the named platform; fills *facts on success. */
 tp_err tp_evidence_verify(const char *platform, const uint8_t *evidence, size_t len,
                           const tp_verify_opts *opts, tp_evidence_facts *facts, tp_error *err);
 void tp_evidence_facts_free(tp_evidence_facts *facts);
+/* The collateral files from dir that this evidence needs, as {file name: base64} (for a
+ * notary to bundle with its evidence); TP_ERR_ARG for a platform without collateral. */
+tp_err tp_collateral_bundle(const char *platform, const uint8_t *evidence, size_t len,
+                            const char *dir, json_t **out, tp_error *err);
 /* JSON object {platform, measurement, report_data, debug, ...details}; new reference. */
 json_t *tp_evidence_facts_json(const tp_evidence_facts *facts);
 
@@ -97,6 +103,13 @@ tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
                                     const uint8_t *evidence, size_t len,
                                     const uint8_t expected_report_data[64], time_t at,
                                     tp_evidence_facts *facts, tp_error *err);
+/* The same with the collateral bundled with the evidence ({file name: base64}, or NULL),
+ * used unless the policy names a collateral directory (the verifier's, maybe newer). */
+tp_err tp_policy_verify_evidence_bundled(const tp_policy *p, const char *platform,
+                                         const uint8_t *evidence, size_t len,
+                                         const uint8_t expected_report_data[64], time_t at,
+                                         const json_t *collateral, tp_evidence_facts *facts,
+                                         tp_error *err);
 
 #ifdef __cplusplus
 }

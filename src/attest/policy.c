@@ -443,6 +443,16 @@ tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
                                     const uint8_t expected_report_data[64], time_t at,
                                     tp_evidence_facts *facts, tp_error *err)
 {
+    return tp_policy_verify_evidence_bundled(p, platform, evidence, len, expected_report_data, at,
+                                             NULL, facts, err);
+}
+
+tp_err tp_policy_verify_evidence_bundled(const tp_policy *p, const char *platform,
+                                         const uint8_t *evidence, size_t len,
+                                         const uint8_t expected_report_data[64], time_t at,
+                                         const json_t *collateral, tp_evidence_facts *facts,
+                                         tp_error *err)
+{
     memset(facts, 0, sizeof(*facts));
     int i = rules_index(platform);
     if (i < 0)
@@ -459,7 +469,7 @@ tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
     tp_verify_opts opts = {
         .at = at, .roots_file = pp->roots_file, .chain_file = pp->chain_file, .jwks_file = pp->jwks_file,
         .audience = pp->audience, .cert_der = pp->cert_der, .cert_der_len = pp->cert_der_len,
-        .collateral_dir = pp->collateral_dir,
+        .collateral_dir = pp->collateral_dir, .collateral = collateral,
     };
     tp_err rc = tp_evidence_verify(platform, evidence, len, &opts, facts, err);
     if (rc == TP_OK)

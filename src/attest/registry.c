@@ -51,6 +51,17 @@ tp_err tp_evidence_verify(const char *platform, const uint8_t *evidence, size_t 
     return TP_OK;
 }
 
+tp_err tp_collateral_bundle(const char *platform, const uint8_t *evidence, size_t len,
+                            const char *dir, json_t **out, tp_error *err)
+{
+    const tp_platform *p = tp_platform_find(platform);
+    *out = NULL;
+    if (p == NULL || p->collateral_bundle == NULL)
+        return tp_error_set(err, TP_ERR_ARG, "platform %s takes no collateral",
+                            platform ? platform : "(null)");
+    return p->collateral_bundle(evidence, len, dir, out, err);
+}
+
 void tp_evidence_facts_free(tp_evidence_facts *facts)
 {
     if (facts == NULL)

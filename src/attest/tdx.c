@@ -163,7 +163,7 @@ static tp_err judge_collateral(const tdx_quote *q, const tp_verify_opts *opts,
                                tp_error *err)
 {
     tcb[0] = qe[0] = '\0';
-    if (opts->collateral_dir == NULL)
+    if (opts->collateral_dir == NULL && opts->collateral == NULL)
         return TP_OK;
     tp_tdx_tcb_in in = {
         .tee_tcb_svn = q->body.tee_tcb_svn, .mrsignerseam = q->body.mrsignerseam,
@@ -189,6 +189,15 @@ static tp_err tdx_verify(const uint8_t *ev, size_t len, const tp_verify_opts *op
         snprintf(facts->qe_tcb_status, sizeof(facts->qe_tcb_status), "%s", qe);
     }
     return rc;
+}
+
+static tp_err tdx_collateral_bundle(const uint8_t *ev, size_t len, const char *dir, json_t **out,
+                                    tp_error *err)
+{
+    tdx_quote q;
+    tp_err rc = parse_quote(ev, len, &q, err);
+    return rc == TP_OK ? tp_tdx_collateral_bundle(q.sig.pck_pem, q.sig.pck_pem_len, dir, out, err)
+                       : rc;
 }
 
 /* --- attester: configfs-tsm, provider tdx_guest --- */
@@ -252,4 +261,5 @@ const tp_platform tp_platform_tdx = {
     .attester_new = tdx_new,
     .get_evidence = tdx_get_evidence,
     .attester_free = tdx_free,
+    .collateral_bundle = tdx_collateral_bundle,
 };

@@ -17,11 +17,13 @@
 #include "attest/roots.h"
 #include "attest/x509util.h"
 #include "base/codec.h"
+#include "base/json_bytes.h"
 #include "manifest/json_span.h"
 
 #define COLL_PATH_MAX 4096
 #define COLL_FILE_MAX (1 << 20) /* Intel's responses are a few KiB */
 #define COLL_CN_MAX 128
+#define COLL_NAME_MAX 64
 #define COLL_SIG_LEN 64
 #define COLL_DATE_LEN 20 /* 2023-06-18T08:42:58Z */
 #define TCB_SIGNING_CN "Intel SGX TCB Signing"
@@ -37,6 +39,7 @@ typedef struct coll_ctx {
     const char *dir;
     time_t at, now;
     STACK_OF(X509) *anchors;
+    const json_t *bundle; /* when dir is NULL: {file name: base64} */
     X509_CRL *root_crl; /* verified, once checked; lists the root's revoked certificates */
 } coll_ctx;
 
@@ -48,13 +51,28 @@ static tp_err recode(tp_error *err, tp_err code, const char *what)
     return tp_error_prefix(err, code, "%s", what);
 }
 
+static tp_err read_dir_file(const char *dir, const char *name, char **data, size_t *len,
+                            tp_error *err)
+{
+    char path[COLL_PATH_MAX];
+    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+        return tp_error_set(err, TP_ERR_ARG, "collateral directory path too long");
+    return tp_att_read_file(path, COLL_FILE_MAX, (uint8_t **)data, len, err);
+}
+
+/* A collateral file, from the directory or the bundle; NUL-terminated, caller frees. */
 static tp_err read_coll(const coll_ctx *c, const char *name, char **data, size_t *len,
                         tp_error *err)
 {
-    char path[COLL_PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s/%s", c->dir, name) >= (int)sizeof(path))
-        return tp_error_set(err, TP_ERR_ARG, "collateral directory path too long");
-    return tp_att_read_file(path, COLL_FILE_MAX, (uint8_t **)data, len, err);
+    if (c->dir != NULL)
+        return read_dir_file(c->dir, name, data, len, err);
+    tp_buf b = TP_BUF_PUBLIC_INIT;
+    if (!tp_json_get_base64(c->bundle, name, &b) || !tp_buf_terminate(&b)) {
+        tp_buf_free(&b);
+        return tp_error_set(err, TP_ERR_COLLATERAL, "the bundled collateral has no valid %s", name);
+    }
+    *data = (char *)tp_buf_detach(&b, len);
+    return TP_OK;
 }
 
 static int cn_is(X509_NAME *name, const char *want)
@@ -278,17 +296,28 @@ static tp_err check_root_crl(coll_ctx *c, X509 *pck_ca, tp_error *err)
     return rc;
 }
 
-/* The PCK CA's CRL (platform or processor, by the PCK's issuer), signed by the CA of the
- * issuer chain file, which must carry the PCK's issuer name and be issued by an anchor. */
-static tp_err check_pck_crl(const coll_ctx *c, X509 *pck, tp_error *err)
+/* The CRL file of the PCK's CA and the CA's name, or TP_ERR_COLLATERAL_MISMATCH. */
+static tp_err pck_crl_name(X509 *pck, const char **name, const char **cn, tp_error *err)
 {
     X509_NAME *issuer = X509_get_issuer_name(pck);
     int platform = cn_is(issuer, PCK_PLATFORM_CA_CN);
     if (!platform && !cn_is(issuer, PCK_PROCESSOR_CA_CN))
         return tp_error_set(err, TP_ERR_COLLATERAL_MISMATCH,
                             "the PCK certificate's issuer is not an Intel PCK CA");
-    const char *cn = platform ? PCK_PLATFORM_CA_CN : PCK_PROCESSOR_CA_CN;
-    const char *name = platform ? TP_COLL_PCK_PLATFORM_CRL : TP_COLL_PCK_PROCESSOR_CRL;
+    *cn = platform ? PCK_PLATFORM_CA_CN : PCK_PROCESSOR_CA_CN;
+    *name = platform ? TP_COLL_PCK_PLATFORM_CRL : TP_COLL_PCK_PROCESSOR_CRL;
+    return TP_OK;
+}
+
+/* The PCK CA's CRL (platform or processor, by the PCK's issuer), signed by the CA of the
+ * issuer chain file, which must carry the PCK's issuer name and be issued by an anchor. */
+static tp_err check_pck_crl(const coll_ctx *c, X509 *pck, tp_error *err)
+{
+    X509_NAME *issuer = X509_get_issuer_name(pck);
+    const char *cn, *name;
+    tp_err named = pck_crl_name(pck, &name, &cn, err);
+    if (named != TP_OK)
+        return named;
     X509 *ca = NULL;
     X509_CRL *crl = NULL;
     time_t signed_at = 0;
@@ -309,6 +338,13 @@ static tp_err check_pck_crl(const coll_ctx *c, X509 *pck, tp_error *err)
 
 /* --- the whole check --- */
 
+static void tcbinfo_name(const tp_pck_ext *ext, char out[COLL_NAME_MAX])
+{
+    char fmspc_hex[2 * sizeof(ext->fmspc) + 1];
+    tp_hex_encode(ext->fmspc, sizeof(ext->fmspc), fmspc_hex);
+    snprintf(out, COLL_NAME_MAX, TP_COLL_TCBINFO_FMT, fmspc_hex);
+}
+
 static tp_err check_all(coll_ctx *c, const tp_tdx_tcb_in *in, STACK_OF(X509) *pck_chain,
                         char tcb[TP_TCB_STATUS_MAX], char qe[TP_TCB_STATUS_MAX], tp_error *err)
 {
@@ -320,9 +356,8 @@ static tp_err check_all(coll_ctx *c, const tp_tdx_tcb_in *in, STACK_OF(X509) *pc
     tp_err rc = tp_pck_ext_parse(pck, &ext, err);
     if (rc != TP_OK)
         return rc;
-    char fmspc_hex[2 * sizeof(ext.fmspc) + 1], file[64];
-    tp_hex_encode(ext.fmspc, sizeof(ext.fmspc), fmspc_hex);
-    snprintf(file, sizeof(file), TP_COLL_TCBINFO_FMT, fmspc_hex);
+    char file[COLL_NAME_MAX];
+    tcbinfo_name(&ext, file);
     json_t *tcb_doc = NULL, *qe_doc = NULL;
     rc = check_root_crl(c, pck_ca, err);
     if (rc == TP_OK)
@@ -346,7 +381,7 @@ tp_err tp_tdx_collateral_check(const tp_tdx_tcb_in *in, const uint8_t *pck_pem, 
                                char qe_status[TP_TCB_STATUS_MAX], tp_error *err)
 {
     static const char *const k_builtin[] = {tp_root_intel_sgx_pem, NULL};
-    coll_ctx c = {.dir = opts->collateral_dir, .now = time(NULL)};
+    coll_ctx c = {.dir = opts->collateral_dir, .bundle = opts->collateral, .now = time(NULL)};
     c.at = opts->at ? opts->at : c.now;
     STACK_OF(X509) *chain = NULL;
     tcb_status[0] = qe_status[0] = '\0';
@@ -362,4 +397,57 @@ tp_err tp_tdx_collateral_check(const tp_tdx_tcb_in *in, const uint8_t *pck_pem, 
     sk_X509_pop_free(chain, X509_free);
     sk_X509_pop_free(c.anchors, X509_free);
     return rc != TP_OK ? tp_error_prefix(err, rc, "TDX collateral") : TP_OK;
+}
+
+/* --- bundling (a notary's collateral, sent with its evidence) --- */
+
+static tp_err bundle_names(X509 *pck, const char *names[TP_COLL_FILES], char tcbinfo[COLL_NAME_MAX],
+                           tp_error *err)
+{
+    tp_pck_ext ext;
+    const char *cn;
+    tp_err rc = tp_pck_ext_parse(pck, &ext, err);
+    if (rc == TP_OK)
+        rc = pck_crl_name(pck, &names[4], &cn, err);
+    if (rc != TP_OK)
+        return rc;
+    tcbinfo_name(&ext, tcbinfo);
+    names[0] = tcbinfo;
+    names[1] = TP_COLL_TCBINFO_CHAIN;
+    names[2] = TP_COLL_QEID;
+    names[3] = TP_COLL_QEID_CHAIN;
+    names[5] = TP_COLL_PCK_CRL_CHAIN;
+    names[6] = TP_COLL_ROOT_CRL;
+    return TP_OK;
+}
+
+tp_err tp_tdx_collateral_bundle(const uint8_t *pck_pem, size_t pck_pem_len, const char *dir,
+                                json_t **out, tp_error *err)
+{
+    STACK_OF(X509) *chain = NULL;
+    const char *names[TP_COLL_FILES];
+    char tcbinfo[COLL_NAME_MAX];
+    *out = NULL;
+    tp_err rc = tp_att_pem_certs((const char *)pck_pem, pck_pem_len, &chain)
+                    ? bundle_names(sk_X509_value(chain, 0), names, tcbinfo, err)
+                    : tp_error_set(err, TP_ERR_EVIDENCE_CHAIN, "TDX PCK chain is not valid PEM");
+    json_t *bundle = rc == TP_OK ? json_object() : NULL;
+    if (rc == TP_OK && bundle == NULL)
+        rc = tp_error_set(err, TP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; rc == TP_OK && i < TP_COLL_FILES; i++) {
+        char *data = NULL;
+        size_t len = 0;
+        rc = read_dir_file(dir, names[i], &data, &len, err);
+        if (rc == TP_OK && json_object_set_new(bundle, names[i],
+                                               tp_json_base64((const uint8_t *)data, len)) != 0)
+            rc = tp_error_set(err, TP_ERR_NOMEM, "out of memory");
+        free(data);
+    }
+    sk_X509_pop_free(chain, X509_free);
+    if (rc != TP_OK) {
+        json_decref(bundle);
+        return tp_error_prefix(err, rc, "TDX collateral bundle");
+    }
+    *out = bundle;
+    return TP_OK;
 }

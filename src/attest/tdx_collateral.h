@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "attest/tdx_tcb.h"
 #include "teeproof/attest.h"
 
@@ -18,8 +20,13 @@
 #define TP_COLL_PCK_PROCESSOR_CRL "pck_processor_crl.der"
 #define TP_COLL_PCK_CRL_CHAIN "pck_crl_issuer_chain.pem"
 #define TP_COLL_ROOT_CRL "intel_root_crl.der"
+#define TP_COLL_FILES 7 /* the files one quote needs (one of the two PCK CRLs) */
 
-/* Checks the collateral in opts->collateral_dir at opts->at (0 = now) against the quote's
+/* Reads the collateral files this PCK chain needs from dir into {file name: base64}. */
+tp_err tp_tdx_collateral_bundle(const uint8_t *pck_pem, size_t pck_pem_len, const char *dir,
+                                json_t **out, tp_error *err);
+
+/* Checks the collateral in opts->collateral_dir (else the bundle opts->collateral) at opts->at (0 = now) against the quote's
  * PCK chain (PEM) and fields, with opts->roots_file (or the pinned Intel root) as anchors:
  * TP_ERR_COLLATERAL (malformed, expired, bad signature or chain), TP_ERR_REVOKED,
  * TP_ERR_COLLATERAL_MISMATCH, TP_ERR_TCB_STATUS (no TCB level met); on success the TDX

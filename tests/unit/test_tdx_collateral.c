@@ -462,6 +462,46 @@ static void tdx_module_identities_are_judged(void **state)
     json_decref(info);
 }
 
+/* The same files bundled (what a notary sends with its evidence) judge the same way. */
+static void bundled_collateral_judges_like_the_directory(void **state)
+{
+    (void)state;
+    char dir[PATH_LEN];
+    meetable_dir(dir);
+    json_t *bundle = NULL;
+    tp_error err;
+    assert_int_equal(tp_collateral_bundle("tdx", g.quote, g.quote_len, dir, &bundle, &err), TP_OK);
+    assert_int_equal(json_object_size(bundle), 7);
+    tp_verify_opts opts = {.at = AT_VALID, .roots_file = g.roots, .collateral = bundle};
+    tp_evidence_facts f;
+    assert_int_equal(tp_evidence_verify("tdx", g.quote, g.quote_len, &opts, &f, &err), TP_OK);
+    assert_string_equal(f.tcb_status, "UpToDate");
+    assert_string_equal(f.qe_tcb_status, "UpToDate");
+    tp_evidence_facts_free(&f);
+    /* A directory given too wins over the bundle. */
+    opts.collateral_dir = tv_path("tdx_collateral");
+    opts.roots_file = NULL;
+    assert_int_equal(tp_evidence_verify("tdx", g.quote, g.quote_len, &opts, &f, &err),
+                     TP_ERR_TCB_STATUS);
+    opts.collateral_dir = NULL;
+    opts.roots_file = g.roots;
+    /* A file missing from the bundle, or not base64. */
+    json_object_del(bundle, "intel_root_crl.der");
+    assert_int_equal(tp_evidence_verify("tdx", g.quote, g.quote_len, &opts, &f, &err),
+                     TP_ERR_COLLATERAL);
+    json_object_set_new(bundle, "intel_root_crl.der", json_string("not base64!"));
+    assert_int_equal(tp_evidence_verify("tdx", g.quote, g.quote_len, &opts, &f, &err),
+                     TP_ERR_COLLATERAL);
+    assert_null(f.details);
+    json_decref(bundle);
+    /* Only TDX takes collateral; a directory without the files cannot be bundled. */
+    assert_int_equal(tp_collateral_bundle("sim", g.quote, g.quote_len, dir, &bundle, &err),
+                     TP_ERR_ARG);
+    assert_int_equal(tp_collateral_bundle("tdx", g.quote, g.quote_len, g.base, &bundle, &err),
+                     TP_ERR_IO);
+    assert_null(bundle);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,6 +509,7 @@ int main(void)
         cmocka_unit_test(meetable_collateral_reports_both_statuses),
         cmocka_unit_test(expired_collateral_is_refused),
         cmocka_unit_test(newer_collateral_is_accepted),
+        cmocka_unit_test(bundled_collateral_judges_like_the_directory),
         cmocka_unit_test(flipped_signature_byte_is_refused),
         cmocka_unit_test(signer_must_be_tcb_signing_under_the_root),
         cmocka_unit_test(raised_tcb_level_gives_out_of_date),
