@@ -25,6 +25,7 @@ typedef struct tp_notary_config {
     unsigned session_timeout_ms; /* a session's whole lifetime */
     unsigned connect_timeout_ms;
     unsigned evidence_refresh_s; /* re-obtain evidence this often; 0 = never */
+    const char *collateral_dir;  /* tdx: Intel collateral bundled with the evidence, or NULL */
 } tp_notary_config;
 
 /* The one background thread: refreshes evidence off the event loop (a quote or token

@@ -97,6 +97,8 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
     rc = tp_attester_open(n->cfg.tee, &acfg, &n->attester, err);
     if (rc == TP_OK)
         rc = tp_identity_create(n->attester, &n->identity, err);
+    if (rc == TP_OK && n->cfg.collateral_dir != NULL)
+        rc = tp_identity_set_collateral(n->identity, n->cfg.collateral_dir, err);
     if (rc == TP_OK && !tp_resolver_start(n))
         rc = tp_error_set(err, TP_ERR_IO, "cannot start the resolver threads");
     if (rc == TP_OK && strcmp(n->identity->platform, "sim") != 0 && n->cfg.evidence_refresh_s > 0 &&

@@ -20,6 +20,10 @@ typedef struct tp_identity {
     uint8_t *evidence;
     size_t evidence_len;
     time_t evidence_time;
+    /* TDX: the operator's Intel collateral directory, re-read at each refresh, and the
+     * collateral the current evidence needs ({file name: base64}), sent with it. */
+    char *collateral_dir;
+    json_t *collateral;
 } tp_identity;
 
 tp_err tp_identity_create(tp_attester *attester, tp_identity **out, tp_error *err);
@@ -27,6 +31,12 @@ tp_err tp_identity_create(tp_attester *attester, tp_identity **out, tp_error *er
 tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err);
 /* A copy of the current evidence (caller frees). */
 tp_err tp_identity_evidence(tp_identity *id, uint8_t **evidence, size_t *len, tp_error *err);
+/* The same with a copy of its collateral bundle (*collateral NULL when there is none). */
+tp_err tp_identity_evidence_bundle(tp_identity *id, uint8_t **evidence, size_t *len,
+                                   json_t **collateral, tp_error *err);
+/* Bundles the collateral of dir with the evidence from now on (TDX only: TP_ERR_ARG for
+ * other platforms; TP_ERR_IO when a file the evidence needs is missing). */
+tp_err tp_identity_set_collateral(tp_identity *id, const char *dir, tp_error *err);
 void tp_identity_free(tp_identity *id);
 /* Ed25519 signature (64 bytes). */
 tp_err tp_identity_sign(const tp_identity *id, const uint8_t *msg, size_t len, uint8_t sig[64],

@@ -15,6 +15,7 @@ typedef struct proof_parts {
     tp_buf public_key;
     tp_buf signature;
     tp_buf evidence;
+    const json_t *collateral; /* evidence.collateral: bundled by the notary, or NULL */
 } proof_parts;
 
 static void parts_free(proof_parts *p)
@@ -50,6 +51,9 @@ static tp_err split_proof(json_t *doc, proof_parts *p, tp_error *err)
         rc = get_b64(sig, "value", "signature", &p->signature, err);
     if (rc == TP_OK)
         rc = get_b64(ev, "data", "evidence", &p->evidence, err);
+    p->collateral = json_object_get(ev, "collateral");
+    if (rc == TP_OK && p->collateral != NULL && !json_is_object(p->collateral))
+        rc = tp_error_set(err, TP_ERR_PROOF, "evidence.collateral must be an object");
     return rc;
 }
 
@@ -100,8 +104,9 @@ tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
     if (rc == TP_OK) {
         uint8_t binding[64];
         tp_attest_key_binding(p.public_key.data, p.public_key.len, binding);
-        rc = tp_policy_verify_evidence_at(policy, p.platform, p.evidence.data, p.evidence.len, binding,
-                                          claimed_time(p.claims), &f, err);
+        rc = tp_policy_verify_evidence_bundled(policy, p.platform, p.evidence.data, p.evidence.len,
+                                               binding, claimed_time(p.claims), p.collateral, &f,
+                                               err);
     }
     if (rc == TP_OK && manifest != NULL)
         rc = check_manifest(p.claims, manifest, err);

@@ -19,6 +19,9 @@
 #include "../support/testvectors.h"
 #include "attest/tdx_tcb.h"
 #include "base/codec.h"
+#include "proof/claims.h"
+#include "proof/identity.h"
+#include "teeproof/proof.h"
 #include "teeproof/attest.h"
 
 #define AT_VALID FAKE_TDXCOLL_AT /* 2023-07-01T01:00:00Z */
@@ -502,6 +505,109 @@ static void bundled_collateral_judges_like_the_directory(void **state)
     assert_null(bundle);
 }
 
+static void policy_uses_the_bundle_unless_it_names_a_directory(void **state)
+{
+    (void)state;
+    char good[PATH_LEN], raised[PATH_LEN];
+    meetable_dir(good);
+    new_dir(raised);
+    resign(raised, TCBINFO, "tcbInfo", TCB_CHAIN, fake_tdxcoll_raised, g.c.sign_key, g.c.signer);
+    json_t *bundle = NULL;
+    tp_error err;
+    assert_int_equal(tp_collateral_bundle("tdx", g.quote, g.quote_len, raised, &bundle, &err),
+                     TP_OK);
+    tp_evidence_facts f;
+    tp_policy *p = policy_for(NULL, NULL);
+    assert_int_equal(tp_policy_verify_evidence_bundled(p, "tdx", g.quote, g.quote_len,
+                                                       g.quote + QUOTE_REPORT_DATA_OFF, AT_VALID,
+                                                       bundle, &f, &err),
+                     TP_ERR_TCB_STATUS);
+    assert_null(f.details);
+    tp_policy_free(p);
+    p = policy_for(good, NULL); /* the verifier's newer collateral says UpToDate */
+    assert_int_equal(tp_policy_verify_evidence_bundled(p, "tdx", g.quote, g.quote_len,
+                                                       g.quote + QUOTE_REPORT_DATA_OFF, AT_VALID,
+                                                       bundle, &f, &err),
+                     TP_OK);
+    assert_string_equal(f.tcb_status, "UpToDate");
+    tp_evidence_facts_free(&f);
+    tp_policy_free(p);
+    json_decref(bundle);
+}
+
+/* A notary bundles its collateral with its evidence; proofs carry it and verifiers judge
+ * with it. The identity is a sim one given the real TDX quote as its evidence: the quote's
+ * REPORTDATA is not the identity's key, so a proof that passes every TCB check still fails
+ * the binding, last. */
+static char *seal_with(tp_identity *id, const char *dir)
+{
+    tp_error err;
+    assert_int_equal(tp_identity_set_collateral(id, dir, &err), TP_OK);
+    json_t *claims = json_pack("{s:i, s:I}", "version", 1, "time", (json_int_t)AT_VALID);
+    char *proof = NULL;
+    size_t len;
+    assert_int_equal(tp_proof_seal(claims, id, &proof, &len, &err), TP_OK);
+    json_decref(claims);
+    return proof;
+}
+
+static tp_err verify_proof(const char *proof, const tp_policy *p)
+{
+    tp_error err;
+    tp_err rc = tp_proof_verify(proof, strlen(proof), p, NULL, NULL, NULL, &err);
+    if (rc != TP_OK)
+        print_message("proof refused [%s]: %s\n", tp_err_name(rc), err.detail);
+    return rc;
+}
+
+static void proofs_carry_the_notarys_collateral(void **state)
+{
+    (void)state;
+    char good[PATH_LEN], raised[PATH_LEN];
+    meetable_dir(good);
+    new_dir(raised);
+    resign(raised, TCBINFO, "tcbInfo", TCB_CHAIN, fake_tdxcoll_raised, g.c.sign_key, g.c.signer);
+    tp_attester *a = NULL;
+    tp_identity *id = NULL;
+    tp_error err;
+    assert_int_equal(tp_attester_open("sim", NULL, &a, &err), TP_OK);
+    assert_int_equal(tp_identity_create(a, &id, &err), TP_OK);
+    /* Only TDX evidence takes collateral. */
+    assert_int_equal(tp_identity_set_collateral(id, good, &err), TP_ERR_ARG);
+    snprintf(id->platform, sizeof(id->platform), "tdx");
+    free(id->evidence);
+    id->evidence = malloc(g.quote_len);
+    assert_non_null(id->evidence);
+    memcpy(id->evidence, g.quote, g.quote_len);
+    id->evidence_len = g.quote_len;
+
+    char *proof = seal_with(id, raised);
+    json_t *doc = json_loads(proof, 0, NULL);
+    assert_int_equal(json_object_size(json_object_get(json_object_get(doc, "evidence"),
+                                                      "collateral")), 7);
+    tp_policy *p = policy_for(NULL, NULL);
+    assert_int_equal(verify_proof(proof, p), TP_ERR_TCB_STATUS); /* OutOfDate, bundled */
+    tp_policy_free(p);
+    p = policy_for(good, NULL); /* the verifier's own collateral wins */
+    assert_int_equal(verify_proof(proof, p), TP_ERR_BINDING);
+    tp_policy_free(p);
+    /* A collateral member that is not an object is a malformed proof. */
+    json_object_set_new(json_object_get(doc, "evidence"), "collateral", json_integer(5));
+    char *bad = json_dumps(doc, 0);
+    p = policy_for(NULL, NULL);
+    assert_int_equal(verify_proof(bad, p), TP_ERR_PROOF);
+    free(bad);
+    json_decref(doc);
+    free(proof);
+
+    proof = seal_with(id, good);
+    assert_int_equal(verify_proof(proof, p), TP_ERR_BINDING); /* every TCB check passed */
+    tp_policy_free(p);
+    free(proof);
+    tp_identity_free(id);
+    tp_attester_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -519,6 +625,8 @@ int main(void)
         cmocka_unit_test(missing_or_malformed_collateral_is_refused),
         cmocka_unit_test(policy_accepts_only_listed_statuses),
         cmocka_unit_test(tdx_module_identities_are_judged),
+        cmocka_unit_test(policy_uses_the_bundle_unless_it_names_a_directory),
+        cmocka_unit_test(proofs_carry_the_notarys_collateral),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
