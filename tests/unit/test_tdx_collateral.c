@@ -126,6 +126,14 @@ static void meetable_dir(char dir[PATH_LEN])
     assert_true(fake_tdxcoll_meetable_dir(&g.c, dir));
 }
 
+/* A meetable copy (UpToDate) and one whose level 0 is above the quote (OutOfDate). */
+static void good_and_raised(char good[PATH_LEN], char raised[PATH_LEN])
+{
+    meetable_dir(good);
+    new_dir(raised);
+    resign(raised, TCBINFO, "tcbInfo", TCB_CHAIN, fake_tdxcoll_raised, g.c.sign_key, g.c.signer);
+}
+
 static tp_err verify_at(const char *dir, const char *roots, time_t at, tp_evidence_facts *f,
                         tp_error *err)
 {
@@ -368,9 +376,7 @@ static void policy_accepts_only_listed_statuses(void **state)
 {
     (void)state;
     char good[PATH_LEN], raised[PATH_LEN];
-    meetable_dir(good);
-    new_dir(raised);
-    resign(raised, TCBINFO, "tcbInfo", TCB_CHAIN, fake_tdxcoll_raised, g.c.sign_key, g.c.signer);
+    good_and_raised(good, raised);
     tp_policy *p = policy_for(good, NULL);
     assert_int_equal(policy_verify(p), TP_OK);
     tp_policy_free(p);
@@ -509,9 +515,7 @@ static void policy_uses_the_bundle_unless_it_names_a_directory(void **state)
 {
     (void)state;
     char good[PATH_LEN], raised[PATH_LEN];
-    meetable_dir(good);
-    new_dir(raised);
-    resign(raised, TCBINFO, "tcbInfo", TCB_CHAIN, fake_tdxcoll_raised, g.c.sign_key, g.c.signer);
+    good_and_raised(good, raised);
     json_t *bundle = NULL;
     tp_error err;
     assert_int_equal(tp_collateral_bundle("tdx", g.quote, g.quote_len, raised, &bundle, &err),
@@ -564,9 +568,7 @@ static void proofs_carry_the_notarys_collateral(void **state)
 {
     (void)state;
     char good[PATH_LEN], raised[PATH_LEN];
-    meetable_dir(good);
-    new_dir(raised);
-    resign(raised, TCBINFO, "tcbInfo", TCB_CHAIN, fake_tdxcoll_raised, g.c.sign_key, g.c.signer);
+    good_and_raised(good, raised);
     tp_attester *a = NULL;
     tp_identity *id = NULL;
     tp_error err;
