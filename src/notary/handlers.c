@@ -33,6 +33,7 @@ static void handle_attest(tp_session *s)
     tp_identity *id = tp_session_identity(s);
     uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], sig[64], *evidence = NULL;
     size_t evidence_len = 0;
+    json_t *collateral = NULL;
     tp_error e;
     if (tp_identity_check_time(id, time(NULL), &e) != TP_OK) {
         tp_session_fail(s, &e);
@@ -45,7 +46,7 @@ static void handle_attest(tp_session *s)
     }
     tp_channel_binding_message(exporter, msg);
     if (tp_identity_sign(id, msg, sizeof(msg), sig, &e) != TP_OK ||
-        tp_identity_evidence(id, &evidence, &evidence_len, &e) != TP_OK) {
+        tp_identity_evidence_bundle(id, &evidence, &evidence_len, &collateral, &e) != TP_OK) {
         tp_session_fail(s, &e);
         return;
     }
@@ -54,6 +55,11 @@ static void handle_attest(tp_session *s)
                           "public_key", tp_json_base64(id->spki, id->spki_len),
                           "key_window", tp_key_window_json(&id->window),
                           "binding_signature", tp_json_base64(sig, sizeof(sig)));
+    if (o != NULL && collateral != NULL && json_object_set(o, "collateral", collateral) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    json_decref(collateral);
     char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
     if (txt == NULL || !tp_session_send(s, TP_MSG_ATTEST_RESP, txt, strlen(txt)))
         fail(s, TP_ERR_NOMEM, "cannot encode the attestation");

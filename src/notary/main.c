@@ -37,6 +37,9 @@ static const char k_usage[] =
     "  --key-lifetime SECONDS  each signing key's attested window (default 3600, 2-604800);\n"
     "                          a new key replaces it before the window ends, the old one is\n"
     "                          wiped; a leaked key can sign only proofs dated in its window\n"
+    "  --collateral DIR        tdx: Intel PCS collateral (TCB Info, QE Identity, CRLs; layout in\n"
+    "                          docs/platforms.md) re-read at each refresh and sent with the\n"
+    "                          evidence, so proofs carry it\n"
     "  --help                  this text\n"
     "\n"
     "Stops cleanly on SIGTERM or SIGINT.\n";
@@ -57,7 +60,7 @@ static int parse_size(const char *s, size_t min, size_t max, size_t *out)
     return 1;
 }
 
-enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME };
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_COLL };
 
 static int parse_args(int argc, char **argv, tp_notary_config *c)
 {
@@ -72,6 +75,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         {"nsm-dev", required_argument, NULL, OPT_NSM}, {"teeserver-socket", required_argument, NULL, OPT_TEESERVER},
         {"audience", required_argument, NULL, OPT_AUD},
         {"key-lifetime", required_argument, NULL, OPT_LIFETIME},
+        {"collateral", required_argument, NULL, OPT_COLL},
         {NULL, 0, NULL, 0},
     };
     size_t v;
@@ -89,6 +93,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         case OPT_NSM: c->nsm_dev = optarg; break;
         case OPT_TEESERVER: c->teeserver_socket = optarg; break;
         case OPT_AUD: c->audience = optarg; break;
+        case OPT_COLL: c->collateral_dir = optarg; break;
         case OPT_MAXS:
             if (!parse_size(optarg, 1, 1000000, &c->max_sessions)) return die_usage("--max-sessions wants 1-1000000");
             break;

@@ -26,6 +26,7 @@ typedef struct tp_notary_config {
     unsigned connect_timeout_ms;
     unsigned evidence_refresh_s; /* re-obtain evidence this often; 0 = never */
     unsigned key_lifetime_s;     /* each signing key's window; a new key at its end */
+    const char *collateral_dir;  /* tdx: Intel collateral bundled with the evidence, or NULL */
 } tp_notary_config;
 
 /* --key-lifetime bounds; the longest is the longest window verifiers accept. */

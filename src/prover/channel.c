@@ -212,6 +212,7 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
                                  tp_evidence_facts *facts, tp_error *err)
 {
     const char *platform = json_string_value(json_object_get(o, "platform"));
+    const json_t *collateral = json_object_get(o, "collateral"); /* bundled TDX collateral */
     tp_buf ev = TP_BUF_INIT, spki = TP_BUF_INIT, sig = TP_BUF_INIT;
     uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], binding[64];
     tp_key_window window = {0, 0};
@@ -221,11 +222,14 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
         rc = b64_field(o, "binding_signature", &sig, err);
     if (rc == TP_OK && spki.len > sizeof(c->spki))
         rc = tp_error_set(err, TP_ERR_CHANNEL, "attestation: public key too long");
+    if (rc == TP_OK && collateral != NULL && !json_is_object(collateral))
+        rc = tp_error_set(err, TP_ERR_CHANNEL, "attestation: collateral must be an object");
     if (rc == TP_OK)
         rc = tp_channel_attested_window(o, time(NULL), &window, err);
     if (rc == TP_OK) {
         tp_attest_key_binding(spki.data, spki.len, &window, binding);
-        rc = tp_policy_verify_evidence(policy, platform, ev.data, ev.len, binding, facts, err);
+        rc = tp_policy_verify_evidence_bundled(policy, platform, ev.data, ev.len, binding, 0,
+                                               collateral, facts, err);
     }
     if (rc == TP_OK && SSL_export_keying_material(c->ssl, exporter, sizeof(exporter), TP_EXPORTER_LABEL,
                                                   strlen(TP_EXPORTER_LABEL), NULL, 0, 0) != 1)

@@ -30,6 +30,10 @@ done
 
 # The proof verifies from stdin too, and the claims carry the redacted URL template.
 "$BIN/teeproof" verify - --allow-insecure-sim <"$out" | grep -q '"url": "https://localhost:' || fail "verify from stdin"
+# --collateral DIR reaches the policy (TDX collateral; a sim proof is not judged by it), and
+# a directory that is not one is only an error for TDX evidence.
+"$BIN/teeproof" verify "$out" --allow-insecure-sim --collateral "$ROOT/tests/data/testvectors/tdx_collateral" \
+  >/dev/null || fail "verify --collateral"
 
 # Chunked responses from the same API.
 start_server chunked "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$TOKEN" --chunked

@@ -39,6 +39,36 @@ expect_fail snp-time '\[evidence-time\]' $EV "$TV/snp_report.bin" --platform sev
 expect_fail wrong-platform '\[platform\]' $EV "$TV/snp_report.bin" --platform sgx
 expect_fail nofile '\[io\]' $EV "$WORK/none.bin" --platform tdx
 
+# TDX collateral (Intel PCS responses for the v4 quote's platform): every signature, date,
+# CRL, FMSPC/PCEID, TDX module and QE identity check passes at 2023-07-01, and Intel's TCB
+# levels are above this platform's (see docs/platforms.md); expired by 2053; a flipped
+# signature byte is refused.
+COLL="$TV/tdx_collateral"
+expect_fail tdx-coll-level 'no TCB level.*\[tcb-status\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$COLL" --at 1688173200
+expect_fail tdx-coll-2053 '\[collateral\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$COLL" --at 2634944400
+mkdir "$WORK/coll" && cp "$COLL"/* "$WORK/coll/"
+sed -i 's/"signature":"f6/"signature":"f7/' "$WORK/coll/tcbinfo_fmspc_50806f000000.json"
+expect_fail tdx-coll-sig 'signature does not verify.*\[collateral\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/coll" --at 1688173200
+rm "$WORK/coll/tcbinfo_fmspc_50806f000000.json"
+expect_fail tdx-coll-missing '\[io\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/coll" --at 1688173200
+# Copies made by the test tool (re-signed under a test root given with --roots): the quote
+# meets the UpToDate level; a level raised above it gives OutOfDate; a CRL lists its PCK.
+TP_TESTVECTORS="$TV" "$BIN/tp-tdx-testcoll" "$WORK/fx" || fail "tp-tdx-testcoll"
+$EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/fx/meetable" --roots "$WORK/fx/roots.pem" \
+  --at 1688173200 >"$WORK/coll.json" || fail "meetable collateral refused"
+expect_field "$WORK/coll.json" tcb_status uptodate
+expect_field "$WORK/coll.json" qe_tcb_status uptodate
+expect_field "$WORK/coll.json" measurement 6363b8043668a3ad
+$EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/fx/raised" --roots "$WORK/fx/roots.pem" \
+  --at 1688173200 >"$WORK/raised.json" || fail "raised collateral refused"
+expect_field "$WORK/raised.json" tcb_status outofdate
+expect_fail tdx-coll-revoked 'PCK certificate is revoked.*\[revoked\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx \
+  --collateral "$WORK/fx/revoked" --roots "$WORK/fx/roots.pem" --at 1688173200
+expect_fail tdx-coll-testroot '\[collateral\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx \
+  --collateral "$WORK/fx/meetable" --at 1688173200
+$EV --help | grep -q -- '--collateral DIR' || fail "no --collateral in usage"
+note "TDX collateral judged"
+
 rc=0; $EV "$TV/tdx_quote_v4.bin" 2>"$WORK/usage.err" || rc=$?
 [[ $rc -eq 2 ]] || fail "missing --platform exited $rc, want 2"
 rc=0; $EV --at soon x --platform tdx 2>/dev/null || rc=$?
