@@ -34,6 +34,8 @@ typedef struct tp_verify_opts {
     const char *chain_file;       /* extra intermediates PEM (e.g. SEV-SNP ASK/ARK), or NULL */
     const char *jwks_file;        /* gcp-cs: JWKS of the token issuer */
     const char *audience;         /* gcp-cs: expected aud, or NULL for the default */
+    const char *collateral_dir;   /* tdx: directory of Intel PCS collateral, or NULL (no TCB
+                                   * judgement); layout in docs/platforms.md */
 } tp_verify_opts;
 
 /* Verifies evidence of the named platform; fills *facts on success. */

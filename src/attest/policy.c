@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attest/platform.h"
+#include "attest/policy_snp.h"
 #include "attest/x509util.h"
 #include "base/codec.h"
 
@@ -48,6 +49,7 @@ typedef struct hexlist {
 typedef struct plat_policy {
     int allowed;
     int allow_debug;
+    tp_snp_reqs snp; /* sev-snp only (policy_snp.c) */
     hexlist measurements;
     hexlist details[MAX_DETAIL_KEYS]; /* n == 0: not pinned */
     char *roots_file, *chain_file, *jwks_file, *audience;
@@ -74,6 +76,7 @@ void tp_policy_free(tp_policy *p)
         return;
     for (size_t i = 0; i < N_RULES; i++) {
         plat_policy *pp = &p->plat[i];
+        tp_snp_reqs_free(&pp->snp);
         free(pp->measurements.v);
         for (size_t k = 0; k < MAX_DETAIL_KEYS; k++)
             free(pp->details[k].v);
@@ -86,9 +89,18 @@ void tp_policy_free(tp_policy *p)
     free(p);
 }
 
-tp_policy *tp_policy_insecure_sim(void)
+/* A policy accepting nothing, with every platform's defaults. */
+static tp_policy *policy_new(void)
 {
     tp_policy *p = calloc(1, sizeof(*p));
+    for (size_t i = 0; p != NULL && i < N_RULES; i++)
+        tp_snp_reqs_init(&p->plat[i].snp);
+    return p;
+}
+
+tp_policy *tp_policy_insecure_sim(void)
+{
+    tp_policy *p = policy_new();
     if (p != NULL) {
         p->plat[0].allowed = 1; /* k_rules[0] is sim */
         p->plat[0].allow_debug = 1;
@@ -186,6 +198,10 @@ static tp_err parse_member(const struct rules *r, plat_policy *pp, const char *k
     }
     if (r->measurement_key != NULL && strcmp(key, r->measurement_key) == 0)
         return parse_hexlist(v, where, &pp->measurements, err);
+    if (strcmp(r->name, "sev-snp") == 0 && tp_snp_reqs_has_key(key))
+        return strcmp(key, "collateral_dir") == 0
+                   ? parse_path(v, where, base_dir, &pp->snp.collateral_dir, err)
+                   : tp_snp_reqs_parse(&pp->snp, key, v, err);
     for (size_t k = 0; k < MAX_DETAIL_KEYS && r->detail_keys[k] != NULL; k++)
         if (strcmp(key, r->detail_keys[k]) == 0)
             return parse_hexlist(v, where, &pp->details[k], err);
@@ -261,7 +277,7 @@ static tp_err policy_parse_in(const char *json, size_t len, const char *base_dir
     if (doc == NULL)
         return tp_error_set(err, TP_ERR_JSON, "policy: invalid JSON at line %d: %s", jerr.line,
                             jerr.text);
-    tp_policy *p = calloc(1, sizeof(*p));
+    tp_policy *p = policy_new();
     tp_err rc = p ? parse_doc(doc, p, base_dir, err) : tp_error_set(err, TP_ERR_NOMEM, "out of memory");
     json_decref(doc);
     if (rc != TP_OK) {
@@ -388,9 +404,13 @@ tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
         .at = at, .roots_file = pp->roots_file, .chain_file = pp->chain_file, .jwks_file = pp->jwks_file,
         .audience = pp->audience, .cert_der = pp->cert_der, .cert_der_len = pp->cert_der_len,
     };
+    if (pp->snp.collateral_dir != NULL)
+        opts.collateral_dir = pp->snp.collateral_dir;
     tp_err rc = tp_evidence_verify(platform, evidence, len, &opts, facts, err);
     if (rc == TP_OK)
         rc = check_facts(&k_rules[i], pp, facts, expected_report_data, err);
+    if (rc == TP_OK && strcmp(platform, "sev-snp") == 0)
+        rc = tp_snp_reqs_check(&pp->snp, facts, err);
     if (rc != TP_OK)
         tp_evidence_facts_free(facts);
     return rc;
