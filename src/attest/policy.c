@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attest/platform.h"
+#include "attest/policy_gcpcs.h"
 #include "attest/policy_snp.h"
 #include "attest/x509util.h"
 #include "base/codec.h"
@@ -49,7 +50,8 @@ typedef struct hexlist {
 typedef struct plat_policy {
     int allowed;
     int allow_debug;
-    tp_snp_reqs snp; /* sev-snp only (policy_snp.c) */
+    tp_snp_reqs snp;  /* sev-snp only (policy_snp.c) */
+    tp_gcpcs_reqs cs; /* gcp-cs only (policy_gcpcs.c) */
     hexlist measurements;
     hexlist details[MAX_DETAIL_KEYS]; /* n == 0: not pinned */
     char *roots_file, *chain_file, *jwks_file, *audience;
@@ -77,6 +79,7 @@ void tp_policy_free(tp_policy *p)
     for (size_t i = 0; i < N_RULES; i++) {
         plat_policy *pp = &p->plat[i];
         tp_snp_reqs_free(&pp->snp);
+        tp_gcpcs_reqs_free(&pp->cs);
         free(pp->measurements.v);
         for (size_t k = 0; k < MAX_DETAIL_KEYS; k++)
             free(pp->details[k].v);
@@ -202,6 +205,8 @@ static tp_err parse_member(const struct rules *r, plat_policy *pp, const char *k
         return strcmp(key, "collateral_dir") == 0
                    ? parse_path(v, where, base_dir, &pp->snp.collateral_dir, err)
                    : tp_snp_reqs_parse(&pp->snp, key, v, err);
+    if (strcmp(r->name, "gcp-cs") == 0 && tp_gcpcs_reqs_has_key(key))
+        return tp_gcpcs_reqs_parse(&pp->cs, key, v, err);
     for (size_t k = 0; k < MAX_DETAIL_KEYS && r->detail_keys[k] != NULL; k++)
         if (strcmp(key, r->detail_keys[k]) == 0)
             return parse_hexlist(v, where, &pp->details[k], err);
@@ -411,6 +416,8 @@ tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
         rc = check_facts(&k_rules[i], pp, facts, expected_report_data, err);
     if (rc == TP_OK && strcmp(platform, "sev-snp") == 0)
         rc = tp_snp_reqs_check(&pp->snp, facts, err);
+    if (rc == TP_OK && strcmp(platform, "gcp-cs") == 0)
+        rc = tp_gcpcs_reqs_check(&pp->cs, facts, err);
     if (rc != TP_OK)
         tp_evidence_facts_free(facts);
     return rc;
