@@ -14,7 +14,9 @@
 
 #include "../support/fake_tee.h"
 #include "../support/testvectors.h"
+#include "attest/roots.h"
 #include "attest/snp.h"
+#include "attest/x509util.h"
 #include "teeproof/attest.h"
 
 #define TEST_POLICY 0x30000ull /* SMT allowed, reserved bit 17 */
@@ -336,6 +338,32 @@ static void real_report_needs_the_milan_crl(void **state)
     free(vcek);
 }
 
+/* The built-in ASVKs are AMD's: each chains to its product's pinned ARK (and no other). */
+static void builtin_asvks_chain_to_their_arks(void **state)
+{
+    (void)state;
+    const char *const asvks[] = {tp_root_amd_milan_vlek_pem, tp_root_amd_genoa_vlek_pem,
+                                 tp_root_amd_turin_vlek_pem};
+    const char *const arks[] = {tp_root_amd_milan_pem, tp_root_amd_genoa_pem,
+                                tp_root_amd_turin_pem};
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 3; j++) {
+            STACK_OF(X509) *leaf = NULL, *anchors = NULL;
+            assert_true(tp_att_pem_certs(asvks[i], strlen(asvks[i]), &leaf));
+            assert_true(tp_att_pem_certs(arks[j], strlen(arks[j]), &anchors));
+            X509 *asvk = sk_X509_value(leaf, 0);
+            char cn[64];
+            X509_NAME_get_text_by_NID(X509_get_subject_name(asvk), NID_commonName, cn, sizeof(cn));
+            assert_int_equal(strncmp(cn, "SEV-VLEK-", 9), 0);
+            tp_error err;
+            tp_err rc = tp_att_verify_chain(asvk, NULL, anchors, 1700000000, "ASVK", &err);
+            assert_int_equal(rc, i == j ? TP_OK : TP_ERR_EVIDENCE_CHAIN);
+            sk_X509_pop_free(leaf, X509_free);
+            sk_X509_pop_free(anchors, X509_free);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +373,7 @@ int main(void)
         cmocka_unit_test(tcb_layouts_split_by_product),
         cmocka_unit_test(amd_crl_is_checked),
         cmocka_unit_test(real_report_needs_the_milan_crl),
+        cmocka_unit_test(builtin_asvks_chain_to_their_arks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
