@@ -256,6 +256,25 @@ static X509 *fake_vlek(fake_snp *s, time_t now)
     return c;
 }
 
+int fake_snp_turin_vcek(fake_snp *s)
+{
+    time_t now = time(NULL);
+    X509 *c = fake_cert("SEV-VCEK", s->vcek_key, s->ask, s->ask_key, 0, now - 3600, now + 86400);
+    uint8_t hwid[8];
+    static const uint8_t k_bl[] = {0x02, 0x01, 0x03}, k_fmc[] = {0x02, 0x01, 0x01};
+    memset(hwid, 0x44, sizeof(hwid));
+    if (c == NULL || !add_raw_ext(c, "1.3.6.1.4.1.3704.1.4", hwid, sizeof(hwid)) ||
+        !add_raw_ext(c, "1.3.6.1.4.1.3704.1.3.1", k_bl, sizeof(k_bl)) ||
+        !add_raw_ext(c, "1.3.6.1.4.1.3704.1.3.9", k_fmc, sizeof(k_fmc)) ||
+        X509_sign(c, s->ask_key, EVP_sha256()) <= 0) {
+        X509_free(c);
+        return 0;
+    }
+    X509_free(s->vcek);
+    s->vcek = c;
+    return 1;
+}
+
 static int fake_snp_vlek_init(fake_snp *s, time_t now)
 {
     s->asvk_key = fake_ec_key("secp384r1");

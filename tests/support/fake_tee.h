@@ -61,6 +61,9 @@ uint8_t *fake_snp_report(const fake_snp *s, const uint8_t report_data[64], uint6
 /* Signs report[0:0x2A0] again (after a test edited it) with the VCEK, or the VLEK when
  * s->use_vlek. */
 void fake_snp_resign(const fake_snp *s, uint8_t *report);
+/* Replaces the VCEK with a Turin one: 8-byte hwID (0x44 * 8), fmcSPL 1, bootloader SPL 3
+ * (Turin TCB layout: REPORTED_TCB byte 0 = fmc, byte 1 = bootloader). 1/0. */
+int fake_snp_turin_vcek(fake_snp *s);
 /* A DER CRL (malloc'd) issued by the test ARK, valid from this_update to next_update,
  * listing the ASK's serial when revoke_ask and the ASVK's when revoke_asvk. */
 uint8_t *fake_snp_crl(const fake_snp *s, int revoke_ask, int revoke_asvk, time_t this_update,

@@ -338,6 +338,62 @@ static void real_report_needs_the_milan_crl(void **state)
     free(vcek);
 }
 
+/* Turin: the v3 CPUID family 0x1A selects the fmc-first layout, which the VCEK's fmcSPL
+ * and 8-byte hwID must fit; a v2 report takes the layout from the VCEK. */
+static void turin_reports_use_their_layout(void **state)
+{
+    (void)state;
+    fixture tfx;
+    memset(&tfx, 0, sizeof(tfx));
+    assert_true(fake_snp_init(&tfx.ca));
+    assert_true(fake_snp_turin_vcek(&tfx.ca));
+    tfx.roots_file = tv_write_temp("snp-turin-ark.pem", tfx.ca.ark_pem, tfx.ca.ark_pem_len);
+    assert_non_null(tfx.roots_file);
+    size_t len;
+    uint8_t *r = report(&tfx, 0, &len);
+    tp_evidence_facts f;
+    tp_error err;
+    put32(r, 3);
+    r[0x188] = 0x1A;
+    r[0x189] = 0x02;
+    r[0x180] = 1; /* fmc */
+    r[0x181] = 3; /* bootloader */
+    resign(&tfx, r, 0);
+    tp_verify_opts opts = {.roots_file = tfx.roots_file};
+    assert_int_equal(tp_evidence_verify("sev-snp", r, len, &opts, &f, &err), TP_OK);
+    json_t *parts = json_object_get(f.details, "reported_tcb_parts");
+    assert_int_equal(json_integer_value(json_object_get(parts, "fmc")), 1);
+    assert_int_equal(json_integer_value(json_object_get(parts, "bootloader")), 3);
+    tp_evidence_facts_free(&f);
+    /* the same bytes read in the Milan layout do not fit the Turin VCEK */
+    r[0x188] = 0x19;
+    resign(&tfx, r, 0);
+    assert_int_equal(verify(&tfx, r, len, NULL, &f, &err), TP_ERR_EVIDENCE_CHAIN);
+    /* a wrong fmc SPL; a version 2 report with the Turin layout verifies */
+    r[0x188] = 0x1A;
+    r[0x180] = 2;
+    resign(&tfx, r, 0);
+    assert_int_equal(verify(&tfx, r, len, NULL, &f, &err), TP_ERR_EVIDENCE_CHAIN);
+    assert_non_null(strstr(err.detail, "fmc"));
+    r[0x180] = 1;
+    put32(r, 2);
+    r[0x188] = r[0x189] = 0;
+    resign(&tfx, r, 0);
+    assert_int_equal(verify(&tfx, r, len, NULL, &f, &err), TP_OK);
+    /* the 8-byte hwID is the chip id's first 8 bytes */
+    r[0x1A7] ^= 1;
+    resign(&tfx, r, 0);
+    assert_int_equal(verify(&tfx, r, len, NULL, &f, &err), TP_ERR_EVIDENCE_CHAIN);
+    r[0x1A7] ^= 1;
+    r[0x1A8] ^= 1;
+    resign(&tfx, r, 0);
+    assert_int_equal(verify(&tfx, r, len, NULL, &f, &err), TP_OK);
+    free(r);
+    remove(tfx.roots_file);
+    free(tfx.roots_file);
+    fake_snp_free(&tfx.ca);
+}
+
 /* The built-in ASVKs are AMD's: each chains to its product's pinned ARK (and no other). */
 static void builtin_asvks_chain_to_their_arks(void **state)
 {
@@ -374,6 +430,7 @@ int main(void)
         cmocka_unit_test(amd_crl_is_checked),
         cmocka_unit_test(real_report_needs_the_milan_crl),
         cmocka_unit_test(builtin_asvks_chain_to_their_arks),
+        cmocka_unit_test(turin_reports_use_their_layout),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
