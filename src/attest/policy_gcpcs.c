@@ -93,10 +93,11 @@ static int accepted(const tp_gcpcs_reqs *q, int k, const char *s)
     return 0;
 }
 
-/* One of the token's support attributes is accepted (an empty policy list accepts any). */
-static int support_ok(const tp_gcpcs_reqs *q, const json_t *attrs)
+/* One of the token's support attributes is accepted. An empty policy list accepts any; the
+ * default does not apply to debug images (they carry none, and allow_debug admitted them). */
+static int support_ok(const tp_gcpcs_reqs *q, const json_t *attrs, int debug)
 {
-    if (q->set[K_SUPPORT] && q->support_attributes.n == 0)
+    if ((q->set[K_SUPPORT] && q->support_attributes.n == 0) || (!q->set[K_SUPPORT] && debug))
         return 1;
     size_t i;
     const json_t *a;
@@ -115,7 +116,7 @@ tp_err tp_gcpcs_reqs_check(const tp_gcpcs_reqs *q, const tp_evidence_facts *f, t
         return tp_error_set(err, TP_ERR_POLICY,
                             "gcp-cs container restart_policy %.64s is not accepted by the policy",
                             rp ? rp : "(none)");
-    if (!support_ok(q, json_object_get(f->details, "support_attributes")))
+    if (!support_ok(q, json_object_get(f->details, "support_attributes"), f->debug))
         return tp_error_set(err, TP_ERR_TCB_TOO_LOW,
                             "gcp-cs image support_attributes hold none the policy accepts (an "
                             "unsupported, experimental or debug image)");

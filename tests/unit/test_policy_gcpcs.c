@@ -137,6 +137,12 @@ static void debug_image_and_swname(void **state)
     assert_int_equal(check(c, "", &err), TP_ERR_POLICY);
     assert_non_null(strstr(err.detail, "debug"));
     assert_int_equal(check(c, "\"allow_debug\": true", &err), TP_OK);
+    /* a debug image has no support attributes: the default does not ask for them, an
+     * explicit list does */
+    json_object_del(json_object_get(c, "submods"), "confidential_space");
+    assert_int_equal(check(c, "\"allow_debug\": true", &err), TP_OK);
+    assert_int_equal(check(c, "\"allow_debug\": true, \"support_attributes\": [\"STABLE\"]", &err),
+                     TP_ERR_TCB_TOO_LOW);
     json_decref(c);
     c = claims();
     json_object_set_new(c, "swname", json_string("GCE"));
