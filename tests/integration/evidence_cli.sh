@@ -36,6 +36,16 @@ expect_fail tdx-time '\[evidence-time\]' $EV "$TV/tdx_quote_v4.bin" --platform t
 expect_fail snp-vcek '\[evidence-signature\]' $EV "$TV/snp_report.bin" --platform sev-snp --cert "$TV/virtee_vcek_milan.der"
 expect_fail snp-novcek '\[evidence-chain\]' $EV "$TV/snp_report.bin" --platform sev-snp
 expect_fail snp-time '\[evidence-time\]' $EV "$TV/snp_report.bin" --platform sev-snp --cert "$TV/vcek.der" --at 1900000000
+# SEV-SNP report versions: only 2 and 3 are parsed; reserved fields must be zero (both
+# refused before the signature is looked at); the facts name the signing key and split the TCBs.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["signing_key"]=="VCEK" and "microcode" in d["reported_tcb_parts"] and "committed_tcb_parts" in d else 1)' "$WORK/snp.json" \
+  || fail "snp facts lack signing_key / TCB parts"
+cp "$TV/snp_report.bin" "$WORK/snp_v4.bin"
+printf '\x04' | dd of="$WORK/snp_v4.bin" bs=1 seek=0 conv=notrunc status=none
+expect_fail snp-version 'version 4 is not supported.*\[evidence\]' $EV "$WORK/snp_v4.bin" --platform sev-snp --cert "$TV/vcek.der"
+cp "$TV/snp_report.bin" "$WORK/snp_rsv.bin"
+printf '\x01' | dd of="$WORK/snp_rsv.bin" bs=1 seek=$((0x1F8)) conv=notrunc status=none
+expect_fail snp-reserved 'reserved field.*\[evidence\]' $EV "$WORK/snp_rsv.bin" --platform sev-snp --cert "$TV/vcek.der"
 expect_fail wrong-platform '\[platform\]' $EV "$TV/snp_report.bin" --platform sgx
 expect_fail nofile '\[io\]' $EV "$WORK/none.bin" --platform tdx
 
