@@ -63,12 +63,14 @@ static json_t *parse_json(tp_session *s, const tp_frame *f)
 
 /* A tunnel only for a prover that asked who we are, to an allowed port, to a host name the
  * ClientHello's SNI can equal (RFC 6066: no trailing dot). */
-static tp_err check_tunnel(tp_session *s, const char *host, json_int_t port, tp_error *e)
+static tp_err check_tunnel(tp_session *s, const json_t *jhost, json_int_t port, tp_error *e)
 {
     const tp_notary_config *c = &s->notary->cfg;
+    const char *host = json_string_value(jhost);
     if (!s->attested)
         return tp_error_set(e, TP_ERR_PROTOCOL, "tunnel requested before attestation");
-    if (host == NULL || host[0] == '\0' || strlen(host) > 253 || port < 1 || port > 65535)
+    if (host == NULL || host[0] == '\0' || strlen(host) > 253 || strlen(host) != json_string_length(jhost) ||
+        port < 1 || port > 65535)
         return tp_error_set(e, TP_ERR_PROTOCOL, "tunnel request needs a host name and a port 1-65535");
     if (host[strlen(host) - 1] == '.')
         return tp_error_set(e, TP_ERR_PROTOCOL, "tunnel host must not end with a dot");
@@ -87,10 +89,11 @@ static void handle_tunnel(tp_session *s, const tp_frame *f)
     json_t *o = parse_json(s, f);
     if (o == NULL)
         return;
-    const char *host = json_string_value(json_object_get(o, "host"));
+    const json_t *host = json_object_get(o, "host");
     json_int_t port = json_integer_value(json_object_get(o, "port"));
     tp_error e;
-    if (check_tunnel(s, host, port, &e) != TP_OK || tp_relay_open(s, host, (uint16_t)port, &e) != TP_OK)
+    if (check_tunnel(s, host, port, &e) != TP_OK ||
+        tp_relay_open(s, json_string_value(host), (uint16_t)port, &e) != TP_OK)
         tp_session_fail(s, &e);
     json_decref(o);
 }
