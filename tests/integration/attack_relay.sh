@@ -94,26 +94,45 @@ for lit in 64:ff9b::7f00:1 64:ff9b::a00:1 64:ff9b:1::a00:1 2002:7f00:1::1 2002:a
   lie_at "literal-$lit" '\[forbidden-target\]' strict raw-tunnel --host "$lit" --port 443 --send "$WORK/ch-nosni.bin"
 done
 
-# 9. A name resolving to ::1 first, then 127.0.0.1, with the service on 127.0.0.1 only: the
-# notary goes on to the next address. Uses this host's resolver if it already answers so;
-# else a notary in its own mount namespace with its own /etc/hosts; else says why not.
-first_addr() { getent ahosts localhost | awk '$2 == "STREAM" {print $1}' | tr '\n' ' '; }
-dual=
-if [[ $(first_addr) == "::1 127.0.0.1"* ]]; then
-  dual=open
-elif printf '::1 localhost\n127.0.0.1 localhost\n' >"$WORK/hosts" &&
-     unshare -m -- sh -c 'mount --bind "$0" /etc/hosts && getent ahosts localhost' "$WORK/hosts" 2>/dev/null |
-       awk '$2 == "STREAM" {print $1}' | tr '\n' ' ' | grep -q '^::1 127.0.0.1'; then
-  start_server dual unshare -m -- sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$WORK/hosts" \
+# 9. Next address: a name resolving to ::1 first, then 127.0.0.1, with the service on
+# 127.0.0.1 only, connects through the second address. Uses this host's resolver if it
+# already answers so, else a notary in its own mount namespace with its own /etc/hosts.
+# Then ::1 (refused), 127.0.0.1 (a silent host: the attempt runs out of its share of the
+# time) and 127.0.0.2 (the service): connects through the third.
+order() { # HOSTS-FILE: the addresses of localhost in resolver order, in a namespace using it
+  unshare -m -- sh -c 'mount --bind "$0" /etc/hosts && getent ahosts localhost' "$1" 2>/dev/null |
+    awk '$2 == "STREAM" {print $1}' | tr '\n' ' '
+}
+ns_notary() { # NAME HOSTS-FILE: a notary whose /etc/hosts is HOSTS-FILE
+  start_server "$1" unshare -m -- sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$2" \
     "${NOTARY[@]}" --allow-private --allow-port any
-  dual=dual
-fi
-if [[ -n $dual ]]; then
-  port_var="PORT_$dual"
-  "$BIN/teeproof" prove --allow-insecure-sim --notary "127.0.0.1:${!port_var}" --manifest "$WORK/good.json" --var "token=$TOKEN" \
-    --ca-file "$CERTS/ca.pem" --out "$WORK/dual.proof" 2>"$WORK/dual.err" || { cat "$WORK/dual.err" >&2; fail "::1 then 127.0.0.1: not connected"; }
-  "$BIN/teeproof" verify "$WORK/dual.proof" --allow-insecure-sim >/dev/null || fail "::1 then 127.0.0.1: proof does not verify"
+}
+prove_via() { # NAME NOTARY MANIFEST
+  local port_var="PORT_$2"
+  "$BIN/teeproof" prove --allow-insecure-sim --notary "127.0.0.1:${!port_var}" --manifest "$3" --var "token=$TOKEN" \
+    --ca-file "$CERTS/ca.pem" --out "$WORK/$1.proof" 2>"$WORK/$1.err" || { cat "$WORK/$1.err" >&2; fail "$1: not connected"; }
+  "$BIN/teeproof" verify "$WORK/$1.proof" --allow-insecure-sim >/dev/null || fail "$1: proof does not verify"
+}
+printf '::1 localhost\n127.0.0.1 localhost\n' >"$WORK/hosts2"
+printf '::1 localhost\n127.0.0.1 localhost\n127.0.0.2 localhost\n' >"$WORK/hosts3"
+if [[ $(getent ahosts localhost | awk '$2 == "STREAM" {print $1}' | tr '\n' ' ') == "::1 127.0.0.1"* ]]; then
+  prove_via next-address open "$WORK/good.json"
+  note "localhost as ::1 then 127.0.0.1: connected through the second address"
+elif [[ $(order "$WORK/hosts2") == "::1 127.0.0.1 " ]]; then
+  ns_notary dual "$WORK/hosts2"
+  prove_via next-address dual "$WORK/good.json"
   note "localhost as ::1 then 127.0.0.1: connected through the second address"
 else
-  note "SKIP next-address test: localhost does not resolve to ::1 then 127.0.0.1 here and no mount namespace"
+  note "SKIP next-address: localhost does not resolve to ::1 then 127.0.0.1 here and no mount namespace"
+fi
+if [[ $(order "$WORK/hosts3") == "::1 127.0.0.1 127.0.0.2 " ]]; then
+  start_server api2 "$BIN/tp-demo-api" --listen 127.0.0.2:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$TOKEN"
+  start_server silent "$BIN/tp-sink" --host 127.0.0.1 --port "$PORT_api2" --out "$WORK/silent.got" --blackhole
+  ns_notary triple "$WORK/hosts3"
+  manifest_for "$PORT_api2" >"$WORK/api2.json"
+  t0=$SECONDS
+  prove_via silent-address triple "$WORK/api2.json"
+  note "localhost as ::1 (refused), 127.0.0.1 (silent), 127.0.0.2: connected through the third in $((SECONDS - t0)) s"
+else
+  note "SKIP silent-address: no mount namespace with a resolver keeping ::1, 127.0.0.1, 127.0.0.2 in that order"
 fi
