@@ -82,6 +82,8 @@ $(BUILD)/bin/teeproof: $(CLI_OBJS) $(LIB)
 $(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+# A tool made of more than one file lists its other parts (tests/tools/lib/) here.
+$(BUILD)/bin/tp-demo-api: $(BUILD)/obj/tests/tools/lib/demo_http.o
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(NOTARY_PART_OBJS) $(LIB)
 	@mkdir -p $(dir $@)

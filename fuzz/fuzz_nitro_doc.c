@@ -1,5 +1,5 @@
 /* libFuzzer: AWS Nitro attestation documents through the strict CBOR/COSE parser and the
- * verifier (seed with ../shared/testvectors/nitro_att_doc_sample.bin). */
+ * verifier (seed with tests/data/testvectors/nitro_att_doc_sample.bin). */
 #include <stddef.h>
 #include <stdint.h>
 

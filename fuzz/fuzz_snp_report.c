@@ -1,5 +1,5 @@
 /* libFuzzer: SEV-SNP reports with an optional certificate table through the bounded parser
- * and the verifier (seed with ../shared/testvectors/snp_report.bin and reports followed by a
+ * and the verifier (seed with tests/data/testvectors/snp_report.bin and reports followed by a
  * certificate table). The VCEK comes from the table, so table parsing is reached. */
 #include <stddef.h>
 #include <stdint.h>

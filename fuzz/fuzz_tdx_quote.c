@@ -1,5 +1,5 @@
 /* libFuzzer: TDX quotes (v4/v5, any padding) through the bounded parser and the full
- * verifier (seed with ../shared/testvectors/tdx_*.bin). */
+ * verifier (seed with tests/data/testvectors/tdx_*.bin). */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -8,6 +8,7 @@
 #   untrusted-ca.pem/.key         a second CA that nobody trusts
 #   untrusted.pem/untrusted.key   localhost + 127.0.0.1, signed by the untrusted CA
 #   expired.pem/expired.key       localhost + 127.0.0.1, signed by the CA, expired in 2020
+#   nosan.pem/nosan.key           CN=localhost and no subjectAltName, signed by the CA
 set -euo pipefail
 
 die() { echo "error: $*" >&2; exit 1; }
@@ -31,10 +32,11 @@ have() { [[ -s $1.pem && -s $1.key ]]; }
 ca_ext="basicConstraints=critical,CA:TRUE
 keyUsage=critical,keyCertSign,cRLSign
 subjectKeyIdentifier=hash"
-leaf_ext() { # SAN
+leaf_ext() { # SAN ("none": no subjectAltName at all)
   printf '%s\n' "basicConstraints=critical,CA:FALSE" \
     "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" \
-    "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" "subjectAltName=$1"
+    "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid"
+  [[ $1 == none ]] || printf '%s\n' "subjectAltName=$1"
 }
 
 # Moves the new files into place, the key first (a reader checks for the .pem).
@@ -105,8 +107,9 @@ EOF
 }
 
 local_san="DNS:localhost,IP:127.0.0.1"
-make_ca ca "teeproof test CA" server server-rsa wrong expired
+make_ca ca "teeproof test CA" server server-rsa wrong expired nosan
 make_leaf server ca ec localhost "$local_san"
+make_leaf nosan ca ec localhost none
 make_leaf server-rsa ca rsa localhost "$local_san"
 make_leaf wrong ca ec wrong.example "DNS:wrong.example"
 make_ca untrusted-ca "teeproof untrusted test CA" untrusted

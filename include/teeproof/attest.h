@@ -43,9 +43,36 @@ void tp_evidence_facts_free(tp_evidence_facts *facts);
 /* JSON object {platform, measurement, report_data, debug, ...details}; new reference. */
 json_t *tp_evidence_facts_json(const tp_evidence_facts *facts);
 
-/* The report data that commits evidence to a signing key:
- * SHA-512("teeproof-key-v1" || SubjectPublicKeyInfo DER). */
-void tp_attest_key_binding(const uint8_t *spki_der, size_t len, uint8_t out[64]);
+/* A notary signing key's validity window: Unix seconds, both ends inclusive. The notary
+ * signs only inside it and rotates to a new key at its end; verifiers refuse a proof dated
+ * outside it, so a key that leaks cannot sign proofs for any other time. */
+typedef struct tp_key_window {
+    int64_t not_before;
+    int64_t not_after;
+} tp_key_window;
+
+/* Longest window a verifier accepts (not_after - not_before): a notary cannot attest an
+ * endless key. */
+#define TP_KEY_WINDOW_MAX_S (7 * 24 * 3600)
+/* How far a prover's own clock may be outside the window of the key it attests (clocks of
+ * prover and notary differ). Proof verification allows no skew: the proof's time and the
+ * window are both the notary's clock. */
+#define TP_KEY_WINDOW_SKEW_S 300
+
+/* The report data that commits evidence to a signing key and its window:
+ * SHA-512("teeproof-key-v2" || 0x00 || u64be not_before || u64be not_after ||
+ *         SubjectPublicKeyInfo DER). */
+void tp_attest_key_binding(const uint8_t *spki_der, size_t len, const tp_key_window *w,
+                           uint8_t out[64]);
+/* TP_ERR_KEY_WINDOW unless the window is well formed (0 < not_before <= not_after,
+ * not_after - not_before <= TP_KEY_WINDOW_MAX_S) and not_before - skew <= t <=
+ * not_after + skew. `what` names t in the message ("the proof's time", ...). */
+tp_err tp_key_window_check(const tp_key_window *w, int64_t t, int64_t skew, const char *what,
+                           tp_error *err);
+/* Reads {"not_before": N, "not_after": N} (integers); 0 if missing or malformed. */
+int tp_key_window_from_json(const json_t *o, tp_key_window *w);
+/* {"not_before": N, "not_after": N}; new reference. */
+json_t *tp_key_window_json(const tp_key_window *w);
 
 /* --- attesters (inside the TEE) --- */
 typedef struct tp_attester tp_attester;
@@ -88,6 +115,9 @@ tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
                                     const uint8_t *evidence, size_t len,
                                     const uint8_t expected_report_data[64], time_t at,
                                     tp_evidence_facts *facts, tp_error *err);
+/* With the policy's "max_proof_age_s" set: TP_ERR_PROOF_AGE when proof_time is older than
+ * now minus that age, or more than TP_KEY_WINDOW_SKEW_S after now. TP_OK without it. */
+tp_err tp_policy_check_proof_age(const tp_policy *p, time_t proof_time, time_t now, tp_error *err);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "teeproof/attest.h"
 #include "teeproof/errors.h"
@@ -18,13 +19,20 @@ extern "C" {
 #define TP_SIGNATURE_ALG "Ed25519"
 
 /* Verifies a proof document: structure, Ed25519 signature over the RFC 8785 canonical
- * claims, the evidence under the policy, that the evidence commits to the signing key,
- * and, when manifest is given, that the proof was made for that manifest.
+ * claims, that claims.time lies in the signing key's window (TP_ERR_KEY_WINDOW), the
+ * evidence under the policy, that the evidence commits to the signing key and its window,
+ * the policy's maximum proof age (TP_ERR_PROOF_AGE), and, when manifest is given, that the
+ * proof was made for that manifest.
  * On success *claims (if non-NULL) gets a new reference to the verified claims and
  * *facts (if non-NULL) the evidence facts (free with tp_evidence_facts_free). */
 tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
                        const tp_manifest *manifest, json_t **claims, tp_evidence_facts *facts,
                        tp_error *err);
+/* The same with the verifier's clock given: `now` (Unix seconds; 0 = the current time) is
+ * what the policy's max_proof_age_s is measured from. */
+tp_err tp_proof_verify_at(const char *proof, size_t len, const tp_policy *policy,
+                          const tp_manifest *manifest, time_t now, json_t **claims,
+                          tp_evidence_facts *facts, tp_error *err);
 
 #ifdef __cplusplus
 }

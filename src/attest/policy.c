@@ -11,6 +11,8 @@
 #define MAX_VALUES 256
 #define MAX_DETAIL_KEYS 8
 #define POLICY_MAX_BYTES (1 << 20)
+/* max_proof_age_s accepts 1 s up to ~100 years. */
+#define MAX_PROOF_AGE_LIMIT_S (100LL * 366 * 24 * 3600)
 
 enum { F_ROOTS = 1, F_CHAIN = 2, F_VCEK = 4, F_JWKS = 8, F_AUD = 16 };
 
@@ -55,6 +57,7 @@ typedef struct plat_policy {
 
 struct tp_policy {
     plat_policy plat[N_RULES];
+    long long max_proof_age_s; /* 0: no limit */
 };
 
 static int rules_index(const char *name)
@@ -223,6 +226,12 @@ static tp_err parse_doc(json_t *doc, tp_policy *p, const char *base_dir, tp_erro
         if (strcmp(key, "version") == 0) {
             if (!json_is_integer(v) || json_integer_value(v) != 1)
                 return tp_error_set(err, TP_ERR_JSON, "policy: version must be 1");
+        } else if (strcmp(key, "max_proof_age_s") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+                json_integer_value(v) > MAX_PROOF_AGE_LIMIT_S)
+                return tp_error_set(err, TP_ERR_JSON, "policy: max_proof_age_s must be an integer "
+                                                      "from 1 to %lld", MAX_PROOF_AGE_LIMIT_S);
+            p->max_proof_age_s = json_integer_value(v);
         } else if (strcmp(key, "platforms") != 0) {
             return tp_error_set(err, TP_ERR_JSON, "policy: unknown key '%s'", key);
         }
@@ -385,4 +394,17 @@ tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
     if (rc != TP_OK)
         tp_evidence_facts_free(facts);
     return rc;
+}
+
+tp_err tp_policy_check_proof_age(const tp_policy *p, time_t proof_time, time_t now, tp_error *err)
+{
+    if (p->max_proof_age_s == 0)
+        return TP_OK;
+    long long age = (long long)now - (long long)proof_time;
+    if (age > p->max_proof_age_s)
+        return tp_error_set(err, TP_ERR_PROOF_AGE, "the proof is %lld s old; the policy accepts at most %lld s",
+                            age, p->max_proof_age_s);
+    if (-age > TP_KEY_WINDOW_SKEW_S)
+        return tp_error_set(err, TP_ERR_PROOF_AGE, "the proof is dated %lld s in the future", -age);
+    return TP_OK;
 }

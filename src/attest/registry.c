@@ -77,18 +77,6 @@ json_t *tp_evidence_facts_json(const tp_evidence_facts *facts)
     return o;
 }
 
-void tp_attest_key_binding(const uint8_t *spki_der, size_t len, uint8_t out[64])
-{
-    static const char k_label[] = "teeproof-key-v1";
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned int n = 0;
-    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) != 1 ||
-        EVP_DigestUpdate(ctx, k_label, sizeof(k_label) - 1) != 1 ||
-        EVP_DigestUpdate(ctx, spki_der, len) != 1 || EVP_DigestFinal_ex(ctx, out, &n) != 1)
-        memset(out, 0, 64); /* only on allocation failure; all-zero never matches a key */
-    EVP_MD_CTX_free(ctx);
-}
-
 static tp_err open_platform(const tp_platform *p, const tp_attester_config *cfg,
                             tp_attester **out, tp_error *err)
 {

@@ -1,6 +1,8 @@
 /* RFC 8785 JSON Canonicalization Scheme: object members sorted by the UTF-16 code units of
  * their names, minimal string escaping, ECMAScript Number::toString for numbers. jansson
- * integers are written as exact integers (jansson keeps them apart from reals). */
+ * integers are written as exact integers (jansson keeps them apart from reals). The exact
+ * form (tp_jcs_serialize_exact) walks a tree whose numbers are their token text beside a
+ * tree that says which nodes are numbers, and copies each token verbatim. */
 #include "base/jcs.h"
 
 #include "base/utf8.h"
@@ -11,6 +13,8 @@
 #include <string.h>
 
 #define MAX_DEPTH 128
+/* Longer than any canonical number (an int64 is 20 bytes, a double at most 24). */
+#define MAX_CANONICAL_NUMBER 32
 
 struct utf16_iter {
     const uint8_t *s;
@@ -175,11 +179,22 @@ static int put_number(double d, tp_buf *out)
            tp_buf_append_str(out, exp);
 }
 
-static int serialize(const json_t *v, tp_buf *out, int depth);
+/* One serialization: plain (kind NULL: numbers are jansson numbers) or exact (kind is a
+ * tree of the same shape whose numbers mark which strings of the value tree are number
+ * tokens). */
+struct jcs_run {
+    tp_buf *out;
+    int exact;
+    int noncanonical; /* exact: a token was not in canonical form */
+};
 
-static int put_object(const json_t *v, tp_buf *out, int depth)
+static int serialize(const json_t *v, const json_t *kind, struct jcs_run *run, int depth);
+
+static int put_object(const json_t *v, const json_t *kind, struct jcs_run *run, int depth)
 {
     size_t n = json_object_size(v);
+    if (run->exact && (!json_is_object(kind) || json_object_size(kind) != n))
+        return 0;
     struct member *members = calloc(n ? n : 1, sizeof(*members));
     if (members == NULL)
         return 0;
@@ -195,44 +210,70 @@ static int put_object(const json_t *v, tp_buf *out, int depth)
         i++;
     }
     qsort(members, n, sizeof(*members), compare_utf16);
+    tp_buf *out = run->out;
     int ok = tp_buf_put_u8(out, '{');
     for (i = 0; ok && i < n; i++) {
+        const json_t *k = run->exact ? json_object_getn(kind, members[i].key, members[i].key_len)
+                                     : NULL;
         ok = (i == 0 || tp_buf_put_u8(out, ',')) &&
              put_string(members[i].key, members[i].key_len, out) && tp_buf_put_u8(out, ':') &&
-             serialize(members[i].value, out, depth + 1);
+             serialize(members[i].value, k, run, depth + 1);
     }
     free(members);
     return ok && tp_buf_put_u8(out, '}');
 }
 
-static int put_array(const json_t *v, tp_buf *out, int depth)
+static int put_array(const json_t *v, const json_t *kind, struct jcs_run *run, int depth)
 {
-    if (!tp_buf_put_u8(out, '['))
+    if (run->exact && (!json_is_array(kind) || json_array_size(kind) != json_array_size(v)))
+        return 0;
+    if (!tp_buf_put_u8(run->out, '['))
         return 0;
     for (size_t i = 0; i < json_array_size(v); i++) {
-        if ((i > 0 && !tp_buf_put_u8(out, ',')) || !serialize(json_array_get(v, i), out, depth + 1))
+        const json_t *k = run->exact ? json_array_get(kind, i) : NULL;
+        if ((i > 0 && !tp_buf_put_u8(run->out, ',')) ||
+            !serialize(json_array_get(v, i), k, run, depth + 1))
             return 0;
     }
-    return tp_buf_put_u8(out, ']');
+    return tp_buf_put_u8(run->out, ']');
 }
 
-static int serialize(const json_t *v, tp_buf *out, int depth)
+/* Exact mode: a number node, whose token is the string v; copied only if canonical. */
+static int put_token(const json_t *v, struct jcs_run *run)
+{
+    if (!json_is_string(v))
+        return 0;
+    if (!tp_jcs_number_is_canonical(json_string_value(v), json_string_length(v))) {
+        run->noncanonical = 1;
+        return 0;
+    }
+    return tp_buf_append(run->out, json_string_value(v), json_string_length(v));
+}
+
+static int serialize(const json_t *v, const json_t *kind, struct jcs_run *run, int depth)
 {
     char tmp[32];
-    if (v == NULL || depth > MAX_DEPTH)
+    tp_buf *out = run->out;
+    if (v == NULL || depth > MAX_DEPTH || (run->exact && kind == NULL))
+        return 0;
+    if (run->exact && json_is_number(kind))
+        return put_token(v, run);
+    if (run->exact && json_typeof(kind) != json_typeof(v))
         return 0;
     switch (json_typeof(v)) {
     case JSON_OBJECT:
-        return put_object(v, out, depth);
+        return put_object(v, kind, run, depth);
     case JSON_ARRAY:
-        return put_array(v, out, depth);
+        return put_array(v, kind, run, depth);
     case JSON_STRING:
         return put_string(json_string_value(v), json_string_length(v), out);
     case JSON_INTEGER:
+        if (run->exact)
+            return 0;
         snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return tp_buf_append_str(out, tmp);
     case JSON_REAL:
-        return put_number(json_real_value(v), out);
+        return !run->exact && put_number(json_real_value(v), out);
     case JSON_TRUE:
         return tp_buf_append_str(out, "true");
     case JSON_FALSE:
@@ -246,8 +287,63 @@ static int serialize(const json_t *v, tp_buf *out, int depth)
 int tp_jcs_serialize(const json_t *v, tp_buf *out)
 {
     size_t start = out->len;
-    if (serialize(v, out, 0))
+    struct jcs_run run = {out, 0, 0};
+    if (serialize(v, NULL, &run, 0))
         return 1;
     out->len = start;
     return 0;
+}
+
+int tp_jcs_serialize_exact(const json_t *exact, const json_t *kind, tp_buf *out)
+{
+    size_t start = out->len;
+    struct jcs_run run = {out, 1, 0};
+    if (serialize(exact, kind, &run, 0))
+        return 1;
+    out->len = start;
+    return run.noncanonical ? -1 : 0;
+}
+
+/* "-"? ("0" | [1-9][0-9]*) within int64, and not "-0". */
+static int is_canonical_integer(const char *s, size_t n, int *is_integer)
+{
+    size_t i = s[0] == '-';
+    *is_integer = i < n;
+    for (size_t k = i; k < n; k++)
+        if (s[k] < '0' || s[k] > '9')
+            *is_integer = 0;
+    if (!*is_integer)
+        return 0;
+    if (s[i] == '0')
+        return n - i == 1 && i == 0; /* "0" only: no leading zero, no "-0" */
+    unsigned long long v = 0, limit = i ? 9223372036854775808ull : 9223372036854775807ull;
+    for (size_t k = i; k < n; k++) {
+        unsigned d = (unsigned)(s[k] - '0');
+        if (v > (limit - d) / 10)
+            return 0;
+        v = v * 10 + d;
+    }
+    return 1;
+}
+
+int tp_jcs_number_is_canonical(const char *tok, size_t n)
+{
+    char buf[MAX_CANONICAL_NUMBER + 1];
+    if (tok == NULL || n == 0 || n > MAX_CANONICAL_NUMBER)
+        return 0;
+    int is_integer;
+    if (is_canonical_integer(tok, n, &is_integer))
+        return 1;
+    if (is_integer)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789.eE+-", tok[i]) || tok[i] == '\0')
+            return 0;
+    memcpy(buf, tok, n);
+    buf[n] = '\0';
+    tp_buf printed = TP_BUF_PUBLIC_INIT;
+    int ok = put_number(strtod(buf, NULL), &printed) && printed.len == n &&
+             memcmp(printed.data, tok, n) == 0;
+    tp_buf_free(&printed);
+    return ok;
 }

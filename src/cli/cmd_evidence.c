@@ -1,5 +1,4 @@
 /* `teeproof evidence`: verifies a raw evidence file offline and prints its facts as JSON. */
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,17 +31,6 @@ typedef struct evidence_args {
     time_t at;
 } evidence_args;
 
-static int parse_time(const char *s, time_t *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (s[0] == '\0' || *end != '\0' || errno != 0 || v <= 0)
-        return 0;
-    *out = (time_t)v;
-    return 1;
-}
-
 /* 0 on success, 1 for --help, else the exit status of a usage error (2). */
 static int parse_args(int argc, char **argv, evidence_args *a)
 {
@@ -74,7 +62,7 @@ static int parse_args(int argc, char **argv, evidence_args *a)
         return tp_cli_usage_error("evidence", "missing evidence FILE");
     if (a->platform == NULL)
         return tp_cli_usage_error("evidence", "missing --platform");
-    if (at != NULL && !parse_time(at, &a->at))
+    if (at != NULL && !tp_cli_parse_time(at, &a->at))
         return tp_cli_usage_error("evidence", "--at %s is not a UNIX time", at);
     return 0;
 }

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "cli/commands.h"
 #include "base/file.h"
@@ -18,23 +19,34 @@ static const char k_usage[] =
     "\n"
     "  --policy FILE          evidence policy (see docs/policy.md)\n"
     "  --allow-insecure-sim   accept the development 'sim' TEE (never in production)\n"
-    "  --manifest FILE        require the proof to be for this manifest\n";
+    "  --manifest FILE        require the proof to be for this manifest\n"
+    "  --now UNIX-SECONDS     the verifier's time the policy's max_proof_age_s is measured\n"
+    "                         from (default: the current time)\n"
+    "\n"
+    "The proof's time must lie inside the signing key's attested window (key-window), and\n"
+    "with max_proof_age_s in the policy be at most that old (proof-age).\n";
 
 int tp_cli_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"policy", required_argument, NULL, 'p'}, {"allow-insecure-sim", no_argument, NULL, 's'},
         {"manifest", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+        {"now", required_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
     const char *policy_file = NULL, *manifest_file = NULL;
     int allow_sim = 0, o;
+    time_t now = 0;
     opterr = 0;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 'p': policy_file = optarg; break;
         case 's': allow_sim = 1; break;
         case 'm': manifest_file = optarg; break;
+        case 'n':
+            if (!tp_cli_parse_time(optarg, &now))
+                return tp_cli_usage_error("verify", "--now wants Unix seconds (a positive integer)");
+            break;
         case 'h': fputs(k_usage, stdout); return 0;
         default: return tp_cli_usage_error("verify", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -54,7 +66,7 @@ int tp_cli_verify(int argc, char **argv)
     if (e == TP_OK)
         e = tp_read_file(argv[optind], &proof, &len, &err);
     if (e == TP_OK)
-        e = tp_proof_verify(proof, len, policy, manifest, &claims, NULL, &err);
+        e = tp_proof_verify_at(proof, len, policy, manifest, now, &claims, NULL, &err);
     if (e == TP_OK)
         tp_cli_print_json(claims);
     int rc = tp_cli_exit(e, "verify", &err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "teeproof/memory.h"
 
 static const char k_usage[] =
     "usage: teeproof COMMAND [options]\n"
@@ -33,6 +34,7 @@ static const command k_commands[] = {
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    tp_secure_json_memory(); /* variable values and revealed keys pass through jansson */
     if (argc < 2) {
         fprintf(stderr, "error: no command given (see teeproof --help)\n");
         return 2;

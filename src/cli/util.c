@@ -1,6 +1,7 @@
 /* Helpers shared by the `teeproof` subcommands; see util.h. */
 #include "cli/util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,4 +55,15 @@ void tp_cli_print_json(const json_t *v)
         puts(s);
         free(s);
     }
+}
+
+int tp_cli_parse_time(const char *s, time_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v <= 0)
+        return 0;
+    *out = (time_t)v;
+    return 1;
 }

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "teeproof/attest.h"
 #include "teeproof/errors.h"
@@ -15,6 +16,8 @@ int tp_cli_exit(tp_err rc, const char *cmd, const tp_error *e);
 int tp_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* --allow-insecure-sim / --policy FILE: exactly one of them. */
 tp_err tp_cli_policy(int allow_insecure_sim, const char *policy_file, tp_policy **out, tp_error *err);
+/* A Unix time in seconds (a positive decimal integer) for --at / --now; 1 on success. */
+int tp_cli_parse_time(const char *s, time_t *out);
 /* Prints JSON (indented) to stdout with a newline. */
 void tp_cli_print_json(const json_t *v);
 

@@ -235,3 +235,17 @@ tp_err tp_http_decode_content(tp_http_message *m, tp_error *err)
     }
     return rc;
 }
+
+static tp_err known_coding(tp_span name, void *ctx, tp_error *err)
+{
+    coding c;
+    (*(size_t *)ctx)++;
+    return coding_of(name, &c, err);
+}
+
+int tp_http_accept_encoding_ok(const char *value)
+{
+    size_t n = 0;
+    tp_span v = {(const uint8_t *)value, strlen(value)};
+    return tp_http_for_each_element(v, known_coding, &n, NULL) == TP_OK && n > 0;
+}

@@ -64,6 +64,10 @@ tp_err tp_http_parse_response_for(const uint8_t *p, size_t n, const char *reques
  * framing headers has an empty body. Messages after `consumed` (pipelining) are left alone.
  * On any failure *out is left empty (safe to free). */
 
+/* 1 when value (an Accept-Encoding field value) is a non-empty comma-separated list of
+ * content codings this decoder handles, without parameters; 0 otherwise. */
+int tp_http_accept_encoding_ok(const char *value);
+
 /* Case-insensitive lookup: the first header of that name, or NULL. */
 const tp_http_header *tp_http_header_find(const tp_http_message *m, const char *name);
 /* Number of headers with that name. */

@@ -9,6 +9,8 @@
 
 #include "base/codec.h"
 #include "base/jcs.h"
+#include "base/json_exact.h"
+#include "manifest/json_span.h"
 
 #define MAX_MANIFEST_BYTES (1024u * 1024u)
 
@@ -90,9 +92,8 @@ static int is_field_value(const json_t *v)
 }
 
 /* Header names are tokens, appear once (case-insensitively), values are strings without
- * CR, LF or NUL. Request headers may not set the message framing. */
-static tp_err check_headers(const json_t *headers, const char *where, int is_request,
-                            tp_error *err)
+ * CR, LF or NUL. (Rules on request headers: tp_mf_check_request_template.) */
+static tp_err check_headers(const json_t *headers, const char *where, tp_error *err)
 {
     const char *name;
     json_t *v;
@@ -108,11 +109,6 @@ static tp_err check_headers(const json_t *headers, const char *where, int is_req
             return tp_error_set(err, TP_ERR_MANIFEST,
                                 "manifest: %s.%.64s must be a string without control characters",
                                 where, name);
-        if (is_request && (strcasecmp(name, "content-length") == 0 ||
-                           strcasecmp(name, "transfer-encoding") == 0))
-            return tp_error_set(err, TP_ERR_MANIFEST,
-                                "manifest: %s.%.64s is set by teeproof, not the manifest", where,
-                                name);
         const char *other;
         json_t *w;
         json_object_foreach((json_t *)headers, other, w)
@@ -145,6 +141,7 @@ static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_e
         vs->length = json_integer_value(len);
     const char *tmp;
     if ((rc = get_string(spec, "type", 0, "request.vars.<name>", &tmp, err)) != TP_OK ||
+        (rc = tp_mf_parse_var_type(name, tmp, &vs->type, err)) != TP_OK ||
         (rc = get_string(spec, "description", 0, "request.vars.<name>", &tmp, err)) != TP_OK)
         return rc;
     const char *re;
@@ -180,28 +177,6 @@ static tp_err parse_vars(tp_manifest *m, const json_t *vars, tp_error *err)
     return TP_OK;
 }
 
-/* A Host header in the manifest must name the URL's authority. */
-static tp_err check_host_header(const tp_manifest *m, tp_error *err)
-{
-    const char *name;
-    json_t *v;
-    if (m->req_headers == NULL)
-        return TP_OK;
-    json_object_foreach((json_t *)m->req_headers, name, v)
-    {
-        if (strcasecmp(name, "host") != 0)
-            continue;
-        char *authority = tp_mf_authority(m);
-        int same = authority && strcasecmp(authority, json_string_value(v)) == 0;
-        free(authority);
-        if (!same)
-            return tp_error_set(err, TP_ERR_MANIFEST,
-                                "manifest: request.headers.%s differs from the URL authority",
-                                name);
-    }
-    return TP_OK;
-}
-
 /* Placeholders must be well formed; checked once at parse time. */
 static tp_err placeholder_ok(const char *name, size_t len, void *ctx, tp_error *err)
 {
@@ -230,9 +205,7 @@ static tp_err parse_request(tp_manifest *m, const json_t *req, tp_error *err)
     if (rc == TP_OK)
         rc = get_object(req, "headers", 0, "request", &m->req_headers, err);
     if (rc == TP_OK && m->req_headers)
-        rc = check_headers(m->req_headers, "request.headers", 1, err);
-    if (rc == TP_OK)
-        rc = check_host_header(m, err);
+        rc = check_headers(m->req_headers, "request.headers", err);
     m->req_body = json_object_get(req, "body");
     if (json_is_null(m->req_body))
         m->req_body = NULL;
@@ -246,6 +219,8 @@ static tp_err parse_request(tp_manifest *m, const json_t *req, tp_error *err)
         rc = parse_vars(m, vars, err);
     if (rc == TP_OK)
         rc = tp_mf_request_placeholders(m, placeholder_ok, NULL, err);
+    if (rc == TP_OK)
+        rc = tp_mf_check_request_template(m, err);
     return rc;
 }
 
@@ -285,7 +260,7 @@ static tp_err parse_response(tp_manifest *m, const json_t *resp, tp_error *err)
     if (rc == TP_OK)
         rc = get_object(resp, "headers", 0, "response", &m->resp_headers, err);
     if (rc == TP_OK && m->resp_headers)
-        rc = check_headers(m->resp_headers, "response.headers", 0, err);
+        rc = check_headers(m->resp_headers, "response.headers", err);
     if (rc == TP_OK)
         rc = get_object(resp, "body", 0, "response", &body, err);
     if (rc == TP_OK && body) {
@@ -339,6 +314,31 @@ static tp_err compute_hash(tp_manifest *m, tp_error *err)
     return TP_OK;
 }
 
+static int report_noncanonical(const char *tok, size_t len, void *ctx)
+{
+    if (tp_jcs_number_is_canonical(tok, len))
+        return 1;
+    tp_error_set(ctx, TP_ERR_MANIFEST,
+                 "manifest: number %.*s%s is not in RFC 8785 form (write 1000, not 1e3 or "
+                 "1000.0; at most 17 significant digits), so it would not compare and hash "
+                 "exactly as written",
+                 (int)(len > 40 ? 40 : len), tok, len > 40 ? "..." : "");
+    return 0;
+}
+
+/* Every number in the manifest text must be its own RFC 8785 form: then the manifest hash
+ * (over the canonical form) and the predicate values are exactly what the author wrote, and
+ * two manifests that compare differently never share a hash. */
+static tp_err check_numbers(const char *json, size_t len, tp_error *err)
+{
+    if (tp_json_validate((const uint8_t *)json, len, NULL) != TP_OK)
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: not strict JSON (RFC 8259, "
+                            "nesting depth at most %d)", TP_JSON_MAX_DEPTH);
+    if (!tp_json_each_number((const uint8_t *)json, len, report_noncanonical, err))
+        return TP_ERR_MANIFEST;
+    return TP_OK;
+}
+
 tp_err tp_manifest_parse(const char *json, size_t len, tp_manifest **out, tp_error *err)
 {
     *out = NULL;
@@ -357,6 +357,8 @@ tp_err tp_manifest_parse(const char *json, size_t len, tp_manifest **out, tp_err
         rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: invalid JSON at line %d: %s",
                           jerr.line, jerr.text);
     else
+        rc = check_numbers(json, len, err);
+    if (rc == TP_OK)
         rc = parse_document(m, err);
     if (rc == TP_OK)
         rc = compute_hash(m, err);

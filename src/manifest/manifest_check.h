@@ -9,21 +9,25 @@
 #include "http/http.h"
 #include "teeproof/manifest.h"
 
-/* Fails with TP_ERR_VAR when a variable is missing, unknown, or breaks its constraints. */
+/* Fails with TP_ERR_VAR when a variable is missing, unknown, or breaks its constraints
+ * (type, length, regex, no CR/LF). */
 tp_err tp_manifest_check_vars(const tp_manifest *m, const tp_vars *vars, tp_error *err);
 
-/* The HTTP/1.1 request bytes: request line (path + query of the URL), Host, the manifest's
- * headers with variables substituted, Content-Length when there is a body,
- * Accept-Encoding: identity and Connection: close unless the manifest sets them, body. */
+/* The one HTTP/1.1 request the manifest allows with these values (used by the prover to
+ * send it and by the notary to check it): request line (path + query of the URL, values
+ * percent-encoded), Host (the URL authority), the manifest's other headers in document
+ * order (values in the header character set), Content-Length when there is a body,
+ * Accept-Encoding (the manifest's or "identity"), Connection: close, then the body
+ * (values JSON-escaped in a JSON body, form-encoded in any other string body).
+ * TP_ERR_VAR when a value breaks its rules or cannot stand where it is used. */
 tp_err tp_manifest_build_request(const tp_manifest *m, const tp_vars *vars, tp_buf *out,
                                  tp_error *err);
 
-/* The request the client really sent must be the one the manifest describes: same
- * method, target, every manifest header with its (substituted) value, no other headers
- * than Host, Content-Length, Connection, Accept-Encoding, User-Agent, Accept, and the
- * same body. Errors name the rule that failed (TP_ERR_MANIFEST_REQUEST). */
-tp_err tp_manifest_check_request(const tp_manifest *m, const tp_vars *vars,
-                                 const tp_http_message *req, tp_error *err);
+/* The bytes the client really sent (req[0..len), one whole request) must equal, byte for
+ * byte, tp_manifest_build_request's. TP_ERR_MANIFEST_REQUEST names only the part that
+ * differs (request line, header section, body), never bytes. */
+tp_err tp_manifest_check_request(const tp_manifest *m, const tp_vars *vars, const uint8_t *req,
+                                 size_t len, tp_error *err);
 
 /* Checks status, headers and every extractor with its predicates; on success *values is a
  * new JSON object {extractor id: extracted value}. Errors name the extractor / predicate. */

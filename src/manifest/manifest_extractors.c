@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_exact.h"
+
 static const char *const k_ext_types[] = {"string", "number", "boolean", "array", "object",
                                           "null"};
 static const char *const k_pred_types[] = {"value", "length", "regex", "string", "array"};
@@ -116,6 +118,11 @@ static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, 
     p->value = json_object_get(spec, "value");
     if (p->value == NULL)
         return ext_error(err, id, "predicates.value missing");
+    /* Manifest numbers are canonical (tp_manifest_parse), so their RFC 8785 text is the
+     * author's token. */
+    p->exact_value = tp_json_numbers_to_text(p->value);
+    if (p->exact_value == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     const json_t *cs = json_object_get(spec, "caseSensitive");
     if (cs && !json_is_boolean(cs))
         return ext_error(err, id, "predicates.caseSensitive must be a boolean");
@@ -244,9 +251,11 @@ void tp_mf_free_extractors(tp_manifest *m)
 {
     for (size_t i = 0; i < m->n_extractors; i++) {
         extractor *e = &m->extractors[i];
-        for (size_t j = 0; j < e->n_preds; j++)
+        for (size_t j = 0; j < e->n_preds; j++) {
             if (e->preds[j].has_regex)
                 regfree(&e->preds[j].regex);
+            json_decref(e->preds[j].exact_value);
+        }
         free(e->preds);
     }
     free(m->extractors);

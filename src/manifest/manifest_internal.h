@@ -28,10 +28,19 @@ typedef enum {
     CMP_CONTAINS, CMP_NOT_CONTAINS, CMP_STARTS_WITH, CMP_ENDS_WITH, CMP_INCLUDES
 } comparison;
 
+/* A JSON value seen two ways, trees of the same shape: kind has numbers as numbers (what
+ * each node is), exact has every number as a string holding its exact decimal token.
+ * Predicates compare numbers on the exact tokens (src/base/decimal.h). */
+typedef struct tp_mf_value {
+    const json_t *kind;
+    const json_t *exact;
+} tp_mf_value;
+
 typedef struct predicate {
     pred_type type;
     comparison cmp;
     const json_t *value;  /* borrowed from the document */
+    json_t *exact_value;  /* value with its numbers as their tokens (owned) */
     int case_sensitive;
     int has_regex;
     regex_t regex;        /* PRED_REGEX */
@@ -46,8 +55,15 @@ typedef struct extractor {
     size_t n_preds;
 } extractor;
 
+/* A variable's declared `type` (docs/manifest.md, "Variables"): the grammar its value must
+ * follow, whatever position it is substituted in. */
+typedef enum {
+    VAR_STRING, VAR_NUMBER, VAR_INTEGER, VAR_BOOLEAN, VAR_HEX, VAR_BASE64, VAR_BASE64URL
+} var_type;
+
 typedef struct var_spec {
     const char *name;
+    var_type type;
     int has_regex;
     regex_t regex;        /* anchored */
     long long length;     /* -1: any */
@@ -97,21 +113,54 @@ const char *tp_mf_comparison_name(comparison c);
 /* Template placeholders `<% name %>`. */
 typedef tp_err (*tp_mf_placeholder_fn)(const char *name, size_t name_len, void *ctx,
                                        tp_error *err);
+typedef tp_err (*tp_mf_literal_fn)(const char *s, size_t n, void *ctx, tp_error *err);
+/* Splits s into literal runs and placeholders, in order (fails on a malformed one). */
+tp_err tp_mf_scan_template(const char *s, size_t n, tp_mf_literal_fn on_literal,
+                           tp_mf_placeholder_fn on_placeholder, void *ctx, tp_error *err);
 /* Calls fn for each placeholder of s (fails on a malformed one). */
 tp_err tp_mf_for_each_placeholder(const char *s, size_t n, tp_mf_placeholder_fn fn, void *ctx,
                                   tp_error *err);
 /* Calls fn for each placeholder anywhere in the request (url, header values, body). */
 tp_err tp_mf_request_placeholders(const tp_manifest *m, tp_mf_placeholder_fn fn, void *ctx,
                                   tp_error *err);
-/* Appends s with every placeholder replaced by its value (which must be supplied). */
-tp_err tp_mf_substitute(const char *s, size_t n, const tp_vars *vars, tp_buf *out,
-                        tp_error *err);
+/* How a value is written where its placeholder stands (request_encode.c). */
+typedef enum {
+    TP_MF_ENC_URL,    /* percent-encoding of all but RFC 3986 unreserved, uppercase hex */
+    TP_MF_ENC_FORM,   /* application/x-www-form-urlencoded: unreserved kept, ' ' as '+' */
+    TP_MF_ENC_JSON,   /* JSON string content (RFC 8785 escaping); must be valid UTF-8 */
+    TP_MF_ENC_HEADER  /* as is, but only 0x20-0x7e without '"' ',' ';' '\' nor surrounding
+                         spaces; anything else is refused (TP_ERR_VAR) */
+} tp_mf_encoding;
+/* Appends value encoded for its position; TP_ERR_VAR (message without the value) when it
+ * cannot stand there. */
+tp_err tp_mf_append_encoded(tp_mf_encoding enc, const char *value, tp_buf *out,
+                            tp_error *err);
+/* The request's Content-Type (from the manifest) says JSON: application/json or a
+ * "+json" subtype. */
+int tp_mf_body_is_json(const tp_manifest *m);
+/* Parse-time rules on a string body declared JSON: valid JSON with the placeholders
+ * removed, and every placeholder inside a JSON string, outside any escape sequence. */
+tp_err tp_mf_check_json_template(const char *s, size_t n, tp_error *err);
+
+/* The variable of that name among vars, or NULL. */
+const tp_var *tp_mf_find_var(const tp_vars *vars, const char *name, size_t len);
+/* Appends s with every placeholder replaced by its value (which must be supplied),
+ * written with encoding enc. */
+tp_err tp_mf_substitute(const char *s, size_t n, const tp_vars *vars, tp_mf_encoding enc,
+                        tp_buf *out, tp_error *err);
+/* Parses a var's "type" (NULL: string); TP_ERR_MANIFEST for an unknown type. */
+tp_err tp_mf_parse_var_type(const char *name, const char *type, var_type *out,
+                            tp_error *err);
+/* Request rules checked when the manifest is parsed (manifest_request.c): header names
+ * and values teeproof sets itself, Host, Connection, Accept-Encoding, Content-Type, the
+ * literal characters of the target, and where placeholders may stand in the body. */
+tp_err tp_mf_check_request_template(const tp_manifest *m, tp_error *err);
 /* The request body with variables substituted (empty when the manifest has none). */
 tp_err tp_mf_request_body(const tp_manifest *m, const tp_vars *vars, tp_buf *out,
                           tp_error *err);
 
 /* Evaluates one predicate against an extracted value; TP_ERR_PREDICATE when it does not
  * hold (detail: "predicate <comparison> <value> does not hold"). */
-tp_err tp_mf_eval_predicate(const predicate *p, const json_t *v, tp_error *err);
+tp_err tp_mf_eval_predicate(const predicate *p, tp_mf_value v, tp_error *err);
 
 #endif

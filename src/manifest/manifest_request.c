@@ -1,6 +1,9 @@
-/* The request a manifest describes: building it (prover) and checking the one that was
- * really sent (notary). Buffers holding substituted values are wiped when freed, and no
- * error message contains a header value, the target or the body (they may hold secrets). */
+/* The request a manifest allows: its rules checked at parse time, its exact bytes built
+ * from the manifest and the variable values (by the prover to send it, by the notary to
+ * compare), and the byte-for-byte check of the request really sent. Header set and order
+ * are fixed (docs/manifest.md, "Request"): request line, Host, the manifest's headers in
+ * document order, Content-Length (only with a body), Accept-Encoding, Connection: close.
+ * Buffers holding values are wiped when freed; no message holds a value or request bytes. */
 #include "manifest/manifest_internal.h"
 
 #include <stdio.h>
@@ -11,14 +14,23 @@
 #include "http/http.h"
 #include "manifest/manifest_check.h"
 
-/* Headers a client may add that the manifest does not list. */
-static const char *const k_extra_headers[] = {"host",        "content-length", "connection",
-                                              "accept-encoding", "user-agent", "accept", NULL};
+/* The coding asked for when the manifest does not name one: the response is then plain. */
+#define DEFAULT_ACCEPT_ENCODING "identity"
 
-static int is_target_char(unsigned char c) { return c >= 0x21 && c <= 0x7e; }
-static int is_value_char(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+/* Headers that frame or route the message, or change the connection: teeproof sets
+ * Content-Length and Connection itself; the others may not be sent at all. */
+static const char *const k_forbidden[] = {"content-length", "transfer-encoding", "upgrade",
+                                          "te", "trailer", "expect", "keep-alive", NULL};
+#define PROXY_PREFIX "proxy-"
 
-static const json_t *manifest_header(const tp_manifest *m, const char *name, size_t len)
+/* Headers written at fixed places rather than in the manifest's order. */
+static int is_fixed_header(const char *name)
+{
+    return strcasecmp(name, "host") == 0 || strcasecmp(name, "connection") == 0 ||
+           strcasecmp(name, "accept-encoding") == 0;
+}
+
+static const json_t *manifest_header(const tp_manifest *m, const char *name)
 {
     const char *key;
     json_t *v;
@@ -26,102 +38,171 @@ static const json_t *manifest_header(const tp_manifest *m, const char *name, siz
         return NULL;
     json_object_foreach((json_t *)m->req_headers, key, v)
     {
-        if (strlen(key) == len && strncasecmp(key, name, len) == 0)
+        if (strcasecmp(key, name) == 0)
             return v;
     }
     return NULL;
 }
 
-static tp_err expand_target(const tp_manifest *m, const tp_vars *vars, tp_buf *out,
-                            tp_error *err)
+/* The value with surrounding spaces and tabs removed: [*start, *end). */
+static void trim(const char *s, size_t n, size_t *start, size_t *end)
 {
-    tp_err rc = tp_mf_substitute(m->target, strlen(m->target), vars, out, err);
-    for (size_t i = 0; rc == TP_OK && i < out->len; i++)
-        if (!is_target_char(out->data[i]))
-            rc = tp_error_set(err, TP_ERR_VAR,
-                              "a variable in the URL makes an invalid request target");
+    *start = 0, *end = n;
+    while (*start < *end && (s[*start] == ' ' || s[*start] == '\t'))
+        (*start)++;
+    while (*end > *start && (s[*end - 1] == ' ' || s[*end - 1] == '\t'))
+        (*end)--;
+}
+
+static tp_err refuse_header(const char *name, const char *why, tp_error *err)
+{
+    return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.headers.%.64s %s", name, why);
+}
+
+static tp_err check_one_header(const tp_manifest *m, const char *name, const json_t *v,
+                               tp_error *err)
+{
+    const char *s = json_string_value(v);
+    size_t start, end;
+    trim(s, json_string_length(v), &start, &end);
+    for (size_t i = 0; k_forbidden[i]; i++)
+        if (strcasecmp(name, k_forbidden[i]) == 0)
+            return refuse_header(name, "may not be set by a manifest", err);
+    if (strncasecmp(name, PROXY_PREFIX, sizeof(PROXY_PREFIX) - 1) == 0)
+        return refuse_header(name, "may not be set by a manifest", err);
+    if (strcasecmp(name, "connection") == 0 &&
+        (end - start != 5 || strncasecmp(s + start, "close", 5) != 0))
+        return refuse_header(name, "may only be \"close\"", err);
+    if (strcasecmp(name, "accept-encoding") == 0 && !tp_http_accept_encoding_ok(s))
+        return refuse_header(name, "may only list codings teeproof decodes", err);
+    if (strcasecmp(name, "content-type") == 0 && strstr(s, "<%"))
+        return refuse_header(name, "may not hold a placeholder", err);
+    if (strcasecmp(name, "host") == 0) {
+        char *authority = tp_mf_authority(m);
+        int same = authority && end - start == strlen(authority) &&
+                   strncasecmp(s + start, authority, end - start) == 0;
+        free(authority);
+        if (!same)
+            return refuse_header(name, "differs from the URL authority", err);
+    }
+    return TP_OK;
+}
+
+static tp_err target_literal_ok(const char *s, size_t n, void *ctx, tp_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+            return tp_error_set(err, TP_ERR_MANIFEST,
+                                "manifest: request.url: the path and query must be visible ASCII "
+                                "(percent-encode the rest)");
+    return TP_OK;
+}
+
+static tp_err placeholder_any(const char *name, size_t len, void *ctx, tp_error *err)
+{
+    return TP_OK;
+}
+
+tp_err tp_mf_check_request_template(const tp_manifest *m, tp_error *err)
+{
+    const char *name;
+    json_t *v;
+    tp_err rc = tp_mf_scan_template(m->target, strlen(m->target), target_literal_ok,
+                                    placeholder_any, NULL, err);
+    if (rc == TP_OK && m->req_headers) {
+        json_object_foreach((json_t *)m->req_headers, name, v)
+        {
+            if ((rc = check_one_header(m, name, v, err)) != TP_OK)
+                return rc;
+        }
+    }
+    if (rc == TP_OK && json_is_string(m->req_body) && tp_mf_body_is_json(m))
+        rc = tp_mf_check_json_template(json_string_value(m->req_body),
+                                       json_string_length(m->req_body), err);
     return rc;
 }
 
-/* The header value with variables substituted and surrounding whitespace trimmed. */
-static tp_err expand_header(const char *name, const json_t *value, const tp_vars *vars,
-                            tp_buf *out, tp_error *err)
-{
-    tp_buf raw = TP_BUF_INIT;
-    tp_err rc = tp_mf_substitute(json_string_value(value), json_string_length(value), vars, &raw,
-                                 err);
-    size_t start = 0, end = raw.len;
-    while (start < end && (raw.data[start] == ' ' || raw.data[start] == '\t'))
-        start++;
-    while (end > start && (raw.data[end - 1] == ' ' || raw.data[end - 1] == '\t'))
-        end--;
-    for (size_t i = start; rc == TP_OK && i < end; i++)
-        if (!is_value_char(raw.data[i]))
-            rc = tp_error_set(err, TP_ERR_VAR, "a variable makes header %.64s invalid", name);
-    if (rc == TP_OK && !tp_buf_append(out, raw.data + start, end - start))
-        rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    tp_buf_free(&raw);
-    return rc;
-}
-
-static int append_line(tp_buf *out, const char *name, const uint8_t *v, size_t n)
+static int append_line(tp_buf *out, const char *name, const void *v, size_t n)
 {
     return tp_buf_append_str(out, name) && tp_buf_append_str(out, ": ") &&
            tp_buf_append(out, v, n) && tp_buf_append_str(out, "\r\n");
+}
+
+/* One manifest header: its value with variables substituted (header encoding), then
+ * trimmed of surrounding spaces and tabs. */
+static tp_err append_manifest_header(const char *name, const json_t *value,
+                                     const tp_vars *vars, tp_buf *out, tp_error *err)
+{
+    tp_buf raw = TP_BUF_INIT;
+    tp_err rc = tp_mf_substitute(json_string_value(value), json_string_length(value), vars,
+                                 TP_MF_ENC_HEADER, &raw, err);
+    size_t start = 0, end = 0;
+    if (rc == TP_OK)
+        trim((const char *)raw.data, raw.len, &start, &end);
+    if (rc == TP_OK && !append_line(out, name, raw.data + start, end - start))
+        rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    tp_buf_free(&raw);
+    return rc == TP_OK ? rc : tp_error_prefix(err, rc, "request header %.64s", name);
 }
 
 static tp_err append_headers(const tp_manifest *m, const tp_vars *vars, size_t body_len,
                              tp_buf *out, tp_error *err)
 {
     char *authority = tp_mf_authority(m);
-    int ok = authority != NULL;
-    if (ok && !manifest_header(m, "host", 4))
-        ok = append_line(out, "Host", (const uint8_t *)authority, strlen(authority));
+    int ok = authority != NULL && append_line(out, "Host", authority, strlen(authority));
     free(authority);
     const char *name;
     json_t *value;
-    if (m->req_headers) {
+    if (ok && m->req_headers) {
         json_object_foreach((json_t *)m->req_headers, name, value)
         {
-            tp_buf v = TP_BUF_INIT;
-            tp_err rc = expand_header(name, value, vars, &v, err);
-            if (rc == TP_OK && ok)
-                ok = append_line(out, name, v.data, v.len);
-            tp_buf_free(&v);
+            if (is_fixed_header(name))
+                continue;
+            tp_err rc = append_manifest_header(name, value, vars, out, err);
             if (rc != TP_OK)
                 return rc;
         }
     }
     char cl[32];
-    snprintf(cl, sizeof(cl), "%zu", body_len);
+    int cl_len = snprintf(cl, sizeof(cl), "%zu", body_len);
     if (ok && body_len > 0)
-        ok = append_line(out, "Content-Length", (const uint8_t *)cl, strlen(cl));
-    if (ok && !manifest_header(m, "accept-encoding", 15))
-        ok = append_line(out, "Accept-Encoding", (const uint8_t *)"identity", 8);
-    if (ok && !manifest_header(m, "connection", 10))
-        ok = append_line(out, "Connection", (const uint8_t *)"close", 5);
+        ok = append_line(out, "Content-Length", cl, (size_t)cl_len);
+    const json_t *ae = manifest_header(m, "accept-encoding");
+    size_t start = 0, end = strlen(DEFAULT_ACCEPT_ENCODING);
+    const char *ae_value = ae ? json_string_value(ae) : DEFAULT_ACCEPT_ENCODING;
+    if (ae)
+        trim(ae_value, json_string_length(ae), &start, &end);
+    if (ok)
+        ok = append_line(out, "Accept-Encoding", ae_value + start, end - start) &&
+             append_line(out, "Connection", "close", 5);
     return ok ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+}
+
+static tp_err append_request_line(const tp_manifest *m, const tp_vars *vars, tp_buf *out,
+                                  tp_error *err)
+{
+    if (!tp_buf_append_str(out, m->method) || !tp_buf_append_str(out, " "))
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    tp_err rc = tp_mf_substitute(m->target, strlen(m->target), vars, TP_MF_ENC_URL, out, err);
+    if (rc == TP_OK && !tp_buf_append_str(out, " HTTP/1.1\r\n"))
+        rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    return rc;
 }
 
 tp_err tp_manifest_build_request(const tp_manifest *m, const tp_vars *vars, tp_buf *out,
                                  tp_error *err)
 {
     size_t start = out->len;
-    tp_buf target = TP_BUF_INIT, body = TP_BUF_INIT;
+    tp_buf body = TP_BUF_INIT;
     tp_err rc = tp_manifest_check_vars(m, vars, err);
     if (rc == TP_OK)
-        rc = expand_target(m, vars, &target, err);
-    if (rc == TP_OK)
         rc = tp_mf_request_body(m, vars, &body, err);
-    if (rc == TP_OK && !(tp_buf_append_str(out, m->method) && tp_buf_append_str(out, " ") &&
-                         tp_buf_append(out, target.data, target.len) &&
-                         tp_buf_append_str(out, " HTTP/1.1\r\n")))
-        rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    if (rc == TP_OK)
+        rc = append_request_line(m, vars, out, err);
     if (rc == TP_OK)
         rc = append_headers(m, vars, body.len, out, err);
     if (rc == TP_OK && !(tp_buf_append_str(out, "\r\n") && tp_buf_append(out, body.data, body.len)))
         rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    tp_buf_free(&target);
     tp_buf_free(&body);
     if (rc != TP_OK && out->data) {
         memset(out->data + start, 0, out->len - start);
@@ -130,124 +211,41 @@ tp_err tp_manifest_build_request(const tp_manifest *m, const tp_vars *vars, tp_b
     return rc;
 }
 
-static int span_equals(tp_span s, const uint8_t *p, size_t n)
+/* Which part of the built request holds byte off (for a message without the bytes). */
+static const char *part_at(const uint8_t *req, size_t len, size_t off)
 {
-    return s.len == n && (n == 0 || memcmp(s.p, p, n) == 0);
+    const uint8_t *line_end = memchr(req, '\n', len);
+    const uint8_t *head_end = memmem(req, len, "\r\n\r\n", 4);
+    if (line_end && off <= (size_t)(line_end - req))
+        return "request line";
+    if (head_end && off < (size_t)(head_end - req) + 4)
+        return "header section";
+    return "body";
 }
 
-static tp_err check_manifest_headers(const tp_manifest *m, const tp_vars *vars,
-                                     const tp_http_message *req, tp_error *err)
+tp_err tp_manifest_check_request(const tp_manifest *m, const tp_vars *vars, const uint8_t *req,
+                                 size_t len, tp_error *err)
 {
-    const char *name;
-    json_t *value;
-    if (m->req_headers == NULL)
-        return TP_OK;
-    json_object_foreach((json_t *)m->req_headers, name, value)
-    {
-        if (tp_http_header_count(req, name) != 1)
-            return tp_error_set(err, TP_ERR_MANIFEST_REQUEST,
-                                "request header %.64s must appear exactly once", name);
-        tp_buf want = TP_BUF_INIT;
-        tp_err rc = expand_header(name, value, vars, &want, err);
-        int same = rc == TP_OK && span_equals(tp_http_header_find(req, name)->value, want.data,
-                                              want.len);
+    tp_buf want = TP_BUF_INIT;
+    tp_err rc = tp_manifest_build_request(m, vars, &want, err);
+    if (rc != TP_OK) {
         tp_buf_free(&want);
-        if (rc != TP_OK)
-            return rc;
-        if (!same)
-            return tp_error_set(err, TP_ERR_MANIFEST_REQUEST,
-                                "request header %.64s differs from the manifest", name);
+        return rc;
     }
-    return TP_OK;
-}
-
-static int is_extra_header(tp_span name)
-{
-    for (size_t i = 0; k_extra_headers[i]; i++)
-        if (name.len == strlen(k_extra_headers[i]) &&
-            strncasecmp((const char *)name.p, k_extra_headers[i], name.len) == 0)
-            return 1;
-    return 0;
-}
-
-static tp_err check_no_other_headers(const tp_manifest *m, const tp_http_message *req,
-                                     tp_error *err)
-{
-    for (size_t i = 0; i < req->n_headers; i++) {
-        tp_span name = req->headers[i].name;
-        if (!is_extra_header(name) && !manifest_header(m, (const char *)name.p, name.len))
-            return tp_error_set(err, TP_ERR_MANIFEST_REQUEST,
-                                "request header %.*s is not in the manifest",
-                                (int)(name.len > 64 ? 64 : name.len), (const char *)name.p);
+    size_t same = 0;
+    while (same < want.len && same < len && want.data[same] == req[same])
+        same++;
+    if (same == want.len && same == len) {
+        tp_buf_free(&want);
+        return TP_OK;
     }
-    return TP_OK;
-}
-
-static tp_err check_host(const tp_manifest *m, const tp_http_message *req, tp_error *err)
-{
-    if (manifest_header(m, "host", 4))
-        return TP_OK; /* checked as a manifest header */
-    char *authority = tp_mf_authority(m);
-    if (authority == NULL)
-        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    const tp_http_header *h = tp_http_header_find(req, "host");
-    int ok = tp_http_header_count(req, "host") == 1 && h->value.len == strlen(authority) &&
-             strncasecmp((const char *)h->value.p, authority, h->value.len) == 0;
-    free(authority);
-    return ok ? TP_OK
-              : tp_error_set(err, TP_ERR_MANIFEST_REQUEST,
-                             "request Host header differs from the manifest URL");
-}
-
-static tp_err check_request_line(const tp_manifest *m, const tp_vars *vars,
-                                 const tp_http_message *req, tp_error *err)
-{
-    if (!span_equals(req->method, (const uint8_t *)m->method, strlen(m->method)))
+    int longer = same == want.len;
+    const char *part = longer ? "" : part_at(want.data, want.len, same);
+    tp_buf_free(&want);
+    if (longer)
         return tp_error_set(err, TP_ERR_MANIFEST_REQUEST,
-                            "request method %.*s, manifest wants %.16s",
-                            (int)(req->method.len > 16 ? 16 : req->method.len),
-                            (const char *)req->method.p, m->method);
-    if (req->minor_version != 1)
-        return tp_error_set(err, TP_ERR_MANIFEST_REQUEST, "request is not HTTP/1.1");
-    tp_buf target = TP_BUF_INIT;
-    tp_err rc = expand_target(m, vars, &target, err);
-    int same = rc == TP_OK && span_equals(req->target, target.data, target.len);
-    tp_buf_free(&target);
-    if (rc != TP_OK)
-        return rc;
-    return same ? TP_OK
-                : tp_error_set(err, TP_ERR_MANIFEST_REQUEST,
-                               "request target differs from the manifest URL");
-}
-
-static tp_err check_body(const tp_manifest *m, const tp_vars *vars, const tp_http_message *req,
-                         tp_error *err)
-{
-    tp_buf body = TP_BUF_INIT;
-    tp_err rc = tp_mf_request_body(m, vars, &body, err);
-    int same = rc == TP_OK && req->body.len == body.len &&
-               (body.len == 0 || memcmp(req->body.data, body.data, body.len) == 0);
-    tp_buf_free(&body);
-    if (rc != TP_OK)
-        return rc;
-    return same ? TP_OK
-                : tp_error_set(err, TP_ERR_MANIFEST_REQUEST,
-                               "request body differs from the manifest");
-}
-
-tp_err tp_manifest_check_request(const tp_manifest *m, const tp_vars *vars,
-                                 const tp_http_message *req, tp_error *err)
-{
-    tp_err rc = tp_manifest_check_vars(m, vars, err);
-    if (rc == TP_OK)
-        rc = check_request_line(m, vars, req, err);
-    if (rc == TP_OK)
-        rc = check_host(m, req, err);
-    if (rc == TP_OK)
-        rc = check_manifest_headers(m, vars, req, err);
-    if (rc == TP_OK)
-        rc = check_no_other_headers(m, req, err);
-    if (rc == TP_OK)
-        rc = check_body(m, vars, req, err);
-    return rc;
+                            "the request sent goes on after the one the manifest allows");
+    return tp_error_set(err, TP_ERR_MANIFEST_REQUEST,
+                        "the request sent is not the one the manifest allows (differs in the %s)",
+                        part);
 }

@@ -1,12 +1,15 @@
 /* Checking a response against the manifest: status, headers (case-insensitive names, exact
  * values, exactly one occurrence), then every extractor over the JSON body: selector ->
- * byte span -> value -> type -> predicates. An optional extractor whose selector finds
- * nothing is left out; any other failure fails the whole check. */
+ * byte span -> value -> type -> predicates. The value is read losslessly: numbers keep
+ * their token text, and the claims carry each number as a JSON string of that token. An
+ * optional extractor whose selector finds nothing is left out; any other failure fails the
+ * whole check. */
 #include "manifest/manifest_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_exact.h"
 #include "manifest/json_span.h"
 #include "manifest/manifest_check.h"
 
@@ -56,15 +59,16 @@ static tp_err check_headers(const tp_manifest *m, const tp_http_message *resp, t
     return TP_OK;
 }
 
-/* The span as a JSON value; integers beyond 64 bits become reals. */
-static json_t *decode_span(const uint8_t *p, size_t n)
+/* The (validated) span read losslessly: the kind and exact trees of the value. */
+static int decode_span(const uint8_t *p, size_t n, json_t **kind, json_t **exact)
 {
-    const size_t flags = JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL;
-    json_error_t jerr;
-    json_t *v = json_loadb((const char *)p, n, flags, &jerr);
-    if (v == NULL)
-        v = json_loadb((const char *)p, n, flags | JSON_DECODE_INT_AS_REAL, &jerr);
-    return v;
+    *kind = tp_json_load_numbers(p, n, TP_JSON_NUMBERS_AS_ZERO);
+    *exact = *kind ? tp_json_load_numbers(p, n, TP_JSON_NUMBERS_AS_TEXT) : NULL;
+    if (*exact)
+        return 1;
+    json_decref(*kind);
+    *kind = NULL;
+    return 0;
 }
 
 static int type_matches(ext_type t, const json_t *v)
@@ -80,11 +84,11 @@ static int type_matches(ext_type t, const json_t *v)
     return 0;
 }
 
-static tp_err check_value(const extractor *e, const json_t *v, tp_error *err)
+static tp_err check_value(const extractor *e, tp_mf_value v, tp_error *err)
 {
-    if (!type_matches(e->type, v))
+    if (!type_matches(e->type, v.kind))
         return tp_error_set(err, TP_ERR_EXTRACT_TYPE, "extractor %.64s: expected %s, got %s",
-                            e->id, tp_mf_ext_type_name(e->type), json_type_name(v));
+                            e->id, tp_mf_ext_type_name(e->type), json_type_name(v.kind));
     for (size_t i = 0; i < e->n_preds; i++) {
         tp_err rc = tp_mf_eval_predicate(&e->preds[i], v, err);
         if (rc != TP_OK)
@@ -104,15 +108,17 @@ static tp_err run_extractor(const extractor *e, const tp_json_match *match, cons
         return tp_error_set(err, TP_ERR_SELECTOR, "extractor %.64s: selector %s not found", e->id,
                             path);
     }
-    json_t *v = decode_span(body->data + match->off, match->len);
-    if (v == NULL)
+    json_t *kind, *exact;
+    if (!decode_span(body->data + match->off, match->len, &kind, &exact))
         return tp_error_set(err, TP_ERR_JSON, "extractor %.64s: value cannot be represented",
                             e->id);
-    tp_err rc = check_value(e, v, err);
-    if (rc == TP_OK && json_object_set_new(values, e->id, v) != 0)
+    tp_err rc = check_value(e, (tp_mf_value){kind, exact}, err);
+    json_decref(kind);
+    /* The claim carries the exact tree: each number as the string of the site's token. */
+    if (rc == TP_OK && json_object_set_new(values, e->id, exact) != 0)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     if (rc != TP_OK)
-        json_decref(v);
+        json_decref(exact);
     return rc;
 }
 

@@ -1,5 +1,7 @@
 /* Predicates over extracted values (Pluto's predicate types value, length, regex, string,
- * array). Numbers compare numerically (integers exactly), strings byte-wise or, with
+ * array). Numbers compare as exact decimals on the tokens the site and the manifest wrote
+ * (never through a double; a token beyond src/base/decimal.h's limits compares with
+ * nothing, so no predicate over it holds), strings byte-wise or, with
  * caseSensitive false, ASCII case-insensitively; length counts UTF-8 bytes of a string, the
  * elements of an array or the members of an object; regex is an unanchored POSIX extended
  * search over at most TP_MF_MAX_REGEX_SUBJECT bytes. A predicate applied to a value of the
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/decimal.h"
 #include "base/jcs.h"
 
 static unsigned char fold(unsigned char c, int case_sensitive)
@@ -24,26 +27,78 @@ static int bytes_equal(const char *a, const char *b, size_t n, int case_sensitiv
     return 1;
 }
 
-/* -1, 0, 1; both must be numbers. */
-static int compare_numbers(const json_t *a, const json_t *b)
+/* Result of comparing two values that cannot be compared (a number token beyond the
+ * limits of src/base/decimal.h): no predicate over them holds, notEqual included. */
+#define NOT_COMPARABLE (-1)
+
+static tp_mf_value array_child(tp_mf_value v, size_t i)
 {
-    if (json_is_integer(a) && json_is_integer(b)) {
-        json_int_t x = json_integer_value(a), y = json_integer_value(b);
-        return x < y ? -1 : x > y;
-    }
-    double x = json_number_value(a), y = json_number_value(b);
-    return x < y ? -1 : x > y;
+    return (tp_mf_value){json_array_get(v.kind, i), json_array_get(v.exact, i)};
 }
 
-static int values_equal(const json_t *a, const json_t *b, int case_sensitive)
+/* Exact decimal comparison of two number nodes: 1 and *cmp, or 0 when not comparable. */
+static int compare_numbers(tp_mf_value a, tp_mf_value b, int *cmp)
 {
-    if (json_is_number(a) && json_is_number(b))
-        return compare_numbers(a, b) == 0;
-    if (json_is_string(a) && json_is_string(b))
-        return json_string_length(a) == json_string_length(b) &&
-               bytes_equal(json_string_value(a), json_string_value(b), json_string_length(a),
-                           case_sensitive);
-    return json_equal(a, b);
+    return json_is_string(a.exact) && json_is_string(b.exact) &&
+           tp_decimal_compare(json_string_value(a.exact), json_string_length(a.exact),
+                              json_string_value(b.exact), json_string_length(b.exact), cmp);
+}
+
+/* 1 when every part is equal, 0 when one part differs, else NOT_COMPARABLE. */
+static int combine(int so_far, int part)
+{
+    return (so_far == 0 || part == 0) ? 0 : (so_far == NOT_COMPARABLE ? so_far : part);
+}
+
+static int values_equal(tp_mf_value a, tp_mf_value b, int case_sensitive);
+
+static int arrays_equal(tp_mf_value a, tp_mf_value b)
+{
+    if (json_array_size(a.kind) != json_array_size(b.kind))
+        return 0;
+    int eq = 1;
+    for (size_t i = 0; eq != 0 && i < json_array_size(a.kind); i++)
+        eq = combine(eq, values_equal(array_child(a, i), array_child(b, i), 1));
+    return eq;
+}
+
+static int objects_equal(tp_mf_value a, tp_mf_value b)
+{
+    if (json_object_size(a.kind) != json_object_size(b.kind))
+        return 0;
+    int eq = 1;
+    const char *key;
+    size_t key_len;
+    json_t *child;
+    json_object_keylen_foreach((json_t *)a.kind, key, key_len, child)
+    {
+        tp_mf_value x = {child, json_object_getn(a.exact, key, key_len)};
+        tp_mf_value y = {json_object_getn(b.kind, key, key_len),
+                         json_object_getn(b.exact, key, key_len)};
+        eq = y.kind ? combine(eq, values_equal(x, y, 1)) : 0;
+        if (eq == 0)
+            break;
+    }
+    return eq;
+}
+
+/* 1, 0 or NOT_COMPARABLE. Numbers equal as exact decimals (1.0 == 1, 0 == -0), wherever
+ * they are nested; case_sensitive applies to a top-level string only. */
+static int values_equal(tp_mf_value a, tp_mf_value b, int case_sensitive)
+{
+    int cmp;
+    if (json_is_number(a.kind) && json_is_number(b.kind))
+        return compare_numbers(a, b, &cmp) ? cmp == 0 : NOT_COMPARABLE;
+    if (json_is_string(a.kind) && json_is_string(b.kind))
+        return json_string_length(a.kind) == json_string_length(b.kind) &&
+               bytes_equal(json_string_value(a.kind), json_string_value(b.kind),
+                           json_string_length(a.kind), case_sensitive);
+    if (json_is_array(a.kind) && json_is_array(b.kind))
+        return arrays_equal(a, b);
+    if (json_is_object(a.kind) && json_is_object(b.kind))
+        return objects_equal(a, b);
+    return json_typeof(a.kind) == json_typeof(b.kind) && !json_is_number(a.kind) &&
+           !json_is_string(a.kind); /* true, false, null */
 }
 
 static char *ascii_lower_copy(const char *s, size_t n)
@@ -71,20 +126,26 @@ static int string_contains(const json_t *s, const json_t *needle, int case_sensi
     return found;
 }
 
-static int array_includes(const json_t *arr, const json_t *v, int case_sensitive)
+/* 1 an element equals v; 0 none does; NOT_COMPARABLE none does but one was not comparable. */
+static int array_includes(tp_mf_value arr, tp_mf_value v, int case_sensitive)
 {
-    for (size_t i = 0; i < json_array_size(arr); i++)
-        if (values_equal(json_array_get(arr, i), v, case_sensitive))
+    int found = 0;
+    for (size_t i = 0; i < json_array_size(arr.kind); i++) {
+        int eq = values_equal(array_child(arr, i), v, case_sensitive);
+        if (eq == 1)
             return 1;
-    return 0;
+        if (eq == NOT_COMPARABLE)
+            found = NOT_COMPARABLE;
+    }
+    return found;
 }
 
-/* 1 holds, 0 does not, -1 not applicable to this kind of value. */
-static int contains(const json_t *v, const json_t *want, int case_sensitive)
+/* 1 holds, 0 does not, -1 not applicable to this kind of value (or not comparable). */
+static int contains(tp_mf_value v, tp_mf_value want, int case_sensitive)
 {
-    if (json_is_string(v) && json_is_string(want))
-        return string_contains(v, want, case_sensitive);
-    if (json_is_array(v))
+    if (json_is_string(v.kind) && json_is_string(want.kind))
+        return string_contains(v.kind, want.kind, case_sensitive);
+    if (json_is_array(v.kind))
         return array_includes(v, want, case_sensitive);
     return -1;
 }
@@ -111,20 +172,20 @@ static int ordering_holds(comparison c, int cmp)
     }
 }
 
-static int eval_value(const predicate *p, const json_t *v)
+static int eval_value(const predicate *p, tp_mf_value v)
 {
+    tp_mf_value want = {p->value, p->exact_value};
     int c;
     switch (p->cmp) {
-    case CMP_EQUAL: return values_equal(v, p->value, p->case_sensitive);
-    case CMP_NOT_EQUAL: return !values_equal(v, p->value, p->case_sensitive);
-    case CMP_CONTAINS: return contains(v, p->value, p->case_sensitive) == 1;
-    case CMP_NOT_CONTAINS:
-        c = contains(v, p->value, p->case_sensitive);
-        return c == 0;
-    case CMP_STARTS_WITH: return affix(v, p->value, 0, p->case_sensitive);
-    case CMP_ENDS_WITH: return affix(v, p->value, 1, p->case_sensitive);
+    case CMP_EQUAL: return values_equal(v, want, p->case_sensitive) == 1;
+    case CMP_NOT_EQUAL: return values_equal(v, want, p->case_sensitive) == 0;
+    case CMP_CONTAINS: return contains(v, want, p->case_sensitive) == 1;
+    case CMP_NOT_CONTAINS: return contains(v, want, p->case_sensitive) == 0;
+    case CMP_STARTS_WITH: return affix(v.kind, p->value, 0, p->case_sensitive);
+    case CMP_ENDS_WITH: return affix(v.kind, p->value, 1, p->case_sensitive);
     default:
-        return json_is_number(v) && ordering_holds(p->cmp, compare_numbers(v, p->value));
+        return json_is_number(v.kind) && compare_numbers(v, want, &c) &&
+               ordering_holds(p->cmp, c);
     }
 }
 
@@ -152,19 +213,22 @@ static int eval_regex(const predicate *p, const json_t *v)
     return (p->cmp == CMP_EQUAL || p->cmp == CMP_CONTAINS) ? match : !match;
 }
 
-static int holds(const predicate *p, const json_t *v)
+static int holds(const predicate *p, tp_mf_value v)
 {
+    tp_mf_value want = {p->value, p->exact_value};
     switch (p->type) {
     case PRED_VALUE: return eval_value(p, v);
-    case PRED_LENGTH: return eval_length(p, v);
-    case PRED_REGEX: return eval_regex(p, v);
-    case PRED_STRING: return affix(v, p->value, p->cmp == CMP_ENDS_WITH, p->case_sensitive);
-    case PRED_ARRAY: return json_is_array(v) && array_includes(v, p->value, p->case_sensitive);
+    case PRED_LENGTH: return eval_length(p, v.kind);
+    case PRED_REGEX: return eval_regex(p, v.kind);
+    case PRED_STRING:
+        return affix(v.kind, p->value, p->cmp == CMP_ENDS_WITH, p->case_sensitive);
+    case PRED_ARRAY:
+        return json_is_array(v.kind) && array_includes(v, want, p->case_sensitive) == 1;
     }
     return 0;
 }
 
-tp_err tp_mf_eval_predicate(const predicate *p, const json_t *v, tp_error *err)
+tp_err tp_mf_eval_predicate(const predicate *p, tp_mf_value v, tp_error *err)
 {
     static const char *const k_type_prefix[] = {"", "length ", "regex ", "string ", "array "};
     if (holds(p, v))

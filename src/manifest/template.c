@@ -1,16 +1,15 @@
 /* Template variables: `<% name %>` placeholders (name = [A-Za-z0-9_]+, optional spaces
- * inside the delimiters) in the URL, header values and body of a manifest request.
- * Values are secret: no message here ever contains one. */
+ * inside the delimiters) in the URL, header values and body of a manifest request, and
+ * their substitution with the encoding of each position (request_encode.c). Values are
+ * secret: no message here ever contains one. */
 #include "manifest/manifest_internal.h"
 
 #include <string.h>
 
 #include "base/jcs.h"
-#include "manifest/manifest_check.h"
+#include "manifest/json_span.h"
 
 #define MAX_VAR_NAME 64
-
-typedef tp_err (*literal_fn)(const char *s, size_t n, void *ctx, tp_error *err);
 
 static int is_name_char(char c)
 {
@@ -37,8 +36,7 @@ static int parse_placeholder(const char *s, size_t n, size_t i, size_t *name_off
     return 1;
 }
 
-/* Splits s into literal runs and placeholders. */
-static tp_err scan_template(const char *s, size_t n, literal_fn on_literal,
+tp_err tp_mf_scan_template(const char *s, size_t n, tp_mf_literal_fn on_literal,
                            tp_mf_placeholder_fn on_placeholder, void *ctx, tp_error *err)
 {
     size_t lit = 0, i = 0;
@@ -65,7 +63,7 @@ static tp_err scan_template(const char *s, size_t n, literal_fn on_literal,
 tp_err tp_mf_for_each_placeholder(const char *s, size_t n, tp_mf_placeholder_fn fn, void *ctx,
                                   tp_error *err)
 {
-    return scan_template(s, n, NULL, fn, ctx, err);
+    return tp_mf_scan_template(s, n, NULL, fn, ctx, err);
 }
 
 static tp_err json_placeholders(const json_t *v, tp_mf_placeholder_fn fn, void *ctx,
@@ -104,7 +102,7 @@ tp_err tp_mf_request_placeholders(const tp_manifest *m, tp_mf_placeholder_fn fn,
     return rc;
 }
 
-static const tp_var *find_var(const tp_vars *vars, const char *name, size_t len)
+const tp_var *tp_mf_find_var(const tp_vars *vars, const char *name, size_t len)
 {
     for (size_t i = 0; vars && i < vars->n; i++)
         if (strlen(vars->items[i].name) == len && memcmp(vars->items[i].name, name, len) == 0)
@@ -114,7 +112,7 @@ static const tp_var *find_var(const tp_vars *vars, const char *name, size_t len)
 
 struct subst_ctx {
     const tp_vars *vars;
-    int json_escape; /* the text is serialized JSON: escape values as string content */
+    tp_mf_encoding enc;
     tp_buf *out;
 };
 
@@ -126,131 +124,49 @@ static tp_err append_literal(const char *s, size_t n, void *ctx, tp_error *err)
     return TP_OK;
 }
 
-static tp_err append_json_escaped(const char *value, tp_buf *out, tp_error *err)
-{
-    json_t *str = json_string(value);
-    tp_buf quoted = TP_BUF_INIT;
-    int ok = str && tp_jcs_serialize(str, &quoted) && quoted.len >= 2 &&
-             tp_buf_append(out, quoted.data + 1, quoted.len - 2);
-    json_decref(str);
-    tp_buf_free(&quoted);
-    if (!ok)
-        return tp_error_set(err, TP_ERR_VAR, "manifest: a variable value is not valid UTF-8");
-    return TP_OK;
-}
-
 static tp_err append_value(const char *name, size_t len, void *ctx, tp_error *err)
 {
     struct subst_ctx *c = ctx;
-    const tp_var *var = find_var(c->vars, name, len);
+    const tp_var *var = tp_mf_find_var(c->vars, name, len);
     if (var == NULL || var->value == NULL)
         return tp_error_set(err, TP_ERR_VAR, "variable %.*s has no value", (int)len, name);
-    if (c->json_escape)
-        return append_json_escaped(var->value, c->out, err);
-    return append_literal(var->value, strlen(var->value), ctx, err);
+    tp_err rc = tp_mf_append_encoded(c->enc, var->value, c->out, err);
+    return rc == TP_OK ? rc : tp_error_prefix(err, rc, "variable %.*s", (int)len, name);
 }
 
-static tp_err substitute(const char *s, size_t n, const tp_vars *vars, int json_escape,
-                         tp_buf *out, tp_error *err)
+tp_err tp_mf_substitute(const char *s, size_t n, const tp_vars *vars, tp_mf_encoding enc,
+                        tp_buf *out, tp_error *err)
 {
-    struct subst_ctx c = {vars, json_escape, out};
-    return scan_template(s, n, append_literal, append_value, &c, err);
+    struct subst_ctx c = {vars, enc, out};
+    return tp_mf_scan_template(s, n, append_literal, append_value, &c, err);
 }
 
-tp_err tp_mf_substitute(const char *s, size_t n, const tp_vars *vars, tp_buf *out,
-                        tp_error *err)
-{
-    return substitute(s, n, vars, 0, out, err);
-}
-
-/* A string body is sent as written; an object or array body as its RFC 8785 form, with
- * values substituted inside the strings (JSON-escaped). */
+/* A string body declared JSON gets its values JSON-escaped (the manifest was refused
+ * unless every placeholder sits inside a JSON string); any other string body is
+ * form-encoded. An object or array body is sent as its RFC 8785 form, values
+ * JSON-escaped inside its strings (placeholders may not be in member names). A JSON body
+ * is checked with the strict parser once built. */
 tp_err tp_mf_request_body(const tp_manifest *m, const tp_vars *vars, tp_buf *out,
                           tp_error *err)
 {
     if (m->req_body == NULL)
         return TP_OK;
-    if (json_is_string(m->req_body))
-        return substitute(json_string_value(m->req_body), json_string_length(m->req_body), vars,
-                          0, out, err);
+    size_t start = out->len;
+    int is_json = !json_is_string(m->req_body) || tp_mf_body_is_json(m);
     tp_buf canon = TP_BUF_INIT;
     tp_err rc = TP_OK;
-    if (!tp_jcs_serialize(m->req_body, &canon))
+    if (json_is_string(m->req_body)) {
+        if (!tp_buf_append(&canon, json_string_value(m->req_body),
+                           json_string_length(m->req_body)))
+            rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    } else if (!tp_jcs_serialize(m->req_body, &canon)) {
         rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.body cannot be serialized");
+    }
     if (rc == TP_OK)
-        rc = substitute((const char *)canon.data, canon.len, vars, 1, out, err);
+        rc = tp_mf_substitute((const char *)canon.data, canon.len, vars,
+                              is_json ? TP_MF_ENC_JSON : TP_MF_ENC_FORM, out, err);
+    if (rc == TP_OK && is_json && tp_json_validate(out->data + start, out->len - start, NULL) != TP_OK)
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.body is not valid JSON");
     tp_buf_free(&canon);
     return rc;
-}
-
-/* check_vars: every placeholder has a value. */
-static tp_err require_value(const char *name, size_t len, void *ctx, tp_error *err)
-{
-    const tp_var *var = find_var(ctx, name, len);
-    if (var == NULL || var->value == NULL)
-        return tp_error_set(err, TP_ERR_VAR, "variable %.*s has no value", (int)len, name);
-    return TP_OK;
-}
-
-struct is_used_ctx {
-    const char *name;
-    int used;
-};
-
-static tp_err note_use(const char *name, size_t len, void *ctx, tp_error *err)
-{
-    struct is_used_ctx *c = ctx;
-    if (strlen(c->name) == len && memcmp(c->name, name, len) == 0)
-        c->used = 1;
-    return TP_OK;
-}
-
-static const var_spec *find_spec(const tp_manifest *m, const char *name)
-{
-    for (size_t i = 0; i < m->n_vars; i++)
-        if (strcmp(m->vars[i].name, name) == 0)
-            return &m->vars[i];
-    return NULL;
-}
-
-static tp_err check_one_var(const tp_manifest *m, const tp_vars *vars, size_t i, tp_error *err)
-{
-    const tp_var *v = &vars->items[i];
-    if (v->name == NULL || v->value == NULL)
-        return tp_error_set(err, TP_ERR_VAR, "variable without a name or value");
-    if (find_var(vars, v->name, strlen(v->name)) != v)
-        return tp_error_set(err, TP_ERR_VAR, "variable %.64s given twice", v->name);
-    const var_spec *spec = find_spec(m, v->name);
-    struct is_used_ctx used = {v->name, 0};
-    tp_err rc = tp_mf_request_placeholders(m, note_use, &used, err);
-    if (rc != TP_OK)
-        return rc;
-    if (!spec && !used.used)
-        return tp_error_set(err, TP_ERR_VAR, "unknown variable %.64s", v->name);
-    if (strlen(v->value) > TP_MF_MAX_REGEX_SUBJECT)
-        return tp_error_set(err, TP_ERR_VAR, "variable %.64s is too long", v->name);
-    if (strpbrk(v->value, "\r\n"))
-        return tp_error_set(err, TP_ERR_VAR, "variable %.64s contains CR or LF", v->name);
-    if (spec && spec->length >= 0 && (long long)strlen(v->value) != spec->length)
-        return tp_error_set(err, TP_ERR_VAR, "variable %.64s must be %lld bytes long", v->name,
-                            spec->length);
-    if (spec && spec->has_regex && regexec(&spec->regex, v->value, 0, NULL, 0) != 0)
-        return tp_error_set(err, TP_ERR_VAR, "variable %.64s does not match its regex",
-                            v->name);
-    return TP_OK;
-}
-
-tp_err tp_manifest_check_vars(const tp_manifest *m, const tp_vars *vars, tp_error *err)
-{
-    tp_vars none = {NULL, 0};
-    if (vars == NULL)
-        vars = &none;
-    if (vars->n > TP_MF_MAX_VARS)
-        return tp_error_set(err, TP_ERR_VAR, "more than %d variables", TP_MF_MAX_VARS);
-    for (size_t i = 0; i < vars->n; i++) {
-        tp_err rc = check_one_var(m, vars, i, err);
-        if (rc != TP_OK)
-            return rc;
-    }
-    return tp_mf_request_placeholders(m, require_value, (void *)vars, err);
 }

@@ -18,13 +18,25 @@ static void fail(tp_session *s, tp_err code, const char *msg)
     tp_session_fail(s, &e);
 }
 
-/* Evidence, the attested key, and its signature over this channel's RFC 9266 exporter. */
+tp_identity *tp_session_identity(tp_session *s)
+{
+    if (s->identity == NULL)
+        s->identity = tp_notary_identity(s->notary);
+    return s->identity;
+}
+
+/* Evidence, the attested key with its window, and the key's signature over this channel's
+ * RFC 9266 exporter. A key whose window has ended is not attested (rotation failed). */
 static void handle_attest(tp_session *s)
 {
-    tp_identity *id = s->notary->identity;
+    tp_identity *id = tp_session_identity(s);
     uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], sig[64], *evidence = NULL;
     size_t evidence_len = 0;
     tp_error e;
+    if (tp_identity_check_time(id, time(NULL), &e) != TP_OK) {
+        tp_session_fail(s, &e);
+        return;
+    }
     if (SSL_export_keying_material(s->ssl, exporter, sizeof(exporter), TP_EXPORTER_LABEL,
                                    strlen(TP_EXPORTER_LABEL), NULL, 0, 0) != 1) {
         fail(s, TP_ERR_CRYPTO, "cannot compute the channel binding");
@@ -36,9 +48,10 @@ static void handle_attest(tp_session *s)
         tp_session_fail(s, &e);
         return;
     }
-    json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "platform", id->platform,
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o}", "platform", id->platform,
                           "evidence", tp_json_base64(evidence, evidence_len),
                           "public_key", tp_json_base64(id->spki, id->spki_len),
+                          "key_window", tp_key_window_json(&id->window),
                           "binding_signature", tp_json_base64(sig, sizeof(sig)));
     char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
     if (txt == NULL || !tp_session_send(s, TP_MSG_ATTEST_RESP, txt, strlen(txt)))
@@ -100,6 +113,10 @@ static void handle_tunnel(tp_session *s, const tp_frame *f)
 
 static void handle_data(tp_session *s, const tp_frame *f)
 {
+    /* The target closed while these bytes (the prover's close_notify, typically) were on
+     * their way: the target never sees them, so they are neither relayed nor recorded. */
+    if (s->state == TP_SESS_RELAY_DONE)
+        return;
     if (s->state != TP_SESS_TUNNEL) {
         fail(s, TP_ERR_PROTOCOL, "data outside an open tunnel");
         return;
@@ -190,7 +207,7 @@ static void handle_prove(tp_session *s, const tp_frame *f)
             .vars = &vars, .trust = s->notary->trust, .trust_store_id = s->notary->trust_id,
             .now = time(NULL),
         };
-        rc = tp_notarize(&in, s->notary->identity, &proof, &proof_len, &e);
+        rc = tp_notarize(&in, tp_session_identity(s), &proof, &proof_len, &e);
     }
     if (rc == TP_OK && !tp_session_send(s, TP_MSG_PROOF, proof, proof_len))
         rc = tp_error_set(&e, TP_ERR_NOMEM, "cannot send the proof");

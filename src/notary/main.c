@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "notary/notary.h"
+#include "teeproof/memory.h"
 
 static const char k_usage[] =
     "usage: teeproof-notary --listen HOST:PORT --tee PLATFORM [options]\n"
@@ -35,6 +36,9 @@ static const char k_usage[] =
     "  --session-timeout SECONDS  a session's maximum lifetime (default 300)\n"
     "  --evidence-refresh SECONDS  re-obtain evidence for the same key this often (default\n"
     "                          1200; Nitro documents and Confidential Space tokens expire)\n"
+    "  --key-lifetime SECONDS  each signing key's attested window (default 3600, 2-604800);\n"
+    "                          a new key replaces it before the window ends, the old one is\n"
+    "                          wiped; a leaked key can sign only proofs dated in its window\n"
     "  --help                  this text\n"
     "\n"
     "Stops cleanly on SIGTERM or SIGINT.\n";
@@ -71,7 +75,7 @@ static int add_port(tp_notary_config *c, const char *arg)
     return 1;
 }
 
-enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_ALLOW_PORT };
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_ALLOW_PORT };
 
 static int parse_args(int argc, char **argv, tp_notary_config *c)
 {
@@ -85,6 +89,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         {"evidence-refresh", required_argument, NULL, OPT_REFRESH},
         {"nsm-dev", required_argument, NULL, OPT_NSM}, {"teeserver-socket", required_argument, NULL, OPT_TEESERVER},
         {"audience", required_argument, NULL, OPT_AUD},
+        {"key-lifetime", required_argument, NULL, OPT_LIFETIME},
         {"allow-port", required_argument, NULL, OPT_ALLOW_PORT},
         {NULL, 0, NULL, 0},
     };
@@ -121,6 +126,11 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
             if (!parse_size(optarg, 60, 86400, &v)) return die_usage("--evidence-refresh wants 60-86400 seconds");
             c->evidence_refresh_s = (unsigned)v;
             break;
+        case OPT_LIFETIME:
+            if (!parse_size(optarg, TP_KEY_LIFETIME_MIN_S, TP_KEY_LIFETIME_MAX_S, &v))
+                return die_usage("--key-lifetime wants 2-604800 seconds");
+            c->key_lifetime_s = (unsigned)v;
+            break;
         case OPT_ALLOW_PORT:
             if (!add_port(c, optarg)) return die_usage("--allow-port wants a port 1-65535 or 'any' (at most 32 ports)");
             break;
@@ -148,11 +158,13 @@ int main(int argc, char **argv)
     tp_notary n = {.epfd = -1, .listen_fd = -1, .signal_fd = -1};
     n.cfg = (tp_notary_config){.max_sessions = 1024, .max_transcript = 16u << 20,
                                .idle_timeout_ms = 30000, .session_timeout_ms = 300000,
-                               .connect_timeout_ms = 10000, .evidence_refresh_s = 1200};
+                               .connect_timeout_ms = 10000, .evidence_refresh_s = 1200,
+                               .key_lifetime_s = TP_KEY_LIFETIME_DEFAULT_S};
     int rc = parse_args(argc, argv, &n.cfg);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     signal(SIGPIPE, SIG_IGN);
+    tp_secure_json_memory(); /* provers' variable values pass through jansson */
     if (!tp_block_stop_signals()) {
         fprintf(stderr, "error: cannot block SIGTERM/SIGINT\n");
         return 1;
@@ -169,7 +181,7 @@ int main(int argc, char **argv)
     }
     printf("listening on %s\n", bound);
     fflush(stdout);
-    fprintf(stderr, "teeproof-notary: tee=%s trust=%s\n", n.identity->platform, n.trust_id);
+    fprintf(stderr, "teeproof-notary: tee=%s trust=%s\n", tp_attester_platform(n.attester), n.trust_id);
     int ok = tp_notary_run(&n);
     tp_notary_teardown(&n);
     if (!ok) {

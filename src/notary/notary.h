@@ -31,10 +31,16 @@ typedef struct tp_notary_config {
     unsigned session_timeout_ms; /* a session's whole lifetime */
     unsigned connect_timeout_ms;
     unsigned evidence_refresh_s; /* re-obtain evidence this often; 0 = never */
+    unsigned key_lifetime_s;     /* each signing key's window; a new key at its end */
 } tp_notary_config;
 
-/* The one background thread: refreshes evidence off the event loop (a quote or token
- * request can block for a while), so the loop never waits on the TEE. */
+/* --key-lifetime bounds; the longest is the longest window verifiers accept. */
+#define TP_KEY_LIFETIME_MIN_S 2
+#define TP_KEY_LIFETIME_MAX_S TP_KEY_WINDOW_MAX_S
+
+/* The one background thread: makes the next signing identity before the current key's
+ * window ends and swaps it in, and refreshes evidence, off the event loop (a quote or
+ * token request can block for a while), so the loop never waits on the TEE. */
 typedef struct tp_refresher {
     pthread_t thread;
     pthread_mutex_t lock;
@@ -62,7 +68,8 @@ typedef struct tp_notary {
     tp_io signal_io;
     SSL_CTX *ssl_ctx;
     tp_attester *attester;
-    tp_identity *identity;
+    tp_identity *identity;       /* current key; swapped by the refresher under identity_lock */
+    pthread_mutex_t identity_lock;
     tp_refresher refresher;
     tp_resolver *resolver;
     uint64_t next_session_id;
@@ -97,6 +104,8 @@ tp_err tp_notary_listen(tp_notary *n, char *bound, size_t bound_len, tp_error *e
 int tp_notary_run(tp_notary *n);
 
 /* refresh.c */
+/* A new reference to the current identity (release with tp_identity_free). Any thread. */
+tp_identity *tp_notary_identity(tp_notary *n);
 int tp_refresher_start(tp_notary *n);
 void tp_refresher_stop(tp_notary *n);
 

@@ -79,6 +79,8 @@ void tp_session_destroy(tp_session *s)
     tp_buf_free(&s->to_target);
     tp_buf_free(&s->rec_client); /* holds the prover's encrypted secrets */
     tp_buf_free(&s->rec_server);
+    tp_identity_free(s->identity); /* the last holder of a rotated key wipes it */
+    s->identity = NULL;
     unlink_session(n, s);
     s->dead = 1;
     s->next = n->graveyard;

@@ -34,6 +34,7 @@ struct tp_session {
     tp_io target;              /* fd -1 when none */
     tp_buf to_target;          /* prover bytes waiting for the target */
     size_t to_target_pos;
+    tp_identity *identity;     /* the key this session attested (a reference), or NULL */
     int tunnel_used;           /* one tunnel per session */
     int attested;              /* ATTEST_REQ answered: a tunnel may be asked for */
     tp_tls_gate gate;          /* the tunnel carries TLS with target_host, nothing else */
@@ -60,6 +61,10 @@ void tp_session_destroy(tp_session *s);
 
 /* handlers.c */
 void tp_session_handle_frame(tp_session *s, const tp_frame *f);
+/* The identity this session attests and signs with: the notary's current one, taken at
+ * the session's first use and kept (a reference) until the session ends, so its proof is
+ * signed by the key it attested even if the notary rotated since. */
+tp_identity *tp_session_identity(tp_session *s);
 /* relay.c */
 tp_err tp_relay_open(tp_session *s, const char *host, uint16_t port, tp_error *err);
 /* The resolver's answer for this session's target: connect, or fail the session. */

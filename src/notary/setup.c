@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/codec.h"
@@ -94,14 +95,16 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
         return rc;
     tp_attester_config acfg = {.tsm_root = n->cfg.tsm_root, .nsm_dev = n->cfg.nsm_dev,
                                .teeserver_socket = n->cfg.teeserver_socket, .audience = n->cfg.audience};
+    pthread_mutex_init(&n->identity_lock, NULL);
     rc = tp_attester_open(n->cfg.tee, &acfg, &n->attester, err);
+    time_t now = time(NULL);
+    tp_key_window window = {(int64_t)now, (int64_t)now + n->cfg.key_lifetime_s};
     if (rc == TP_OK)
-        rc = tp_identity_create(n->attester, &n->identity, err);
+        rc = tp_identity_create_window(n->attester, &window, &n->identity, err);
     if (rc == TP_OK && !tp_resolver_start(n))
         rc = tp_error_set(err, TP_ERR_IO, "cannot start the resolver threads");
-    if (rc == TP_OK && strcmp(n->identity->platform, "sim") != 0 && n->cfg.evidence_refresh_s > 0 &&
-        !tp_refresher_start(n))
-        rc = tp_error_set(err, TP_ERR_IO, "cannot start the evidence refresher");
+    if (rc == TP_OK && !tp_refresher_start(n))
+        rc = tp_error_set(err, TP_ERR_IO, "cannot start the key refresher");
     return rc;
 }
 

@@ -1,4 +1,4 @@
-/* Notary signing identity; see identity.h. */
+/* Notary signing identity (key, window, evidence, references); see identity.h. */
 #include "proof/identity.h"
 
 #include <openssl/x509.h>
@@ -27,7 +27,7 @@ tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err
 {
     uint8_t report_data[64], *evidence = NULL;
     size_t len = 0;
-    tp_attest_key_binding(id->spki, id->spki_len, report_data);
+    tp_attest_key_binding(id->spki, id->spki_len, &id->window, report_data);
     tp_err rc = tp_attester_get_evidence(attester, report_data, &evidence, &len, err);
     if (rc != TP_OK)
         return rc;
@@ -53,14 +53,20 @@ tp_err tp_identity_evidence(tp_identity *id, uint8_t **evidence, size_t *len, tp
     return *evidence ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, NULL);
 }
 
-tp_err tp_identity_create(tp_attester *attester, tp_identity **out, tp_error *err)
+tp_err tp_identity_create_window(tp_attester *attester, const tp_key_window *window,
+                                 tp_identity **out, tp_error *err)
 {
+    tp_err rc = tp_key_window_check(window, window->not_before, 0, "the window start", err);
+    if (rc != TP_OK)
+        return rc;
     tp_identity *id = calloc(1, sizeof(*id));
     if (id == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, NULL);
     pthread_mutex_init(&id->lock, NULL);
+    atomic_init(&id->refs, 1);
+    id->window = *window;
     snprintf(id->platform, sizeof(id->platform), "%s", tp_attester_platform(attester));
-    tp_err rc = make_key(id, err);
+    rc = make_key(id, err);
     if (rc == TP_OK)
         rc = tp_identity_refresh(id, attester, err);
     if (rc != TP_OK) {
@@ -71,15 +77,33 @@ tp_err tp_identity_create(tp_attester *attester, tp_identity **out, tp_error *er
     return TP_OK;
 }
 
+tp_err tp_identity_create(tp_attester *attester, tp_identity **out, tp_error *err)
+{
+    time_t now = time(NULL);
+    tp_key_window w = {(int64_t)now, (int64_t)now + TP_KEY_LIFETIME_DEFAULT_S};
+    return tp_identity_create_window(attester, &w, out, err);
+}
+
+tp_identity *tp_identity_ref(tp_identity *id)
+{
+    atomic_fetch_add(&id->refs, 1);
+    return id;
+}
+
 void tp_identity_free(tp_identity *id)
 {
-    if (id == NULL)
+    if (id == NULL || atomic_fetch_sub(&id->refs, 1) != 1)
         return;
-    EVP_PKEY_free(id->key);
+    EVP_PKEY_free(id->key); /* cleanses the private key */
     free(id->spki);
     free(id->evidence);
     pthread_mutex_destroy(&id->lock);
     free(id);
+}
+
+tp_err tp_identity_check_time(const tp_identity *id, time_t t, tp_error *err)
+{
+    return tp_key_window_check(&id->window, (int64_t)t, 0, "the signing time", err);
 }
 
 tp_err tp_identity_sign(const tp_identity *id, const uint8_t *msg, size_t len, uint8_t sig[64],

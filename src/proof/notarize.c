@@ -60,7 +60,10 @@ static tp_err check_http(const tp_notarize_input *in, notarize_state *s, tp_erro
         return tp_error_set(err, TP_ERR_MANIFEST_REQUEST,
                             "the client sent %zu bytes after the request; only one request is allowed",
                             s->tls.client_app.len - s->request.consumed);
-    if ((rc = tp_manifest_check_request(s->manifest, in->vars, &s->request, err)) != TP_OK)
+    /* The notary builds the one request the manifest allows with these values and wants
+     * exactly those bytes: no header, encoding or framing of the prover's choosing. */
+    if ((rc = tp_manifest_check_request(s->manifest, in->vars, s->tls.client_app.data,
+                                        s->tls.client_app.len, err)) != TP_OK)
         return rc;
     rc = tp_http_parse_response_for(s->tls.server_app.data, s->tls.server_app.len,
                                     tp_manifest_method(s->manifest), s->tls.server_close_notify,

@@ -15,6 +15,8 @@ typedef struct proof_parts {
     tp_buf public_key;
     tp_buf signature;
     tp_buf evidence;
+    tp_key_window window;
+    int64_t time;           /* claims.time: the notary's clock when it signed */
 } proof_parts;
 
 static void parts_free(proof_parts *p)
@@ -45,6 +47,9 @@ static tp_err split_proof(json_t *doc, proof_parts *p, tp_error *err)
     p->platform = json_string_value(json_object_get(ev, "platform"));
     if (p->platform == NULL)
         return tp_error_set(err, TP_ERR_PROOF, "evidence.platform missing");
+    if (!tp_key_window_from_json(json_object_get(sig, "key_window"), &p->window))
+        return tp_error_set(err, TP_ERR_KEY_WINDOW,
+                            "signature.key_window {not_before, not_after} missing or malformed");
     tp_err rc = get_b64(sig, "public_key", "signature", &p->public_key, err);
     if (rc == TP_OK)
         rc = get_b64(sig, "value", "signature", &p->signature, err);
@@ -53,20 +58,20 @@ static tp_err split_proof(json_t *doc, proof_parts *p, tp_error *err)
     return rc;
 }
 
-/* The notary's signed time: evidence is checked as of then (it may have expired since). */
-static time_t claimed_time(const json_t *claims)
+/* The signature covers bytes derived from the proof's text, never from a re-encoding of
+ * parsed numbers: a claim edited to another spelling of a number (12.500000000000000001 for
+ * 12.5) is refused as noncanonical instead of being normalised back to what was signed. */
+static tp_err check_signature(const proof_parts *p, const char *proof, size_t len,
+                              tp_error *err)
 {
-    json_int_t t = json_integer_value(json_object_get(claims, "time"));
-    return t > 0 ? (time_t)t : 0;
-}
-
-static tp_err check_signature(const proof_parts *p, tp_error *err)
-{
-    tp_buf msg = TP_BUF_INIT;
-    tp_err rc = tp_claims_signed_bytes(p->claims, &msg, err);
-    if (rc == TP_OK)
-        rc = tp_ed25519_verify_spki(p->public_key.data, p->public_key.len, msg.data, msg.len,
-                                    p->signature.data, p->signature.len, err);
+    tp_buf msg = TP_BUF_PUBLIC_INIT;
+    tp_err rc = tp_claims_signed_bytes_from_proof(proof, len, &msg, err);
+    if (rc != TP_OK) {
+        tp_buf_free(&msg);
+        return rc;
+    }
+    rc = tp_ed25519_verify_spki(p->public_key.data, p->public_key.len, msg.data, msg.len,
+                                p->signature.data, p->signature.len, err);
     tp_buf_free(&msg);
     return rc == TP_OK ? rc : tp_error_prefix(err, rc, "proof signature");
 }
@@ -84,9 +89,33 @@ static tp_err check_manifest(const json_t *claims, const tp_manifest *m, tp_erro
     return TP_OK;
 }
 
-tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
-                       const tp_manifest *manifest, json_t **claims, tp_evidence_facts *facts,
-                       tp_error *err)
+static tp_err read_time(proof_parts *p, tp_error *err)
+{
+    json_t *t = json_object_get(p->claims, "time");
+    if (!json_is_integer(t) || json_integer_value(t) <= 0)
+        return tp_error_set(err, TP_ERR_PROOF, "claims.time missing or not a positive integer");
+    p->time = (int64_t)json_integer_value(t);
+    return TP_OK;
+}
+
+/* The key's window holds the proof's time, the evidence commits to key and window, and
+ * the evidence verifies under the policy as of the proof's time (evidence may have expired
+ * since; the window, not the evidence's own life, bounds when the key could sign). */
+static tp_err check_key(const proof_parts *p, const tp_policy *policy, tp_evidence_facts *f,
+                        tp_error *err)
+{
+    tp_err rc = tp_key_window_check(&p->window, p->time, 0, "the proof's time", err);
+    if (rc != TP_OK)
+        return rc;
+    uint8_t binding[64];
+    tp_attest_key_binding(p->public_key.data, p->public_key.len, &p->window, binding);
+    return tp_policy_verify_evidence_at(policy, p->platform, p->evidence.data, p->evidence.len,
+                                        binding, (time_t)p->time, f, err);
+}
+
+tp_err tp_proof_verify_at(const char *proof, size_t len, const tp_policy *policy,
+                          const tp_manifest *manifest, time_t now, json_t **claims,
+                          tp_evidence_facts *facts, tp_error *err)
 {
     json_error_t jerr;
     json_t *doc = json_loadb(proof, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -96,13 +125,13 @@ tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
     tp_evidence_facts f = {0};
     tp_err rc = split_proof(doc, &p, err);
     if (rc == TP_OK)
-        rc = check_signature(&p, err);
-    if (rc == TP_OK) {
-        uint8_t binding[64];
-        tp_attest_key_binding(p.public_key.data, p.public_key.len, binding);
-        rc = tp_policy_verify_evidence_at(policy, p.platform, p.evidence.data, p.evidence.len, binding,
-                                          claimed_time(p.claims), &f, err);
-    }
+        rc = check_signature(&p, proof, len, err);
+    if (rc == TP_OK)
+        rc = read_time(&p, err); /* after the signature: an edited spelling is noncanonical */
+    if (rc == TP_OK)
+        rc = check_key(&p, policy, &f, err);
+    if (rc == TP_OK)
+        rc = tp_policy_check_proof_age(policy, (time_t)p.time, now ? now : time(NULL), err);
     if (rc == TP_OK && manifest != NULL)
         rc = check_manifest(p.claims, manifest, err);
     if (rc == TP_OK && claims != NULL)
@@ -114,4 +143,11 @@ tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
     parts_free(&p);
     json_decref(doc);
     return rc;
+}
+
+tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
+                       const tp_manifest *manifest, json_t **claims, tp_evidence_facts *facts,
+                       tp_error *err)
+{
+    return tp_proof_verify_at(proof, len, policy, manifest, 0, claims, facts, err);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/codec.h"
@@ -224,21 +225,34 @@ static tp_err b64_field(json_t *o, const char *key, tp_buf *out, tp_error *err)
     return TP_OK;
 }
 
-/* Checks evidence -> key and key -> this channel; fills facts. */
+tp_err tp_channel_attested_window(const json_t *attest_resp, time_t now, tp_key_window *w,
+                                  tp_error *err)
+{
+    if (!tp_key_window_from_json(json_object_get(attest_resp, "key_window"), w))
+        return tp_error_set(err, TP_ERR_KEY_WINDOW, "attestation: key_window missing or malformed");
+    /* The key must be current by our own clock too (within the allowed skew): a notary
+     * key that leaked after its window cannot impersonate the notary. */
+    return tp_key_window_check(w, (int64_t)now, TP_KEY_WINDOW_SKEW_S, "attestation: the prover's clock", err);
+}
+
+/* Checks evidence -> key and window, and key -> this channel; fills facts. */
 static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *policy,
                                  tp_evidence_facts *facts, tp_error *err)
 {
     const char *platform = json_string_value(json_object_get(o, "platform"));
     tp_buf ev = TP_BUF_INIT, spki = TP_BUF_INIT, sig = TP_BUF_INIT;
     uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], binding[64];
+    tp_key_window window = {0, 0};
     tp_err rc = platform ? TP_OK : tp_error_set(err, TP_ERR_CHANNEL, "attestation: platform missing");
     if (rc == TP_OK && (rc = b64_field(o, "evidence", &ev, err)) == TP_OK &&
         (rc = b64_field(o, "public_key", &spki, err)) == TP_OK)
         rc = b64_field(o, "binding_signature", &sig, err);
     if (rc == TP_OK && spki.len > sizeof(c->spki))
         rc = tp_error_set(err, TP_ERR_CHANNEL, "attestation: public key too long");
+    if (rc == TP_OK)
+        rc = tp_channel_attested_window(o, time(NULL), &window, err);
     if (rc == TP_OK) {
-        tp_attest_key_binding(spki.data, spki.len, binding);
+        tp_attest_key_binding(spki.data, spki.len, &window, binding);
         rc = tp_policy_verify_evidence(policy, platform, ev.data, ev.len, binding, facts, err);
     }
     if (rc == TP_OK && SSL_export_keying_material(c->ssl, exporter, sizeof(exporter), TP_EXPORTER_LABEL,
@@ -253,6 +267,7 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
     if (rc == TP_OK) {
         memcpy(c->spki, spki.data, spki.len);
         c->spki_len = spki.len;
+        c->window = window;
     }
     tp_buf_free(&ev);
     tp_buf_free(&spki);
@@ -275,13 +290,30 @@ tp_err tp_channel_attest(tp_channel *c, const tp_policy *policy, json_t **info, 
     if (rc == TP_OK) {
         c->attested = 1;
         if (info)
-            *info = json_pack("{s:O, s:O, s:o}", "platform", json_object_get(o, "platform"),
+            *info = json_pack("{s:O, s:O, s:o, s:o}", "platform", json_object_get(o, "platform"),
                               "public_key", json_object_get(o, "public_key"),
+                              "key_window", tp_key_window_json(&c->window),
                               "facts", tp_evidence_facts_json(&facts));
     }
     tp_evidence_facts_free(&facts);
     json_decref(o);
     return rc;
+}
+
+tp_err tp_channel_check_proof_key(const tp_channel *c, const char *proof, size_t len, tp_error *err)
+{
+    json_t *doc = json_loadb(proof, len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *sig = json_object_get(doc, "signature");
+    tp_buf spki = TP_BUF_INIT;
+    tp_key_window w = {0, 0};
+    int same = tp_json_get_base64(sig, "public_key", &spki) && spki.len == c->spki_len &&
+               memcmp(spki.data, c->spki, spki.len) == 0 &&
+               tp_key_window_from_json(json_object_get(sig, "key_window"), &w) &&
+               w.not_before == c->window.not_before && w.not_after == c->window.not_after;
+    tp_buf_free(&spki);
+    json_decref(doc);
+    return same ? TP_OK
+                : tp_error_set(err, TP_ERR_CHANNEL, "the proof is not signed by the key the notary attested");
 }
 
 tp_err tp_channel_tunnel(tp_channel *c, const char *host, uint16_t port, tp_error *err)

@@ -60,7 +60,11 @@ tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifes
     (*proof)[f.len] = '\0';
     if (len)
         *len = f.len;
-    return TP_OK;
+    if ((rc = tp_channel_check_proof_key(c, *proof, f.len, err)) != TP_OK) {
+        free(*proof);
+        *proof = NULL;
+    }
+    return rc;
 }
 
 static tp_err run_once(tp_channel *c, const tp_prove_opts *o, const tp_manifest *m,

@@ -19,6 +19,7 @@ typedef struct tp_channel {
     int attested;
     unsigned char spki[128];    /* the notary's attested key */
     size_t spki_len;
+    tp_key_window window;       /* and its window */
 } tp_channel;
 
 tp_err tp_channel_open(tp_channel *c, const char *notary, unsigned timeout_ms, tp_error *err);
@@ -26,9 +27,16 @@ void tp_channel_close(tp_channel *c);
 tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err);
 /* Blocks for the next frame; an ERROR frame becomes the notary's error. */
 tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err);
+/* The key window of an ATTEST_RESP object, checked: well formed, at most the maximum
+ * length, and containing now within TP_KEY_WINDOW_SKEW_S (else TP_ERR_KEY_WINDOW). */
+tp_err tp_channel_attested_window(const json_t *attest_resp, time_t now, tp_key_window *w,
+                                  tp_error *err);
 /* Fetches and verifies the attestation; *info (optional) gets {platform, public_key, facts}. */
 tp_err tp_channel_attest(tp_channel *c, const tp_policy *policy, json_t **info, tp_error *err);
 tp_err tp_channel_tunnel(tp_channel *c, const char *host, uint16_t port, tp_error *err);
+/* TP_ERR_CHANNEL unless the proof's signing key and window are the ones attested on this
+ * channel (the notary signs a session's proof with the key that session attested). */
+tp_err tp_channel_check_proof_key(const tp_channel *c, const char *proof, size_t len, tp_error *err);
 
 /* The prover's own TLS session with the target, run through the tunnel. */
 typedef struct tp_target_session {

@@ -6,6 +6,7 @@
 
 #include "http/http.h"
 #include "prover/prover_int.h"
+#include "tls/transcript.h"
 
 typedef struct pump {
     tp_channel *chan;
@@ -137,6 +138,7 @@ static tp_err configure_ssl(SSL *ssl, const tp_target_opts *o, tp_error *err)
     ASN1_OCTET_STRING *ip = a2i_IPADDRESS(o->host);
     ERR_clear_error();
     ok = (ip != NULL || SSL_set_tlsext_host_name(ssl, o->host)) && SSL_set1_host(ssl, o->host);
+    SSL_set_hostflags(ssl, TP_HOST_CHECK_FLAGS); /* the notary's rule: SAN only, no CN */
     ASN1_OCTET_STRING_free(ip); /* RFC 6066: no SNI for IP literals */
     return ok ? TP_OK : tp_error_set(err, TP_ERR_ARG, "invalid target host name");
 }
@@ -156,6 +158,10 @@ static tp_err exchange(pump *p, const tp_target_opts *o, const uint8_t *req, siz
         rc = flush_to_target(p, err);
     if (rc == TP_OK)
         rc = read_response(p, o->method, &ts->response, err);
+    if (rc == TP_OK && !p->eof) { /* end our side properly: close_notify, not a bare stop */
+        SSL_shutdown(p->ssl);
+        rc = flush_to_target(p, err);
+    }
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "tls/tls_internal.h"
+#include "tls/transcript.h"
 
 typedef struct sigscheme {
     uint16_t id;
@@ -108,8 +109,9 @@ tp_err tp_cert_check_host(X509 *leaf, const char *host, const tp_client_hello *c
         return tp_error_set(err, TP_ERR_TLS_HOSTNAME,
                             "SNI \"%.100s\" differs from the expected host \"%.100s\"", ch->sni,
                             host);
-    if (check_cert_name && X509_check_host(leaf, host, strlen(host),
-                                           X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) != 1)
+    /* subjectAltName only, as browsers do (CA/B Forum BR 7.1.4.2.2): a certificate without
+     * a DNS SAN is never matched through its subject CN. */
+    if (check_cert_name && X509_check_host(leaf, host, strlen(host), TP_HOST_CHECK_FLAGS, NULL) != 1)
         return tp_error_set(err, TP_ERR_TLS_HOSTNAME, "certificate is not valid for %.200s",
                             host);
     return TP_OK;

@@ -5,11 +5,16 @@
 #define TP_TLS_TRANSCRIPT_H
 
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "base/bytes.h"
 #include "teeproof/errors.h"
+
+/* How a target certificate is matched to its host name, by the notary and the prover alike:
+ * subjectAltName only (never the subject CN), no partial wildcards such as f*.example. */
+#define TP_HOST_CHECK_FLAGS (X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS)
 
 #define TP_TLS_GROUP_SECP256R1 0x0017
 #define TP_TLS_GROUP_X25519 0x001d

@@ -19,7 +19,7 @@ for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305
     want_group=$([[ $group = X25519 ]] && echo x25519 || echo secp256r1)
     grep -q "\"group\": \"$want_group\"" "$WORK/claims.json" || fail "group $group not in claims"
     grep -q '"owner": "Ada Lovelace"' "$WORK/claims.json" || fail "owner not extracted"
-    grep -q '"balance": 1234.56' "$WORK/claims.json" || fail "balance not extracted"
+    grep -q '"balance": "1234.56"' "$WORK/claims.json" || fail "balance not extracted"
     grep -q '"trust_store": "sha256:' "$WORK/claims.json" || fail "trust store not named"
     if grep -q "$TOKEN" "$out" "$WORK/claims.json" "$WORK/notary.out" "$WORK/notary.err"; then
       fail "secret token leaked into a proof or log"

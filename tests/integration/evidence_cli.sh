@@ -2,7 +2,7 @@
 # damaged evidence, a wrong VCEK, a wrong root and a time outside the certificates fail with
 # one "error:" line and exit 1; usage errors exit 2.
 source "$(dirname "$0")/lib/common.sh"
-TV=${TP_TESTVECTORS:-$ROOT/../shared/testvectors}
+TV=${TP_TESTVECTORS:-$ROOT/tests/data/testvectors}
 EV="$BIN/teeproof evidence"
 
 expect_field() { # file key value

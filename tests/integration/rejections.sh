@@ -9,6 +9,7 @@ api() { # NAME CERT-BASENAME [extra args]
 api good server
 api wrongname wrong
 api untrusted untrusted
+api nosan nosan
 start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 start_server strict "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem"
 N="127.0.0.1:$PORT_notary"
@@ -53,6 +54,12 @@ expect_fail other-manifest '\[manifest-hash\]' "$BIN/teeproof" verify "$WORK/goo
 manifest_for "$PORT_wrongname" >"$WORK/wrongname.json"
 prove wrong-host-prover '\[tls-hostname\]' --notary "$N" --manifest "$WORK/wrongname.json" --var "token=$TOKEN" --ca-file "$CERTS/ca.pem"
 prove wrong-host-notary '\[tls-hostname\]' --notary "$N" --manifest "$WORK/wrongname.json" --var "token=$TOKEN" --insecure-skip-target-verify
+
+# Class 7: a certificate with no subjectAltName, only CN=localhost, from the trusted CA.
+# Browsers never match the CN; neither may the prover nor the notary.
+manifest_for "$PORT_nosan" >"$WORK/nosan.json"
+prove no-san-prover '\[tls-hostname\]' --notary "$N" --manifest "$WORK/nosan.json" --var "token=$TOKEN" --ca-file "$CERTS/ca.pem"
+prove no-san-notary '\[tls-hostname\]' --notary "$N" --manifest "$WORK/nosan.json" --var "token=$TOKEN" --insecure-skip-target-verify
 
 # Untrusted certificate (another CA): the notary's trust store refuses it.
 manifest_for "$PORT_untrusted" >"$WORK/untrusted.json"

@@ -10,7 +10,7 @@ const char *tv_path(const char *name)
 {
     static char path[4096];
     const char *dir = getenv("TP_TESTVECTORS");
-    snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "../shared/testvectors", name);
+    snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "tests/data/testvectors", name);
     return path;
 }
 

@@ -1,5 +1,5 @@
 /* Test support: the shared public evidence files (TP_TESTVECTORS, default
- * ../shared/testvectors relative to the repo root) and small temp-file helpers. */
+ * tests/data/testvectors relative to the repo root) and small temp-file helpers. */
 #ifndef TP_TESTS_TESTVECTORS_H
 #define TP_TESTS_TESTVECTORS_H
 

@@ -1,10 +1,13 @@
 /* Test tool: a prover that lies to the notary, to check that the notary refuses to sign.
  *   tp-lying-prover --notary HOST:PORT --manifest FILE --lie MODE [--var N=V] [--ca-file PEM]
+ *                   [--request FILE] [--host H --port P] [--send FILE]
  * MODE: wrong-key  reveal a fresh key of the same group instead of the session's
  *       truncate   send only part of the ClientHello through the tunnel, then reveal
  *       garble     send the plaintext request through the tunnel instead of TLS, then reveal
  *       wrong-var  reveal a different value for the first variable than the one used
  *       two-requests  pipeline the manifest's request twice in the one session
+ *       raw-request   send the bytes of --request FILE as the request (instead of the one
+ *                     the manifest allows), over an honest TLS session, and reveal honestly
  *       no-attest  ask for the tunnel without asking for attestation, then run honestly
  *       raw-tunnel send the bytes of --send FILE through the tunnel instead of TLS, then reveal
  * --host H --port P: tunnel to H:P instead of the manifest's host and port.
@@ -65,7 +68,8 @@ static tp_err send_junk(tp_channel *c, const char *lie, const uint8_t *req, size
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
-    const char *notary = NULL, *manifest_file = NULL, *lie = NULL, *ca = NULL, *host = NULL, *send_file = NULL;
+    const char *notary = NULL, *manifest_file = NULL, *lie = NULL, *ca = NULL, *raw = NULL;
+    const char *host = NULL, *send_file = NULL;
     long port = 0;
     tp_var vars[8];
     tp_vars vs = {vars, 0};
@@ -73,13 +77,15 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"notary", required_argument, NULL, 'n'}, {"manifest", required_argument, NULL, 'm'},
         {"lie", required_argument, NULL, 'l'}, {"var", required_argument, NULL, 'v'},
-        {"ca-file", required_argument, NULL, 'c'}, {"host", required_argument, NULL, 'H'},
-        {"port", required_argument, NULL, 'P'}, {"send", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
+        {"ca-file", required_argument, NULL, 'c'}, {"request", required_argument, NULL, 'r'},
+        {"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'P'},
+        {"send", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (o == 'n') notary = optarg;
         else if (o == 'm') manifest_file = optarg;
         else if (o == 'l') lie = optarg;
         else if (o == 'c') ca = optarg;
+        else if (o == 'r') raw = optarg;
         else if (o == 'H') host = optarg;
         else if (o == 'P') port = strtol(optarg, NULL, 10);
         else if (o == 's') send_file = optarg;
@@ -92,8 +98,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!notary || !manifest_file || !lie) {
-        fprintf(stderr, "error: --notary, --manifest and --lie are required\n");
+    int raw_request = lie && strcmp(lie, "raw-request") == 0;
+    if (!notary || !manifest_file || !lie || raw_request != (raw != NULL)) {
+        fprintf(stderr, "error: --notary, --manifest and --lie are required (--request with raw-request only)\n");
         return 2;
     }
     tp_error err;
@@ -107,7 +114,16 @@ int main(int argc, char **argv)
     tp_buf req = TP_BUF_INIT;
     tp_err rc = tp_read_file(manifest_file, &mtext, &mlen, &err);
     if (rc == TP_OK) rc = tp_manifest_parse(mtext, mlen, &m, &err);
-    if (rc == TP_OK) rc = tp_manifest_build_request(m, &vs, &req, &err);
+    if (rc == TP_OK && raw_request) { /* the request as given, whatever the manifest says */
+        char *bytes = NULL;
+        size_t n = 0;
+        rc = tp_read_file(raw, &bytes, &n, &err);
+        if (rc == TP_OK && !tp_buf_append(&req, bytes, n))
+            rc = tp_error_set(&err, TP_ERR_NOMEM, NULL);
+        free(bytes);
+    } else if (rc == TP_OK) {
+        rc = tp_manifest_build_request(m, &vs, &req, &err);
+    }
     if (rc == TP_OK) rc = tp_channel_open(&c, notary, 10000, &err);
     int no_attest = strcmp(lie, "no-attest") == 0;
     if (rc == TP_OK && !no_attest) rc = tp_channel_attest(&c, policy, NULL, &err);
@@ -116,8 +132,9 @@ int main(int argc, char **argv)
     if (rc == TP_OK)
         rc = tp_channel_tunnel(&c, host ? host : tp_manifest_host(m), port ? (uint16_t)port : tp_manifest_port(m), &err);
     int two = strcmp(lie, "two-requests") == 0;
-    int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0 || two || no_attest;
-    int own_key = strcmp(lie, "wrong-var") == 0 || two || no_attest;
+    int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0 || two ||
+                     raw_request || no_attest;
+    int own_key = strcmp(lie, "wrong-var") == 0 || two || raw_request || no_attest;
     if (rc == TP_OK && two) { /* copy first: appending a buffer to itself may move it */
         tp_buf once = TP_BUF_INIT;
         if (!tp_buf_append(&once, req.data, req.len) || !tp_buf_append(&req, once.data, once.len))

@@ -23,7 +23,7 @@ static uint8_t *read_vector(const char *name, size_t *len)
 {
     const char *dir = getenv("TP_TESTVECTORS");
     char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir != NULL ? dir : "../shared/testvectors", name);
+    snprintf(path, sizeof(path), "%s/%s", dir != NULL ? dir : "tests/data/testvectors", name);
     FILE *f = fopen(path, "rb");
     assert_non_null(f);
     uint8_t *buf = malloc(1 << 16);
@@ -37,7 +37,7 @@ static const char *vector_path(const char *name)
 {
     static char path[512];
     const char *dir = getenv("TP_TESTVECTORS");
-    snprintf(path, sizeof(path), "%s/%s", dir != NULL ? dir : "../shared/testvectors", name);
+    snprintf(path, sizeof(path), "%s/%s", dir != NULL ? dir : "tests/data/testvectors", name);
     return path;
 }
 

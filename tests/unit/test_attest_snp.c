@@ -1,4 +1,4 @@
-/* Unit tests: SEV-SNP report verification (real reports from ../shared/testvectors,
+/* Unit tests: SEV-SNP report verification (real reports from tests/data/testvectors,
  * damaged copies, test-CA reports with a certificate table) and the configfs-tsm attester
  * against a fake kernel. */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests: TDX quote verification (real quotes from ../shared/testvectors, damaged
+/* Unit tests: TDX quote verification (real quotes from tests/data/testvectors, damaged
  * copies, test-CA quotes) and the configfs-tsm attester against a fake kernel. */
 #include <stdarg.h>
 #include <stddef.h>

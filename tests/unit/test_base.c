@@ -8,6 +8,10 @@
 #include "base/bytes.h"
 #include "base/codec.h"
 #include "teeproof/errors.h"
+#include "teeproof/memory.h"
+
+#include <jansson.h>
+#include <stdlib.h>
 
 static void reader_reads_big_endian_and_stops_at_end(void **state)
 {
@@ -126,6 +130,39 @@ static void error_values_carry_code_and_detail(void **state)
         assert_string_not_equal(tp_err_name((tp_err)c), "unknown");
 }
 
+/* Buffers are wiped by default; public ones keep their bytes (no cost) and say so. */
+static void buffers_wipe_by_default(void **state)
+{
+    (void)state;
+    tp_buf b = TP_BUF_INIT, pub = TP_BUF_PUBLIC_INIT;
+    assert_int_equal(b.nowipe, 0);
+    assert_true(tp_buf_append_str(&b, "secret"));
+    uint8_t *data = b.data;
+    tp_buf_reset(&b); /* reset keeps the allocation: its old bytes must be gone */
+    assert_ptr_equal(b.data, data);
+    assert_memory_not_equal(data, "secret", 6);
+    tp_buf_free(&b);
+    assert_true(tp_buf_append_str(&pub, "public"));
+    tp_buf_reset(&pub);
+    assert_memory_equal(pub.data, "public", 6);
+    tp_buf_free(&pub);
+    tp_buf_init_public(&pub);
+    assert_int_equal(pub.nowipe, 1);
+}
+
+static void jansson_frees_through_the_wiping_allocator(void **state)
+{
+    (void)state;
+    json_malloc_t m;
+    json_free_t f;
+    tp_secure_json_memory();
+    json_get_alloc_funcs(&m, &f);
+    assert_ptr_equal(m, malloc);
+    assert_ptr_not_equal(f, free);
+    json_t *s = json_string("a secret value");
+    json_decref(s); /* through the wiping free, without a crash under ASan */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +173,8 @@ int main(void)
         cmocka_unit_test(hex_round_trip_and_rejects_bad_digits),
         cmocka_unit_test(base64_matches_rfc4648_vectors),
         cmocka_unit_test(error_values_carry_code_and_detail),
+        cmocka_unit_test(buffers_wipe_by_default),
+        cmocka_unit_test(jansson_frees_through_the_wiping_allocator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

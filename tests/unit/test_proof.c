@@ -22,15 +22,22 @@ static const char k_manifest[] =
     "\"response\":{\"status\":\"200\",\"headers\":{},\"body\":{\"format\":\"json\",\"extractors\":"
     "[{\"id\":\"v\",\"description\":\"v\",\"selector\":[\"v\"],\"type\":\"number\"}]}}}";
 
-static tp_identity *new_identity(void)
+static tp_identity *new_identity_window(int64_t not_before, int64_t not_after)
 {
     tp_attester *a = NULL;
     tp_identity *id = NULL;
     tp_error err;
+    tp_key_window w = {not_before, not_after};
     assert_int_equal(tp_attester_open("sim", NULL, &a, &err), TP_OK);
-    assert_int_equal(tp_identity_create(a, &id, &err), TP_OK);
+    assert_int_equal(tp_identity_create_window(a, &w, &id, &err), TP_OK);
     tp_attester_free(a);
     return id;
+}
+
+static tp_identity *new_identity(void)
+{
+    int64_t now = (int64_t)time(NULL);
+    return new_identity_window(now - 60, now + 3600);
 }
 
 static json_t *claims_for(const tp_manifest *m)
@@ -39,8 +46,8 @@ static json_t *claims_for(const tp_manifest *m)
     char hex[65];
     tp_manifest_hash(m, h);
     tp_hex_encode(h, 32, hex);
-    return json_pack("{s:i, s:s, s:s, s:{s:f, s:s}}", "version", 1, "mode", "tunnel",
-                     "manifest_sha256", hex, "values", "v", 1234.5, "s", "caf\xc3\xa9");
+    return json_pack("{s:i, s:I, s:s, s:s, s:{s:f, s:s}}", "version", 1, "time", (json_int_t)time(NULL),
+                     "mode", "tunnel", "manifest_sha256", hex, "values", "v", 1234.5, "s", "caf\xc3\xa9");
 }
 
 static char *seal(const json_t *claims, tp_identity *id)
@@ -137,6 +144,51 @@ static void proof_round_trip_and_tampering(void **state)
     tp_manifest_free(other);
 }
 
+/* The signature is checked over bytes derived from the proof's text, never through a
+ * double: another spelling of a signed number is refused as noncanonical; another number is
+ * a signature failure; layout and string escapes do not matter. */
+static void edited_numbers_are_refused(void **state)
+{
+    (void)state;
+    tp_error err;
+    tp_identity *id = new_identity();
+    tp_policy *sim = tp_policy_insecure_sim();
+    json_t *claims = json_pack("{s:i, s:I, s:s, s:{s:f, s:i, s:s}}", "version", 1, "time",
+                               (json_int_t)time(NULL), "mode", "tunnel", "values", "v", 12.5, "z", 0,
+                               "s", "caf\xc3\xa9");
+    char *proof = seal(claims, id);
+    assert_int_equal(verify(proof, sim, NULL, &err), TP_OK);
+    static const struct {
+        const char *from, *to;
+        tp_err want;
+    } k_edits[] = {
+        {"12.5", "12.500000000000000001", TP_ERR_NONCANONICAL},
+        {"12.5", "1.25E1", TP_ERR_NONCANONICAL},
+        {"12.5", "12.50", TP_ERR_NONCANONICAL},
+        {"\"version\": 1", "\"version\": 1.0", TP_ERR_NONCANONICAL},
+        {"\"version\": 1", "\"version\": 1E0", TP_ERR_NONCANONICAL},
+        {"\"z\": 0", "\"z\": -0", TP_ERR_NONCANONICAL},
+        {"\"z\": 0", "\"z\": 0e5", TP_ERR_NONCANONICAL},
+        {"\"z\": 0", "\"z\": 01", TP_ERR_PROOF}, /* not JSON at all */
+        {"12.5", "12.6", TP_ERR_SIGNATURE},
+        {"\"version\": 1", "\"version\": 2", TP_ERR_SIGNATURE},
+        {"\"caf\xc3\xa9\"", "\"\\u0063af\\u00e9\"", TP_OK}, /* same string */
+        {"\"z\": 0", "\"z\"  :\n\t0", TP_OK},                   /* whitespace */
+    };
+    for (size_t i = 0; i < sizeof(k_edits) / sizeof(k_edits[0]); i++) {
+        char *edited = replace(proof, k_edits[i].from, k_edits[i].to);
+        tp_err rc = verify(edited, sim, NULL, &err);
+        if (rc != k_edits[i].want)
+            fail_msg("%s -> %s: %s, want %s", k_edits[i].from, k_edits[i].to, tp_err_name(rc),
+                     tp_err_name(k_edits[i].want));
+        free(edited);
+    }
+    free(proof);
+    json_decref(claims);
+    tp_policy_free(sim);
+    tp_identity_free(id);
+}
+
 static void signed_bytes_are_canonical(void **state)
 {
     (void)state;
@@ -172,10 +224,12 @@ static void evidence_is_checked_at_the_proof_time(void **state)
     tp_error err;
     assert_int_equal(tp_policy_parse(policy_json, strlen(policy_json), &policy, &err), TP_OK);
 
-    /* A notary identity whose evidence is a document committing to its key. */
-    tp_identity *id = new_identity();
+    /* A notary identity whose evidence is a document committing to its key and window
+     * (a window long enough to hold both times below). */
+    int64_t now = (int64_t)time(NULL);
+    tp_identity *id = new_identity_window(now - 60, now + 4 * 3600);
     uint8_t binding[64];
-    tp_attest_key_binding(id->spki, id->spki_len, binding);
+    tp_attest_key_binding(id->spki, id->spki_len, &id->window, binding);
     free(id->evidence);
     assert_true(tp_fake_nitro_document(&f, binding, &id->evidence, &id->evidence_len));
     snprintf(id->platform, sizeof(id->platform), "nitro");
@@ -212,7 +266,7 @@ static void refreshed_evidence_keeps_the_key(void **state)
     assert_int_equal(tp_identity_refresh(id, a, &err), TP_OK);
     assert_int_equal(tp_identity_evidence(id, &after, &after_len, &err), TP_OK);
     assert_true(before_len > 0 && after_len > 0);
-    json_t *claims = json_pack("{s:i}", "version", 1);
+    json_t *claims = json_pack("{s:i, s:I}", "version", 1, "time", (json_int_t)time(NULL));
     char *proof = seal(claims, id);
     tp_policy *sim = tp_policy_insecure_sim();
     assert_int_equal(verify(proof, sim, NULL, &err), TP_OK);
@@ -230,6 +284,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(proof_round_trip_and_tampering),
         cmocka_unit_test(signed_bytes_are_canonical),
+        cmocka_unit_test(edited_numbers_are_refused),
         cmocka_unit_test(evidence_is_checked_at_the_proof_time),
         cmocka_unit_test(refreshed_evidence_keeps_the_key),
     };

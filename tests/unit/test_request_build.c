@@ -1,0 +1,338 @@
+/* Unit tests: the one request a manifest allows (issue 6, holes 1 and 2). Each position's
+ * encoding, the attack values of the issue giving a structurally fixed request, the fixed
+ * header set and order, the manifest's header rules, variable types and full-match
+ * regexes, and the byte-for-byte check the notary makes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "manifest/manifest_check.h"
+#include "teeproof/manifest.h"
+
+#define MAX_DOC 4096
+
+/* A whole manifest around a request object given as JSON text. */
+static tp_err parse_request_json(const char *request, tp_manifest **m, tp_error *e)
+{
+    char doc[MAX_DOC];
+    int n = snprintf(doc, sizeof(doc),
+                     "{\"manifestVersion\":\"2\",\"id\":\"t\",\"title\":\"T\",\"description\":\"d\","
+                     "\"request\":%s,\"response\":{\"status\":\"200\"}}",
+                     request);
+    assert_true(n > 0 && (size_t)n < sizeof(doc));
+    return tp_manifest_parse(doc, (size_t)n, m, e);
+}
+
+static tp_manifest *manifest_ok(const char *request)
+{
+    tp_manifest *m = NULL;
+    tp_error e;
+    if (parse_request_json(request, &m, &e) != TP_OK)
+        fail_msg("manifest refused: %s", e.detail);
+    return m;
+}
+
+static void expect_manifest_refused(const char *request, const char *want)
+{
+    tp_manifest *m = NULL;
+    tp_error e;
+    tp_err rc = parse_request_json(request, &m, &e);
+    if (rc != TP_ERR_MANIFEST || strstr(e.detail, want) == NULL)
+        fail_msg("manifest %s: rc %d '%s', want '%s'", request, rc, e.detail, want);
+    assert_null(m);
+}
+
+/* A manifest around request, and its request built with one variable (text NULL and rc
+ * set when refused). */
+typedef struct built {
+    tp_manifest *m;
+    tp_var var[1];
+    tp_vars vars;
+    tp_err rc;
+    tp_error e;
+    char *text;
+} built;
+
+static void build_one(built *b, const char *request, const char *name, const char *value)
+{
+    b->m = manifest_ok(request);
+    b->var[0] = (tp_var){name, value};
+    b->vars = (tp_vars){b->var, name ? 1 : 0};
+    b->text = NULL;
+    tp_buf req = TP_BUF_INIT;
+    b->rc = tp_manifest_build_request(b->m, &b->vars, &req, &b->e);
+    if (b->rc == TP_OK) {
+        assert_true(tp_buf_terminate(&req));
+        size_t len;
+        b->text = (char *)tp_buf_detach(&req, &len);
+    }
+    assert_int_equal(req.len, 0);
+    tp_buf_free(&req);
+}
+
+static void built_free(built *b)
+{
+    free(b->text);
+    tp_manifest_free(b->m);
+}
+
+static void expect_request(const char *request, const char *name, const char *value,
+                           const char *want)
+{
+    built b;
+    build_one(&b, request, name, value);
+    if (b.text == NULL)
+        fail_msg("build refused: %s", b.e.detail);
+    assert_string_equal(b.text, want);
+    /* the notary accepts exactly these bytes */
+    assert_int_equal(tp_manifest_check_request(b.m, &b.vars, (const uint8_t *)b.text,
+                                               strlen(b.text), &b.e),
+                     TP_OK);
+    built_free(&b);
+}
+
+static void expect_var_refused(const char *request, const char *name, const char *value,
+                               const char *want)
+{
+    built b;
+    build_one(&b, request, name, value);
+    if (b.text != NULL || b.rc != TP_ERR_VAR || strstr(b.e.detail, want) == NULL)
+        fail_msg("value for %s: rc %d '%s', want '%s'", name, b.rc, b.text ? b.text : b.e.detail,
+                 want);
+    if (value[0] && strstr(b.e.detail, value))
+        fail_msg("value in the error: %s", b.e.detail);
+    built_free(&b);
+}
+
+#define TAIL "Accept-Encoding: identity\r\nConnection: close\r\n\r\n"
+
+static void url_values_are_percent_encoded(void **state)
+{
+    (void)state;
+    /* hole 1: the path injection of the issue stays inside its segment */
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/s/<% token %>/api/users/alice/balance\"}",
+                   "token", "abc123/api/users/admin/balance?",
+                   "GET /s/abc123%2Fapi%2Fusers%2Fadmin%2Fbalance%3F/api/users/alice/balance HTTP/1.1\r\n"
+                   "Host: h.example\r\n" TAIL);
+    /* query value: no new parameter */
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/q?user=<% u %>&scope=read\"}",
+                   "u", "alice&user=admin#x",
+                   "GET /q?user=alice%26user%3Dadmin%23x&scope=read HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    /* query name, unreserved kept, everything else %XX uppercase, UTF-8 byte by byte */
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example:8443/q?<% k %>=1\"}", "k",
+                   "aZ09-._~ %+/\xc3\xa9",
+                   "GET /q?aZ09-._~%20%25%2B%2F%C3%A9=1 HTTP/1.1\r\nHost: h.example:8443\r\n" TAIL);
+    /* the literal part of the target is the manifest's: visible ASCII only */
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/a b\"}", "visible ASCII");
+}
+
+static void form_bodies_are_form_encoded(void **state)
+{
+    (void)state;
+    const char *form = "{\"method\":\"POST\",\"url\":\"https://h.example/pay\","
+                       "\"headers\":{\"Content-Type\":\"application/x-www-form-urlencoded\"},"
+                       "\"body\":\"amount=<% amt %>&to=alice\"}";
+    expect_request(form, "amt", "5&to=eve",
+                   "POST /pay HTTP/1.1\r\nHost: h.example\r\n"
+                   "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 28\r\n" TAIL
+                   "amount=5%26to%3Deve&to=alice");
+    expect_request(form, "amt", "1 2+3", "POST /pay HTTP/1.1\r\nHost: h.example\r\n"
+                   "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 23\r\n" TAIL
+                   "amount=1+2%2B3&to=alice");
+    /* a text body without Content-Type is form-encoded too */
+    expect_request("{\"method\":\"PUT\",\"url\":\"https://h.example/t\",\"body\":\"note: <% n %>\"}", "n",
+                   "a\"b", "PUT /t HTTP/1.1\r\nHost: h.example\r\nContent-Length: 11\r\n" TAIL
+                   "note: a%22b");
+}
+
+static void json_bodies_escape_values_inside_strings(void **state)
+{
+    (void)state;
+    const char *json = "{\"method\":\"POST\",\"url\":\"https://h.example/pay\","
+                       "\"headers\":{\"Content-Type\":\"application/json\"},"
+                       "\"body\":\"{\\\"memo\\\":\\\"<% memo %>\\\",\\\"to\\\":\\\"alice\\\"}\"}";
+    expect_request(json, "memo", "x\",\"to\":\"eve",
+                   "POST /pay HTTP/1.1\r\nHost: h.example\r\nContent-Type: application/json\r\n"
+                   "Content-Length: 40\r\n" TAIL "{\"memo\":\"x\\\",\\\"to\\\":\\\"eve\",\"to\":\"alice\"}");
+    /* a +json media type with parameters is JSON too */
+    expect_request("{\"method\":\"POST\",\"url\":\"https://h.example/p\","
+                   "\"headers\":{\"content-type\":\" application/vnd.api+JSON ; charset=utf-8\"},"
+                   "\"body\":\"[\\\"<% v %>\\\"]\"}",
+                   "v", "a\\b", "POST /p HTTP/1.1\r\nHost: h.example\r\n"
+                   "content-type: application/vnd.api+JSON ; charset=utf-8\r\nContent-Length: 8\r\n" TAIL
+                   "[\"a\\\\b\"]");
+    /* an object body: canonical form, values escaped */
+    expect_request("{\"method\":\"POST\",\"url\":\"https://h.example/p\",\"body\":{\"b\":\"<% v %>\",\"a\":1.5}}",
+                   "v", "\"}", "POST /p HTTP/1.1\r\nHost: h.example\r\nContent-Length: 19\r\n" TAIL
+                   "{\"a\":1.5,\"b\":\"\\\"}\"}");
+    /* a placeholder outside a JSON string, in an escape, or a body that is not JSON */
+    const char *outside[] = {"{\\\"n\\\":<% v %>}", "[\\\"\\\\<% v %>\\\"]",
+                             "[\\\"\\\\u00<% v %>\\\"]", "<% v %>"};
+    for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+        char req[512];
+        snprintf(req, sizeof(req), "{\"method\":\"POST\",\"url\":\"https://h.example/p\","
+                 "\"headers\":{\"Content-Type\":\"application/json\"},\"body\":\"%s\"}", outside[i]);
+        expect_manifest_refused(req, "must be inside a JSON string");
+    }
+    expect_manifest_refused("{\"method\":\"POST\",\"url\":\"https://h.example/p\","
+                            "\"headers\":{\"Content-Type\":\"application/json\"},\"body\":\"{\\\"a\\\":\"}",
+                            "not valid JSON");
+    /* a value that is not UTF-8 cannot be put in JSON */
+    expect_var_refused(json, "memo", "\xff", "UTF-8");
+}
+
+static void header_values_have_no_delimiters(void **state)
+{
+    (void)state;
+    const char *cookie = "{\"method\":\"GET\",\"url\":\"https://h.example/me\","
+                         "\"headers\":{\"Cookie\":\"session=<% sid %>\"}}";
+    expect_request(cookie, "sid", "abc=/+DEF 9", "GET /me HTTP/1.1\r\nHost: h.example\r\n"
+                   "Cookie: session=abc=/+DEF 9\r\n" TAIL);
+    const char *bad[] = {"abc; admin=1", "a,b", "a\"b", "a\\b", "a\tb", "a\x7f", "\xc3\xa9",
+                         " abc", "abc "};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        expect_var_refused(cookie, "sid", bad[i], "header");
+}
+
+static void header_set_and_order_are_fixed(void **state)
+{
+    (void)state;
+    /* Host first (the manifest's Host must be the authority), the manifest's headers in
+     * document order, Content-Length, Accept-Encoding (the manifest's), Connection: close */
+    expect_request("{\"method\":\"POST\",\"url\":\"https://H.example:8443/x\",\"headers\":{"
+                   "\"Connection\":\"close\",\"X-B\":\"2\",\"Accept-Encoding\":\"gzip, br\","
+                   "\"Host\":\"h.EXAMPLE:8443\",\"X-A\":\" <% v %> \"},\"body\":\"k=v\"}",
+                   "v", "1",
+                   "POST /x HTTP/1.1\r\nHost: h.example:8443\r\nX-B: 2\r\nX-A: 1\r\n"
+                   "Content-Length: 3\r\nAccept-Encoding: gzip, br\r\nConnection: close\r\n\r\nk=v");
+    /* no User-Agent or Accept unless the manifest names them */
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example\"}", NULL, NULL,
+                   "GET / HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    const char *refused[][2] = {
+        {"Content-Length", "5"},   {"Transfer-Encoding", "chunked"}, {"connection", "keep-alive"},
+        {"Connection", "close, X-Api-Version"}, {"Upgrade", "h2c"}, {"TE", "trailers"},
+        {"Trailer", "X"},          {"Expect", "100-continue"},      {"Keep-Alive", "timeout=5"},
+        {"Proxy-Authorization", "Basic x"}, {"proxy-connection", "close"},
+        {"Accept-Encoding", "compress"}, {"Accept-Encoding", "gzip;q=1"},
+        {"Accept-Encoding", "<% v %>"}, {"Host", "evil.example"},
+        {"Content-Type", "<% v %>"}};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        char req[512];
+        snprintf(req, sizeof(req), "{\"method\":\"GET\",\"url\":\"https://h.example/\","
+                 "\"headers\":{\"%s\":\"%s\"}}", refused[i][0], refused[i][1]);
+        expect_manifest_refused(req, "request.headers.");
+    }
+}
+
+static void types_are_enforced(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *type, *value;
+        int ok;
+    } cases[] = {
+        {"number", "12", 1},     {"number", "-0.5e+3", 1}, {"number", "0", 1},
+        {"number", "1E9", 1},    {"number", "012", 0},     {"number", "1.", 0},
+        {"number", ".5", 0},     {"number", "1e", 0},      {"number", "+1", 0},
+        {"number", "0x10", 0},   {"number", " 1", 0},      {"number", "NaN", 0},
+        {"number", "", 0},       {"number", "1/x", 0},     {"integer", "-42", 1},
+        {"integer", "4.2", 0},   {"integer", "-", 0},      {"boolean", "true", 1},
+        {"boolean", "True", 0},  {"hex", "00aF", 1},       {"hex", "0g", 0},
+        {"hex", "", 0},          {"base64", "aGk=", 1},    {"base64", "a-_b", 0},
+        {"base64url", "a-_b", 1}, {"base64url", "a+/b", 0}, {"string", "any /?&", 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char req[512];
+        snprintf(req, sizeof(req), "{\"method\":\"GET\",\"url\":\"https://h.example/<%%v%%>\","
+                 "\"vars\":{\"v\":{\"type\":\"%s\"}}}", cases[i].type);
+        tp_manifest *m = manifest_ok(req);
+        tp_var v[] = {{"v", cases[i].value}};
+        tp_vars vars = {v, 1};
+        tp_error e;
+        tp_err rc = tp_manifest_check_vars(m, &vars, &e);
+        if ((rc == TP_OK) != cases[i].ok || (rc != TP_OK && rc != TP_ERR_VAR))
+            fail_msg("type %s value '%s': rc %d", cases[i].type, cases[i].value, rc);
+        if (rc != TP_OK && cases[i].value[0] && strstr(e.detail, cases[i].value))
+            fail_msg("value in the error: %s", e.detail);
+        tp_manifest_free(m);
+    }
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
+                            "\"vars\":{\"v\":{\"type\":\"uuid\"}}}", "type must be one of");
+}
+
+static void regex_is_a_full_match(void **state)
+{
+    (void)state;
+    tp_manifest *m = manifest_ok("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
+                                 "\"vars\":{\"v\":{\"regex\":\"a|b.*\",\"length\":3}}}");
+    static const struct {
+        const char *value;
+        int ok;
+    } cases[] = {{"bzz", 1}, {"b/.", 1}, {"aaa", 0}, {"xab", 0}, {"ab?", 0}, {"a", 0}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tp_var v[] = {{"v", cases[i].value}};
+        tp_vars vars = {v, 1};
+        tp_error e;
+        tp_err rc = tp_manifest_check_vars(m, &vars, &e);
+        if ((rc == TP_OK) != cases[i].ok)
+            fail_msg("regex a|b.* on '%s': rc %d", cases[i].value, rc);
+    }
+    tp_manifest_free(m);
+    m = manifest_ok("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
+                    "\"vars\":{\"v\":{\"regex\":\"a|b.*\"}}}");
+    tp_var ok[] = {{"v", "a"}}, bad[] = {{"v", "a/x"}};
+    tp_vars vars_ok = {ok, 1}, vars_bad = {bad, 1};
+    tp_error e;
+    assert_int_equal(tp_manifest_check_vars(m, &vars_ok, &e), TP_OK);
+    assert_int_equal(tp_manifest_check_vars(m, &vars_bad, &e), TP_ERR_VAR);
+    tp_manifest_free(m);
+    /* a regex that would escape the anchors is not a regex */
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
+                            "\"vars\":{\"v\":{\"regex\":\"a)|(b\"}}}", "regex is invalid");
+}
+
+/* What the old notary accepted (values substituted verbatim) is refused now. */
+static void notary_wants_the_exact_bytes(void **state)
+{
+    (void)state;
+    tp_manifest *m = manifest_ok("{\"method\":\"GET\",\"url\":\"https://h.example/s/<% t %>/alice\"}");
+    const char *verbatim = "GET /s/abc/admin?/alice HTTP/1.1\r\nHost: h.example\r\n" TAIL;
+    tp_var v[] = {{"t", "abc/admin?"}};
+    tp_vars vars = {v, 1};
+    tp_error e;
+    assert_int_equal(tp_manifest_check_request(m, &vars, (const uint8_t *)verbatim,
+                                               strlen(verbatim), &e),
+                     TP_ERR_MANIFEST_REQUEST);
+    assert_non_null(strstr(e.detail, "request line"));
+    assert_null(strstr(e.detail, "admin"));
+    const char *good = "GET /s/abc%2Fadmin%3F/alice HTTP/1.1\r\nHost: h.example\r\n" TAIL;
+    assert_int_equal(tp_manifest_check_request(m, &vars, (const uint8_t *)good, strlen(good), &e),
+                     TP_OK);
+    const char *longer = "GET /s/abc%2Fadmin%3F/alice HTTP/1.1\r\nHost: h.example\r\n" TAIL "G";
+    assert_int_equal(tp_manifest_check_request(m, &vars, (const uint8_t *)longer,
+                                               strlen(longer), &e),
+                     TP_ERR_MANIFEST_REQUEST);
+    assert_int_equal(tp_manifest_check_request(m, &vars, (const uint8_t *)good, strlen(good) - 1,
+                                               &e),
+                     TP_ERR_MANIFEST_REQUEST);
+    tp_manifest_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(url_values_are_percent_encoded),
+        cmocka_unit_test(form_bodies_are_form_encoded),
+        cmocka_unit_test(json_bodies_escape_values_inside_strings),
+        cmocka_unit_test(header_values_have_no_delimiters),
+        cmocka_unit_test(header_set_and_order_are_fixed),
+        cmocka_unit_test(types_are_enforced),
+        cmocka_unit_test(regex_is_a_full_match),
+        cmocka_unit_test(notary_wants_the_exact_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
