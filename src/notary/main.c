@@ -20,7 +20,9 @@ static const char k_usage[] =
     "                          prints 'listening on HOST:PORT' when ready\n"
     "  --tee PLATFORM          sim | tdx | sev-snp | nitro | gcp-cs | auto (auto never picks sim)\n"
     "  --ca-file PEM           trust store for target certificates (default: the system's)\n"
-    "  --allow-private         allow targets on loopback, private and link-local addresses\n"
+    "  --allow-private         allow targets on special-purpose addresses (loopback, private,\n"
+    "                          link-local...; refused by default; for tests and enclave forwarders)\n"
+    "  --allow-port PORT|any   a target port to tunnel to (repeatable; default 443 only)\n"
     "  --cert PEM --key PEM    channel certificate and key (default: a fresh self-signed one;\n"
     "                          provers trust the attestation, not a CA)\n"
     "  --tsm-root DIR          configfs-tsm report directory (tdx, sev-snp)\n"
@@ -60,7 +62,23 @@ static int parse_size(const char *s, size_t min, size_t max, size_t *out)
     return 1;
 }
 
-enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_COLL };
+#define TP_DEFAULT_TARGET_PORT 443
+
+/* --allow-port PORT|any; 1/0. */
+static int add_port(tp_notary_config *c, const char *arg)
+{
+    size_t v;
+    if (strcmp(arg, "any") == 0) {
+        c->allow_any_port = 1;
+        return 1;
+    }
+    if (!parse_size(arg, 1, 65535, &v) || c->n_allow_ports >= TP_NOTARY_MAX_ALLOW_PORTS)
+        return 0;
+    c->allow_ports[c->n_allow_ports++] = (uint16_t)v;
+    return 1;
+}
+
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_COLL, OPT_ALLOW_PORT };
 
 static int parse_args(int argc, char **argv, tp_notary_config *c)
 {
@@ -76,6 +94,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         {"audience", required_argument, NULL, OPT_AUD},
         {"key-lifetime", required_argument, NULL, OPT_LIFETIME},
         {"collateral", required_argument, NULL, OPT_COLL},
+        {"allow-port", required_argument, NULL, OPT_ALLOW_PORT},
         {NULL, 0, NULL, 0},
     };
     size_t v;
@@ -117,6 +136,9 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
                 return die_usage("--key-lifetime wants 2-604800 seconds");
             c->key_lifetime_s = (unsigned)v;
             break;
+        case OPT_ALLOW_PORT:
+            if (!add_port(c, optarg)) return die_usage("--allow-port wants a port 1-65535 or 'any' (at most 32 ports)");
+            break;
         case 'h': fputs(k_usage, stdout); return 1;
         default: {
             char msg[128];
@@ -131,6 +153,8 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         return die_usage("--listen and --tee are required");
     if ((c->cert_file == NULL) != (c->key_file == NULL))
         return die_usage("--cert and --key go together");
+    if (!c->allow_any_port && c->n_allow_ports == 0)
+        c->allow_ports[c->n_allow_ports++] = TP_DEFAULT_TARGET_PORT;
     return 0;
 }
 

@@ -136,6 +136,31 @@ void tp_channel_close(tp_channel *c)
     c->fd = -1;
 }
 
+/* After a failed write: the notary may have refused and closed; its ERROR frame, if it
+ * arrived, says why (1, in *err). Other frames still in flight are skipped. */
+static int notary_error(tp_channel *c, tp_error *err)
+{
+    uint8_t buf[16384];
+    tp_frame f;
+    tp_error e;
+    for (;;) {
+        int got = tp_frame_decoder_next(&c->in, &f, &e);
+        if (got < 0)
+            return 0;
+        if (got == 1 && f.type == TP_MSG_ERROR) {
+            tp_error_frame_parse(f.payload, f.len, err);
+            return 1;
+        }
+        if (got == 1)
+            continue;
+        int r = SSL_read(c->ssl, buf, sizeof(buf));
+        if (r <= 0 || !tp_frame_decoder_feed(&c->in, buf, (size_t)r)) {
+            ERR_clear_error();
+            return 0;
+        }
+    }
+}
+
 tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err)
 {
     c->out.len = 0;
@@ -146,8 +171,11 @@ tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_
         size_t chunk = c->out.len - off > 65536 ? 65536 : c->out.len - off;
         int w = SSL_write(c->ssl, c->out.data + off, (int)chunk);
         if (w <= 0) {
+            int timed_out = errno == EAGAIN;
             ERR_clear_error();
-            return tp_error_set(err, errno == EAGAIN ? TP_ERR_TIMEOUT : TP_ERR_IO,
+            if (!timed_out && notary_error(c, err))
+                return err->code;
+            return tp_error_set(err, timed_out ? TP_ERR_TIMEOUT : TP_ERR_IO,
                                 "cannot write to the notary");
         }
         off += (size_t)w;
