@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential pkg-config
   libssl-dev openssl ca-certificates
-  libjansson-dev libcbor-dev libcmocka-dev
+  libjansson-dev libcbor-dev libcmocka-dev libsecp256k1-dev
   zlib1g-dev libbrotli-dev libzstd-dev
   clang libclang-rt-14-dev
   curl procps iproute2
