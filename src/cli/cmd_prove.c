@@ -127,16 +127,6 @@ static int parse(int argc, char **argv, prove_args *a, tp_error *err)
     return 0;
 }
 
-static tp_err write_proof(const char *path, const char *proof, size_t len, tp_error *err)
-{
-    FILE *f = path ? fopen(path, "wb") : stdout;
-    if (f == NULL)
-        return tp_error_set(err, TP_ERR_IO, "cannot write %s", path);
-    int ok = fwrite(proof, 1, len, f) == len && fputc('\n', f) != EOF;
-    ok = (path ? fclose(f) == 0 : fflush(f) == 0) && ok;
-    return ok ? TP_OK : tp_error_set(err, TP_ERR_IO, "cannot write %s", path ? path : "stdout");
-}
-
 int tp_cli_prove(int argc, char **argv)
 {
     prove_args a = {0};
@@ -157,7 +147,7 @@ int tp_cli_prove(int argc, char **argv)
             e = tp_prove(&a.o, &proof, &proof_len, &err);
         }
         if (e == TP_OK)
-            e = write_proof(a.out_file, proof, proof_len, &err);
+            e = tp_cli_write_output(a.out_file, proof, proof_len, &err);
         rc = tp_cli_exit(e, "prove", &err);
     } else if (rc == 1) {
         rc = tp_cli_fail(&err);

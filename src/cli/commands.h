@@ -9,6 +9,9 @@ int tp_cli_evidence(int argc, char **argv);
 int tp_cli_prove(int argc, char **argv);
 /* teeproof verify PROOF (--allow-insecure-sim | --policy FILE) [--manifest FILE]. */
 int tp_cli_verify(int argc, char **argv);
+/* teeproof export PROOF --format eip191|pluto (...) [--out FILE]: a verified proof for a
+ * contract or for Pluto-format consumers. */
+int tp_cli_export(int argc, char **argv);
 /* teeproof attestation --notary HOST:PORT (...): checks a notary's evidence. */
 int tp_cli_attestation(int argc, char **argv);
 

@@ -1,4 +1,4 @@
-/* teeproof: the command-line tool (prove, verify, attestation, evidence). */
+/* teeproof: the command-line tool (prove, verify, export, attestation, evidence). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +14,7 @@ static const char k_usage[] =
     "commands:\n"
     "  prove        make a proof through a notary (teeproof prove --help)\n"
     "  verify       check a proof offline and print its claims\n"
+    "  export       verify a proof and write it for a contract (eip191) or as Pluto's TeeProof\n"
     "  attestation  check a notary's TEE evidence and channel binding\n"
     "  evidence     verify a raw TEE evidence file (tdx, sev-snp, nitro, gcp-cs, sim)\n"
     "\n"
@@ -27,6 +28,7 @@ typedef struct command {
 static const command k_commands[] = {
     {"prove", tp_cli_prove},
     {"verify", tp_cli_verify},
+    {"export", tp_cli_export},
     {"attestation", tp_cli_attestation},
     {"evidence", tp_cli_evidence},
 };

@@ -67,3 +67,13 @@ int tp_cli_parse_time(const char *s, time_t *out)
     *out = (time_t)v;
     return 1;
 }
+
+tp_err tp_cli_write_output(const char *path, const char *data, size_t len, tp_error *err)
+{
+    FILE *f = path ? fopen(path, "wb") : stdout;
+    if (f == NULL)
+        return tp_error_set(err, TP_ERR_IO, "cannot write %s", path);
+    int ok = fwrite(data, 1, len, f) == len && fputc('\n', f) != EOF;
+    ok = (path ? fclose(f) == 0 : fflush(f) == 0) && ok;
+    return ok ? TP_OK : tp_error_set(err, TP_ERR_IO, "cannot write %s", path ? path : "stdout");
+}

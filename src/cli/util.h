@@ -18,6 +18,8 @@ int tp_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 tp_err tp_cli_policy(int allow_insecure_sim, const char *policy_file, tp_policy **out, tp_error *err);
 /* A Unix time in seconds (a positive decimal integer) for --at / --now; 1 on success. */
 int tp_cli_parse_time(const char *s, time_t *out);
+/* Writes data and a newline to path (NULL = stdout). */
+tp_err tp_cli_write_output(const char *path, const char *data, size_t len, tp_error *err);
 /* Prints JSON (indented) to stdout with a newline. */
 void tp_cli_print_json(const json_t *v);
 

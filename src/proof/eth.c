@@ -34,7 +34,8 @@ static int address_of(const secp256k1_context *ctx, const secp256k1_pubkey *pub,
     return 1;
 }
 
-tp_err tp_eth_key_generate(tp_eth_key *k, tp_error *err)
+/* Context and empty secret buffer. */
+static tp_err key_init(tp_eth_key *k, tp_error *err)
 {
     uint8_t seed[32];
     memset(k, 0, sizeof(*k));
@@ -42,17 +43,38 @@ tp_err tp_eth_key_generate(tp_eth_key *k, tp_error *err)
     if (k->ctx == NULL || !tp_buf_reserve(&k->secret, TP_ETH_SECRET_LEN))
         return tp_error_set(err, TP_ERR_NOMEM, "cannot allocate the secp256k1 key");
     k->secret.len = TP_ETH_SECRET_LEN;
-    int ok = RAND_bytes(seed, sizeof(seed)) == 1 && secp256k1_context_randomize(k->ctx, seed);
+    if (RAND_bytes(seed, sizeof(seed)) != 1 || !secp256k1_context_randomize(k->ctx, seed))
+        return tp_error_set(err, TP_ERR_CRYPTO, "cannot randomize the secp256k1 context");
+    return TP_OK;
+}
+
+static tp_err key_finish(tp_eth_key *k, tp_error *err)
+{
     secp256k1_pubkey pub;
+    if (!secp256k1_ec_pubkey_create(k->ctx, &pub, k->secret.data) ||
+        !address_of(k->ctx, &pub, k->address))
+        return tp_error_set(err, TP_ERR_CRYPTO, "not a valid secp256k1 secret key");
+    return TP_OK;
+}
+
+tp_err tp_eth_key_generate(tp_eth_key *k, tp_error *err)
+{
+    tp_err rc = key_init(k, err);
     int valid = 0;
-    for (int i = 0; ok && !valid && i < ETH_KEYGEN_TRIES; i++)
+    for (int i = 0; rc == TP_OK && !valid && i < ETH_KEYGEN_TRIES; i++)
         valid = RAND_priv_bytes(k->secret.data, TP_ETH_SECRET_LEN) == 1 &&
                 secp256k1_ec_seckey_verify(k->ctx, k->secret.data);
-    ok = ok && valid && secp256k1_ec_pubkey_create(k->ctx, &pub, k->secret.data) &&
-         address_of(k->ctx, &pub, k->address);
-    if (!ok)
-        return tp_error_set(err, TP_ERR_CRYPTO, "cannot generate the secp256k1 signing key");
-    return TP_OK;
+    if (rc == TP_OK && !valid)
+        rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot generate the secp256k1 signing key");
+    return rc == TP_OK ? key_finish(k, err) : rc;
+}
+
+tp_err tp_eth_key_from_secret(tp_eth_key *k, const uint8_t secret[TP_ETH_SECRET_LEN], tp_error *err)
+{
+    tp_err rc = key_init(k, err);
+    if (rc == TP_OK)
+        memcpy(k->secret.data, secret, TP_ETH_SECRET_LEN);
+    return rc == TP_OK ? key_finish(k, err) : rc;
 }
 
 void tp_eth_key_free(tp_eth_key *k)

@@ -30,6 +30,8 @@ typedef struct tp_eth_key {
 
 /* A fresh random key and its address. */
 tp_err tp_eth_key_generate(tp_eth_key *k, tp_error *err);
+/* A key with a given secret (tests and known-answer vectors). */
+tp_err tp_eth_key_from_secret(tp_eth_key *k, const uint8_t secret[TP_ETH_SECRET_LEN], tp_error *err);
 /* Wipes the secret and destroys the context; safe on a zeroed key. */
 void tp_eth_key_free(tp_eth_key *k);
 /* Recoverable signature over a 32-byte hash (no prefix is added): r || s || v. */
