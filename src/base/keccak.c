@@ -16,32 +16,45 @@ static const uint64_t k_round_constants[KECCAK_ROUNDS] = {
     0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL,
 };
 
-/* Rotation offsets r[x][y] of the rho step, indexed as lane x + 5y. */
-static const unsigned k_rho[25] = {
-    0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14,
+/* Rho and pi as one walk over the 24 lanes other than (0,0): lane (x,y) moves to
+ * (y, 2x+3y mod 5) rotated by its rho offset. k_pi_next[i] is where the i-th lane of the
+ * walk (starting at lane 1 = (1,0)) goes, k_rho_walk[i] its offset ((i+1)(i+2)/2 mod 64).
+ * Lanes are indexed x + 5y. */
+static const uint8_t k_pi_next[24] = {
+    10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1,
+};
+static const uint8_t k_rho_walk[24] = {
+    1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44,
 };
 
-static uint64_t rotl(uint64_t v, unsigned n)
+static inline uint64_t rotl(uint64_t v, unsigned n)
 {
-    return n == 0 ? v : (v << n) | (v >> (64 - n));
+    return (v << n) | (v >> (64 - n)); /* n is 1..63 here */
 }
 
 static void keccak_f1600(uint64_t a[25])
 {
     for (int round = 0; round < KECCAK_ROUNDS; round++) {
-        uint64_t c[5], d[5], b[25];
+        uint64_t c[5], t;
         for (int x = 0; x < 5; x++) /* theta */
             c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-        for (int x = 0; x < 5; x++)
-            d[x] = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
-        for (int i = 0; i < 25; i++)
-            a[i] ^= d[i % 5];
-        for (int x = 0; x < 5; x++) /* rho and pi: B[y][2x+3y] = rot(A[x][y], r[x][y]) */
-            for (int y = 0; y < 5; y++)
-                b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(a[x + 5 * y], k_rho[x + 5 * y]);
-        for (int y = 0; y < 5; y++) /* chi */
+        for (int x = 0; x < 5; x++) {
+            t = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
+            for (int y = 0; y < 25; y += 5)
+                a[y + x] ^= t;
+        }
+        t = a[1]; /* rho and pi */
+        for (int i = 0; i < 24; i++) {
+            uint64_t next = a[k_pi_next[i]];
+            a[k_pi_next[i]] = rotl(t, k_rho_walk[i]);
+            t = next;
+        }
+        for (int y = 0; y < 25; y += 5) { /* chi */
             for (int x = 0; x < 5; x++)
-                a[x + 5 * y] = b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
+                c[x] = a[y + x];
+            for (int x = 0; x < 5; x++)
+                a[y + x] = c[x] ^ (~c[(x + 1) % 5] & c[(x + 2) % 5]);
+        }
         a[0] ^= k_round_constants[round]; /* iota */
     }
 }
