@@ -1,7 +1,7 @@
-/* secp256k1 keys, recoverable signatures and EIP-191 hashes (libsecp256k1); see eth.h. */
+/* Addresses, recovering a signature's address, EIP-191 hashes, DER and hex: the verifier's
+ * side of eth.h (libsecp256k1, no secret). */
 #include "proof/eth.h"
 
-#include <openssl/rand.h>
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 #include <stdio.h>
@@ -10,9 +10,7 @@
 #include "base/codec.h"
 #include "base/keccak.h"
 
-#define ETH_UNCOMPRESSED_LEN 65 /* 0x04 || X || Y */
-#define ETH_V_BASE 27           /* v = 27 + recovery id */
-#define ETH_KEYGEN_TRIES 16     /* a random 32-byte value is a valid key but for ~2^-128 */
+#define ETH_V_BASE 27 /* v = 27 + recovery id */
 
 /* Half the group order n, big-endian: s above it is the malleable twin. */
 static const uint8_t k_half_order[32] = {
@@ -20,85 +18,23 @@ static const uint8_t k_half_order[32] = {
     0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
 };
 
-/* keccak256(uncompressed point without its 0x04)[12..32]. */
-static int address_of(const secp256k1_context *ctx, const secp256k1_pubkey *pub,
-                      uint8_t address[TP_ETH_ADDRESS_LEN])
+void tp_eth_address_of_point(const uint8_t point[TP_ETH_POINT_LEN], uint8_t address[TP_ETH_ADDRESS_LEN])
 {
-    uint8_t raw[ETH_UNCOMPRESSED_LEN], h[TP_ETH_HASH_LEN];
-    size_t n = sizeof(raw);
-    if (!secp256k1_ec_pubkey_serialize(ctx, raw, &n, pub, SECP256K1_EC_UNCOMPRESSED) ||
-        n != sizeof(raw))
-        return 0;
-    tp_keccak256(raw + 1, sizeof(raw) - 1, h);
+    uint8_t h[TP_ETH_HASH_LEN];
+    tp_keccak256(point + 1, TP_ETH_POINT_LEN - 1, h);
     memcpy(address, h + TP_ETH_HASH_LEN - TP_ETH_ADDRESS_LEN, TP_ETH_ADDRESS_LEN);
+}
+
+int tp_eth_address_of_pubkey(const struct secp256k1_context_struct *ctx, const void *pubkey,
+                             uint8_t address[TP_ETH_ADDRESS_LEN])
+{
+    uint8_t raw[TP_ETH_POINT_LEN];
+    size_t n = sizeof(raw);
+    if (!secp256k1_ec_pubkey_serialize(ctx, raw, &n, (const secp256k1_pubkey *)pubkey,
+                                       SECP256K1_EC_UNCOMPRESSED) || n != sizeof(raw))
+        return 0;
+    tp_eth_address_of_point(raw, address);
     return 1;
-}
-
-/* Context and empty secret buffer. */
-static tp_err key_init(tp_eth_key *k, tp_error *err)
-{
-    uint8_t seed[32];
-    memset(k, 0, sizeof(*k));
-    k->ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-    if (k->ctx == NULL || !tp_buf_reserve(&k->secret, TP_ETH_SECRET_LEN))
-        return tp_error_set(err, TP_ERR_NOMEM, "cannot allocate the secp256k1 key");
-    k->secret.len = TP_ETH_SECRET_LEN;
-    if (RAND_bytes(seed, sizeof(seed)) != 1 || !secp256k1_context_randomize(k->ctx, seed))
-        return tp_error_set(err, TP_ERR_CRYPTO, "cannot randomize the secp256k1 context");
-    return TP_OK;
-}
-
-static tp_err key_finish(tp_eth_key *k, tp_error *err)
-{
-    secp256k1_pubkey pub;
-    if (!secp256k1_ec_pubkey_create(k->ctx, &pub, k->secret.data) ||
-        !address_of(k->ctx, &pub, k->address))
-        return tp_error_set(err, TP_ERR_CRYPTO, "not a valid secp256k1 secret key");
-    return TP_OK;
-}
-
-tp_err tp_eth_key_generate(tp_eth_key *k, tp_error *err)
-{
-    tp_err rc = key_init(k, err);
-    int valid = 0;
-    for (int i = 0; rc == TP_OK && !valid && i < ETH_KEYGEN_TRIES; i++)
-        valid = RAND_priv_bytes(k->secret.data, TP_ETH_SECRET_LEN) == 1 &&
-                secp256k1_ec_seckey_verify(k->ctx, k->secret.data);
-    if (rc == TP_OK && !valid)
-        rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot generate the secp256k1 signing key");
-    return rc == TP_OK ? key_finish(k, err) : rc;
-}
-
-tp_err tp_eth_key_from_secret(tp_eth_key *k, const uint8_t secret[TP_ETH_SECRET_LEN], tp_error *err)
-{
-    tp_err rc = key_init(k, err);
-    if (rc == TP_OK)
-        memcpy(k->secret.data, secret, TP_ETH_SECRET_LEN);
-    return rc == TP_OK ? key_finish(k, err) : rc;
-}
-
-void tp_eth_key_free(tp_eth_key *k)
-{
-    if (k == NULL)
-        return;
-    tp_buf_free(&k->secret); /* wipes the 32 secret bytes */
-    if (k->ctx != NULL)
-        secp256k1_context_destroy(k->ctx);
-    k->ctx = NULL;
-}
-
-tp_err tp_eth_sign_hash(const tp_eth_key *k, const uint8_t hash[TP_ETH_HASH_LEN],
-                        uint8_t sig[TP_ETH_SIG_LEN], tp_error *err)
-{
-    secp256k1_ecdsa_recoverable_signature rs;
-    int recid = 0;
-    /* libsecp256k1 signs deterministically (RFC 6979) and always with the lower-half s. */
-    if (k->ctx == NULL || k->secret.len != TP_ETH_SECRET_LEN ||
-        !secp256k1_ecdsa_sign_recoverable(k->ctx, &rs, hash, k->secret.data, NULL, NULL) ||
-        !secp256k1_ecdsa_recoverable_signature_serialize_compact(k->ctx, sig, &recid, &rs))
-        return tp_error_set(err, TP_ERR_CRYPTO, "secp256k1 signing failed");
-    sig[64] = (uint8_t)(ETH_V_BASE + recid);
-    return TP_OK;
 }
 
 tp_err tp_eth_recover(const uint8_t hash[TP_ETH_HASH_LEN], const uint8_t sig[TP_ETH_SIG_LEN],
@@ -112,7 +48,7 @@ tp_err tp_eth_recover(const uint8_t hash[TP_ETH_HASH_LEN], const uint8_t sig[TP_
     if (memcmp(sig + 32, k_half_order, sizeof(k_half_order)) > 0)
         return tp_error_set(err, TP_ERR_SIGNATURE, "secp256k1 signature: s is in the upper half");
     if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rs, sig, sig[64] - ETH_V_BASE) ||
-        !secp256k1_ecdsa_recover(ctx, &pub, &rs, hash) || !address_of(ctx, &pub, address))
+        !secp256k1_ecdsa_recover(ctx, &pub, &rs, hash) || !tp_eth_address_of_pubkey(ctx, &pub, address))
         return tp_error_set(err, TP_ERR_SIGNATURE, "secp256k1 signature: no key recovers from it");
     return TP_OK;
 }

@@ -15,6 +15,7 @@
 #define TP_ETH_SIG_LEN 65
 #define TP_ETH_HASH_LEN 32
 #define TP_ETH_SECRET_LEN 32
+#define TP_ETH_POINT_LEN 65 /* uncompressed public key: 0x04 || X || Y */
 /* "0x" + 40 hex digits + NUL */
 #define TP_ETH_ADDRESS_HEX_SIZE (2 + 2 * TP_ETH_ADDRESS_LEN + 1)
 /* "0x" + 130 hex digits + NUL */
@@ -28,6 +29,7 @@ typedef struct tp_eth_key {
     uint8_t address[TP_ETH_ADDRESS_LEN];
 } tp_eth_key;
 
+/* --- the notary's side (eth_key.c) --- */
 /* A fresh random key and its address. */
 tp_err tp_eth_key_generate(tp_eth_key *k, tp_error *err);
 /* A key with a given secret (tests and known-answer vectors). */
@@ -37,6 +39,12 @@ void tp_eth_key_free(tp_eth_key *k);
 /* Recoverable signature over a 32-byte hash (no prefix is added): r || s || v. */
 tp_err tp_eth_sign_hash(const tp_eth_key *k, const uint8_t hash[TP_ETH_HASH_LEN],
                         uint8_t sig[TP_ETH_SIG_LEN], tp_error *err);
+/* --- anyone's side (eth.c) --- */
+/* keccak256(X || Y)[12..32] of an uncompressed point. */
+void tp_eth_address_of_point(const uint8_t point[TP_ETH_POINT_LEN], uint8_t address[TP_ETH_ADDRESS_LEN]);
+/* The same for a parsed secp256k1_pubkey (pubkey points to one); 1/0. */
+int tp_eth_address_of_pubkey(const struct secp256k1_context_struct *ctx, const void *pubkey,
+                             uint8_t address[TP_ETH_ADDRESS_LEN]);
 /* The address that made sig over hash. TP_ERR_SIGNATURE when v is not 27/28, s is in the
  * upper half (malleable) or nothing can be recovered. */
 tp_err tp_eth_recover(const uint8_t hash[TP_ETH_HASH_LEN], const uint8_t sig[TP_ETH_SIG_LEN],

@@ -1,4 +1,4 @@
-/* Making and checking the proof's signature.eth object; see eth_proof.h. */
+/* Checking the proof's signature.eth object (the verifier's side); see eth_proof.h. */
 #include "proof/eth_proof.h"
 
 #include <string.h>
@@ -16,8 +16,16 @@ static int manifest_hash_of(const json_t *claims, uint8_t out[TP_ETH_HASH_LEN])
            tp_hex_decode_fixed(hex, out, TP_ETH_HASH_LEN);
 }
 
-/* message, and with a manifest hash in the claims Pluto's leaves and digest. */
-static void derive(const json_t *claims, const uint8_t *claims_bytes, size_t len, tp_eth_proof *e)
+json_t *tp_eth_hex_json(const uint8_t *p, size_t n)
+{
+    char s[2 + 2 * TP_ETH_DER_MAX + 1];
+    if (n > TP_ETH_DER_MAX)
+        return NULL;
+    tp_eth_hex(p, n, s);
+    return json_string(s);
+}
+
+void tp_eth_derive(const json_t *claims, const uint8_t *claims_bytes, size_t len, tp_eth_proof *e)
 {
     tp_keccak256(claims_bytes, len, e->message);
     e->has_pluto = manifest_hash_of(claims, e->manifest_hash);
@@ -28,40 +36,6 @@ static void derive(const json_t *claims, const uint8_t *claims_bytes, size_t len
     tp_keccak256(value, PLUTO_VALUE_LEN, e->leaves[0]);
     memcpy(e->leaves[1], e->manifest_hash, TP_ETH_HASH_LEN);
     tp_keccak256(e->leaves, sizeof(e->leaves), e->digest);
-}
-
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char s[TP_ETH_SIG_HEX_SIZE];
-    if (n > TP_ETH_SIG_LEN)
-        return NULL;
-    tp_eth_hex(p, n, s);
-    return json_string(s);
-}
-
-tp_err tp_eth_seal(const tp_identity *id, const json_t *claims, const uint8_t *claims_bytes,
-                   size_t len, json_t **out, tp_error *err)
-{
-    tp_eth_proof e;
-    uint8_t h[TP_ETH_HASH_LEN];
-    derive(claims, claims_bytes, len, &e);
-    tp_eth_personal_hash(e.message, sizeof(e.message), h);
-    tp_err rc = tp_identity_eth_sign(id, h, e.signature, err);
-    if (rc == TP_OK && e.has_pluto)
-        rc = tp_identity_eth_sign(id, e.digest, e.pluto_signature, err);
-    if (rc != TP_OK)
-        return rc;
-    json_t *o = json_pack("{s:o, s:o}", "address", hex_json(id->eth.address, TP_ETH_ADDRESS_LEN),
-                          "value", hex_json(e.signature, TP_ETH_SIG_LEN));
-    if (o != NULL && e.has_pluto &&
-        json_object_set_new(o, "pluto_value", hex_json(e.pluto_signature, TP_ETH_SIG_LEN)) != 0) {
-        json_decref(o);
-        o = NULL;
-    }
-    if (o == NULL)
-        return tp_error_set(err, TP_ERR_NOMEM, "cannot encode signature.eth");
-    *out = o;
-    return TP_OK;
 }
 
 /* sig must recover to want over hash. */
@@ -91,7 +65,7 @@ tp_err tp_eth_proof_check(const json_t *sig_obj, const json_t *claims, const uin
         return tp_error_set(err, TP_ERR_PROOF,
                             "signature.eth {address: 0x + 20 bytes hex, value: 0x + 65 bytes hex} "
                             "missing or malformed");
-    derive(claims, claims_bytes, len, &e);
+    tp_eth_derive(claims, claims_bytes, len, &e);
     uint8_t h[TP_ETH_HASH_LEN];
     tp_eth_personal_hash(e.message, sizeof(e.message), h);
     tp_err rc = check_one(h, e.signature, e.address, "signature.eth.value", err);

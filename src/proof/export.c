@@ -23,26 +23,17 @@ int tp_export_format_parse(const char *name, tp_export_format *out)
     return 1;
 }
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char s[2 + 2 * TP_ETH_DER_MAX + 1];
-    if (n > TP_ETH_DER_MAX)
-        return NULL;
-    tp_eth_hex(p, n, s);
-    return json_string(s);
-}
-
 /* {format, message, signature, signer, claims_hash, digest, claims}: see docs/evm.md. */
 static json_t *eip191_json(const tp_eth_proof *e, const tp_buf *claims_bytes)
 {
     uint8_t digest[TP_ETH_HASH_LEN];
     tp_eth_personal_hash(e->message, sizeof(e->message), digest);
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s%}", "format", EIP191_FORMAT_ID,
-                     "message", hex_json(e->message, TP_ETH_HASH_LEN),
-                     "signature", hex_json(e->signature, TP_ETH_SIG_LEN),
-                     "signer", hex_json(e->address, TP_ETH_ADDRESS_LEN),
-                     "claims_hash", hex_json(e->message, TP_ETH_HASH_LEN),
-                     "digest", hex_json(digest, TP_ETH_HASH_LEN),
+                     "message", tp_eth_hex_json(e->message, TP_ETH_HASH_LEN),
+                     "signature", tp_eth_hex_json(e->signature, TP_ETH_SIG_LEN),
+                     "signer", tp_eth_hex_json(e->address, TP_ETH_ADDRESS_LEN),
+                     "claims_hash", tp_eth_hex_json(e->message, TP_ETH_HASH_LEN),
+                     "digest", tp_eth_hex_json(digest, TP_ETH_HASH_LEN),
                      "claims", (const char *)claims_bytes->data, claims_bytes->len);
 }
 
@@ -60,14 +51,14 @@ static json_t *pluto_json(const tp_eth_proof *e)
     }
     return json_pack("{s:{s:o}, s:{s:[o, o], s:o, s:o, s:o, s:o, s:i, s:o}}",
                      "data", "manifest_hash", bytes,
-                     "signature", "merkle_leaves", hex_json(e->leaves[0], TP_ETH_HASH_LEN),
-                     hex_json(e->leaves[1], TP_ETH_HASH_LEN),
-                     "digest", hex_json(e->digest, TP_ETH_HASH_LEN),
-                     "signature", hex_json(der, der_len),
-                     "signature_r", hex_json(e->pluto_signature, 32),
-                     "signature_s", hex_json(e->pluto_signature + 32, 32),
+                     "signature", "merkle_leaves", tp_eth_hex_json(e->leaves[0], TP_ETH_HASH_LEN),
+                     tp_eth_hex_json(e->leaves[1], TP_ETH_HASH_LEN),
+                     "digest", tp_eth_hex_json(e->digest, TP_ETH_HASH_LEN),
+                     "signature", tp_eth_hex_json(der, der_len),
+                     "signature_r", tp_eth_hex_json(e->pluto_signature, 32),
+                     "signature_s", tp_eth_hex_json(e->pluto_signature + 32, 32),
                      "signature_v", (int)e->pluto_signature[64],
-                     "signer", hex_json(e->address, TP_ETH_ADDRESS_LEN));
+                     "signer", tp_eth_hex_json(e->address, TP_ETH_ADDRESS_LEN));
 }
 
 /* The verified proof's signature.eth and canonical claims bytes. */
