@@ -45,7 +45,7 @@ static tp_err check_one(const uint8_t hash[TP_ETH_HASH_LEN], const uint8_t sig[T
     uint8_t got[TP_ETH_ADDRESS_LEN];
     tp_err rc = tp_eth_recover(hash, sig, got, err);
     if (rc != TP_OK)
-        return tp_error_prefix(err, rc, what);
+        return tp_error_prefix(err, rc, "%s", what);
     if (memcmp(got, want, TP_ETH_ADDRESS_LEN) != 0)
         return tp_error_set(err, TP_ERR_SIGNATURE, "%s was not made by signature.eth.address", what);
     return TP_OK;
