@@ -1,7 +1,7 @@
 /* Unit tests: Keccak-256 known answers (block boundaries, incremental), secp256k1 keys and
  * addresses, EIP-191 hashes, recoverable signatures (malleable twins and bad v refused),
  * and the proof's signature.eth: an Ethereum key other than the attested one is refused
- * (binding), exports carry the bound signer. */
+ * (binding), exports carry the bound signer, the prover wants the attested address. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +16,7 @@
 #include "proof/eth.h"
 #include "proof/eth_proof.h"
 #include "proof/identity.h"
+#include "prover/prover_int.h"
 #include "teeproof/proof.h"
 
 static void assert_hex(const uint8_t *got, size_t n, const char *want)
@@ -244,6 +245,28 @@ static void exports_carry_the_bound_signer(void **state)
     tp_identity_free(id);
 }
 
+/* The prover takes a proof only from the keys its channel attested: the Ed25519 key, the
+ * window, and now the Ethereum address too (a notary that attests one address and signs
+ * with another key is refused). */
+static void prover_requires_the_attested_eth_address(void **state)
+{
+    (void)state;
+    tp_identity *id = new_identity();
+    char *proof = seal(id, 1);
+    tp_channel c;
+    memset(&c, 0, sizeof(c));
+    memcpy(c.spki, id->spki, id->spki_len);
+    c.spki_len = id->spki_len;
+    c.window = id->window;
+    memcpy(c.eth_address, id->eth.address, sizeof(c.eth_address));
+    tp_error err;
+    assert_int_equal(tp_channel_check_proof_key(&c, proof, strlen(proof), &err), TP_OK);
+    c.eth_address[0] ^= 1; /* attested another address */
+    assert_int_equal(tp_channel_check_proof_key(&c, proof, strlen(proof), &err), TP_ERR_CHANNEL);
+    free(proof);
+    tp_identity_free(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +275,7 @@ int main(void)
         cmocka_unit_test(sign_recover_and_refusals),
         cmocka_unit_test(eth_key_not_in_the_evidence_is_refused),
         cmocka_unit_test(exports_carry_the_bound_signer),
+        cmocka_unit_test(prover_requires_the_attested_eth_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
