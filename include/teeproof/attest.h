@@ -71,10 +71,14 @@ typedef struct tp_key_window {
  * window are both the notary's clock. */
 #define TP_KEY_WINDOW_SKEW_S 300
 
-/* The report data that commits evidence to a signing key and its window:
- * SHA-512("teeproof-key-v2" || 0x00 || u64be not_before || u64be not_after ||
- *         SubjectPublicKeyInfo DER). */
-void tp_attest_key_binding(const uint8_t *spki_der, size_t len, const tp_key_window *w,
+/* Length of the notary's Ethereum address (secp256k1 key) bound beside its Ed25519 key. */
+#define TP_KEY_BINDING_ETH_LEN 20
+/* The report data that commits evidence to both signing keys and their window:
+ * SHA-512("teeproof-key-v3" || 0x00 || u64be not_before || u64be not_after ||
+ *         u16be len(SPKI) || Ed25519 SubjectPublicKeyInfo DER || 20-byte Ethereum address).
+ * Both keys are made together inside the TEE and rotate together. */
+void tp_attest_key_binding(const uint8_t *spki_der, size_t len,
+                           const uint8_t eth_address[TP_KEY_BINDING_ETH_LEN], const tp_key_window *w,
                            uint8_t out[64]);
 /* TP_ERR_KEY_WINDOW unless the window is well formed (0 < not_before <= not_after,
  * not_after - not_before <= TP_KEY_WINDOW_MAX_S) and not_before - skew <= t <=

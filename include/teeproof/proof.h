@@ -79,6 +79,19 @@ tp_err tp_disclosure_make(const char *openings, size_t openings_len, const tp_di
  * "text"?}, "response": {...}} with only the disclosed members. */
 tp_err tp_disclosure_verify(const json_t *claims, const char *disclosure, size_t len,
                             json_t **disclosed, tp_error *err);
+/* Formats `teeproof export` writes (docs/evm.md, docs/pluto-migration.md). */
+typedef enum tp_export_format {
+    TP_EXPORT_EIP191 = 1, /* {message, signature, signer, ...}: EIP-191 personal_sign for contracts */
+    TP_EXPORT_PLUTO = 2,  /* Pluto web-prover's TeeProof {data, signature} */
+} tp_export_format;
+
+/* "eip191" or "pluto"; 1 on success, 0 for any other name. */
+int tp_export_format_parse(const char *name, tp_export_format *out);
+/* Verifies the proof exactly as tp_proof_verify does (policy required: only verified proofs
+ * are exported), then writes it in the given format. On success *out is a NUL-terminated
+ * JSON document (caller frees with free()) and *out_len (if non-NULL) its length. */
+tp_err tp_proof_export(const char *proof, size_t len, const tp_policy *policy,
+                       tp_export_format format, char **out, size_t *out_len, tp_error *err);
 
 #ifdef __cplusplus
 }

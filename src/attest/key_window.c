@@ -1,5 +1,5 @@
-/* The binding between a notary's signing key, its validity window and the TEE evidence
- * (the report data), and the window's checks; see tp_key_window in attest.h. */
+/* The binding between a notary's signing keys (Ed25519 and secp256k1), their validity window
+ * and the TEE evidence (the report data), and the window's checks; see tp_key_window in attest.h. */
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -14,20 +14,26 @@ static void put_u64be(uint8_t out[8], uint64_t v)
         out[i] = (uint8_t)v;
 }
 
-void tp_attest_key_binding(const uint8_t *spki_der, size_t len, const tp_key_window *w,
+void tp_attest_key_binding(const uint8_t *spki_der, size_t len,
+                           const uint8_t eth_address[TP_KEY_BINDING_ETH_LEN], const tp_key_window *w,
                            uint8_t out[64])
 {
-    static const char k_label[] = "teeproof-key-v2";
-    uint8_t prefix[sizeof(k_label) + 16]; /* label, 0x00, not_before, not_after */
+    static const char k_label[] = "teeproof-key-v3";
+    uint8_t prefix[sizeof(k_label) + 18]; /* label, 0x00, not_before, not_after, SPKI length */
     memcpy(prefix, k_label, sizeof(k_label)); /* copies the terminating NUL: the 0x00 */
     put_u64be(prefix + sizeof(k_label), (uint64_t)w->not_before);
     put_u64be(prefix + sizeof(k_label) + 8, (uint64_t)w->not_after);
+    prefix[sizeof(k_label) + 16] = (uint8_t)(len >> 8);
+    prefix[sizeof(k_label) + 17] = (uint8_t)len;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned int n = 0;
-    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) != 1 ||
+    /* The length prefix keeps SPKI and address apart; an SPKI this long is malformed. */
+    if (len > 0xffff || ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) != 1 ||
         EVP_DigestUpdate(ctx, prefix, sizeof(prefix)) != 1 ||
-        EVP_DigestUpdate(ctx, spki_der, len) != 1 || EVP_DigestFinal_ex(ctx, out, &n) != 1)
-        memset(out, 0, 64); /* only on allocation failure; all-zero never matches a key */
+        EVP_DigestUpdate(ctx, spki_der, len) != 1 ||
+        EVP_DigestUpdate(ctx, eth_address, TP_KEY_BINDING_ETH_LEN) != 1 ||
+        EVP_DigestFinal_ex(ctx, out, &n) != 1)
+        memset(out, 0, 64); /* all-zero never matches a key */
     EVP_MD_CTX_free(ctx);
 }
 

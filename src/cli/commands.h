@@ -12,6 +12,9 @@ int tp_cli_prove(int argc, char **argv);
 int tp_cli_verify(int argc, char **argv);
 /* teeproof disclose --openings FILE [--var NAME]... [--request] [--response]: reveals items. */
 int tp_cli_disclose(int argc, char **argv);
+/* teeproof export PROOF --format eip191|pluto (...) [--out FILE]: a verified proof for a
+ * contract or for Pluto-format consumers. */
+int tp_cli_export(int argc, char **argv);
 /* teeproof attestation --notary HOST:PORT (...): checks a notary's evidence. */
 int tp_cli_attestation(int argc, char **argv);
 

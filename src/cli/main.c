@@ -1,4 +1,4 @@
-/* teeproof: the command-line tool (prove, verify, disclose, attestation, evidence). */
+/* teeproof: the command-line tool (prove, verify, disclose, export, attestation, evidence). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +15,7 @@ static const char k_usage[] =
     "  prove        make a proof through a notary (teeproof prove --help)\n"
     "  verify       check a proof offline and print its claims\n"
     "  disclose     reveal chosen variables or the request/response of a proof to a verifier\n"
+    "  export       verify a proof and write it for a contract (eip191) or as Pluto's TeeProof\n"
     "  attestation  check a notary's TEE evidence and channel binding\n"
     "  evidence     verify a raw TEE evidence file (tdx, sev-snp, nitro, gcp-cs, sim)\n"
     "\n"
@@ -29,6 +30,7 @@ static const command k_commands[] = {
     {"prove", tp_cli_prove},
     {"verify", tp_cli_verify},
     {"disclose", tp_cli_disclose},
+    {"export", tp_cli_export},
     {"attestation", tp_cli_attestation},
     {"evidence", tp_cli_evidence},
 };

@@ -26,7 +26,7 @@ tp_identity *tp_session_identity(tp_session *s)
     return s->identity;
 }
 
-/* Evidence, the attested key with its window, and the key's signature over this channel's
+/* Evidence, the attested keys (Ed25519, secp256k1 address) with their window, and the key's signature over this channel's
  * RFC 9266 exporter. A key whose window has ended is not attested (rotation failed). */
 static void handle_attest(tp_session *s)
 {
@@ -50,9 +50,12 @@ static void handle_attest(tp_session *s)
         tp_session_fail(s, &e);
         return;
     }
-    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o}", "platform", id->platform,
+    char eth_address[TP_ETH_ADDRESS_HEX_SIZE];
+    tp_eth_hex(id->eth.address, TP_ETH_ADDRESS_LEN, eth_address);
+    json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o}", "platform", id->platform,
                           "evidence", tp_json_base64(evidence, evidence_len),
                           "public_key", tp_json_base64(id->spki, id->spki_len),
+                          "eth_address", eth_address,
                           "key_window", tp_key_window_json(&id->window),
                           "binding_signature", tp_json_base64(sig, sizeof(sig)));
     if (o != NULL && collateral != NULL && json_object_set(o, "collateral", collateral) != 0) {

@@ -10,6 +10,7 @@
 #include "base/json_exact.h"
 #include "base/json_pretty.h"
 #include "manifest/json_span.h"
+#include "proof/eth_proof.h"
 #include "teeproof/proof.h"
 
 tp_err tp_claims_signed_bytes(const json_t *claims, tp_buf *out, tp_error *err)
@@ -69,24 +70,30 @@ tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t
                                    : tp_error_set(err, TP_ERR_PROOF, "claims.time missing");
     if (rc != TP_OK)
         return rc;
+    json_t *eth = NULL;
     rc = tp_claims_signed_bytes(claims, &signed_bytes, err);
     if (rc == TP_OK)
         rc = tp_identity_sign(id, signed_bytes.data, signed_bytes.len, sig, err);
+    if (rc == TP_OK) /* the secp256k1 signatures over the same bytes */
+        rc = tp_eth_seal(id, claims, signed_bytes.data, signed_bytes.len, &eth, err);
     tp_buf_free(&signed_bytes);
     uint8_t *evidence = NULL;
     size_t evidence_len = 0;
     json_t *collateral = NULL;
     if (rc == TP_OK)
         rc = tp_identity_evidence_bundle(id, &evidence, &evidence_len, &collateral, err);
-    if (rc != TP_OK)
+    if (rc != TP_OK) {
+        json_decref(eth);
         return rc;
-    json_t *doc = json_pack("{s:i, s:O, s:{s:s, s:o, s:o, s:o}, s:{s:s, s:o}}",
+    }
+    json_t *doc = json_pack("{s:i, s:O, s:{s:s, s:o, s:o, s:o, s:o}, s:{s:s, s:o}}",
                             "teeproof_proof", TP_PROOF_FORMAT,
                             "claims", claims,
                             "signature", "alg", TP_SIGNATURE_ALG,
                             "public_key", tp_json_base64(id->spki, id->spki_len),
                             "key_window", tp_key_window_json(&id->window),
                             "value", tp_json_base64(sig, sizeof(sig)),
+                            "eth", eth,
                             "evidence", "platform", id->platform,
                             "data", tp_json_base64(evidence, evidence_len));
     free(evidence);

@@ -20,7 +20,7 @@ static tp_err make_key(tp_identity *id, tp_error *err)
     uint8_t *p = id->spki;
     i2d_PUBKEY(id->key, &p);
     id->spki_len = (size_t)n;
-    return TP_OK;
+    return tp_eth_key_generate(&id->eth, err); /* rotates with the Ed25519 key */
 }
 
 /* Installs evidence and its collateral bundle (may be NULL) together. */
@@ -43,7 +43,7 @@ tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err
     uint8_t report_data[64], *evidence = NULL;
     size_t len = 0;
     json_t *collateral = NULL;
-    tp_attest_key_binding(id->spki, id->spki_len, &id->window, report_data);
+    tp_attest_key_binding(id->spki, id->spki_len, id->eth.address, &id->window, report_data);
     tp_err rc = tp_attester_get_evidence(attester, report_data, &evidence, &len, err);
     if (rc == TP_OK && id->collateral_dir != NULL)
         rc = tp_collateral_bundle(id->platform, evidence, len, id->collateral_dir, &collateral,
@@ -150,6 +150,7 @@ void tp_identity_free(tp_identity *id)
     if (id == NULL || atomic_fetch_sub(&id->refs, 1) != 1)
         return;
     EVP_PKEY_free(id->key); /* cleanses the private key */
+    tp_eth_key_free(&id->eth); /* wipes the secp256k1 secret */
     free(id->spki);
     free(id->evidence);
     free(id->collateral_dir);
@@ -172,6 +173,12 @@ tp_err tp_identity_sign(const tp_identity *id, const uint8_t *msg, size_t len, u
              EVP_DigestSign(ctx, sig, &sig_len, msg, len) == 1 && sig_len == 64;
     EVP_MD_CTX_free(ctx);
     return ok ? TP_OK : tp_error_set(err, TP_ERR_CRYPTO, "Ed25519 signing failed");
+}
+
+tp_err tp_identity_eth_sign(const tp_identity *id, const uint8_t hash[TP_ETH_HASH_LEN],
+                            uint8_t sig[TP_ETH_SIG_LEN], tp_error *err)
+{
+    return tp_eth_sign_hash(&id->eth, hash, sig, err);
 }
 
 tp_err tp_ed25519_verify_spki(const uint8_t *spki, size_t spki_len, const uint8_t *msg, size_t len,

@@ -1,5 +1,6 @@
-/* The notary's signing identity: an Ed25519 key made inside the TEE, its validity window,
- * and the platform evidence whose report data commits to both. The notary makes a new
+/* The notary's signing identity: an Ed25519 key and a secp256k1 (Ethereum) key made
+ * together inside the TEE, their validity window, and the platform evidence whose report
+ * data commits to all three. The notary makes a new
  * identity for each window (rotation, src/notary/refresh.c); sessions keep a reference to
  * the identity they attested until they end. */
 #ifndef TP_PROOF_IDENTITY_H
@@ -10,6 +11,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "proof/eth.h"
 #include "teeproof/attest.h"
 
 /* Window length of tp_identity_create (the notary's --key-lifetime default). */
@@ -19,6 +21,7 @@ typedef struct tp_identity {
     EVP_PKEY *key;
     uint8_t *spki;          /* SubjectPublicKeyInfo DER of key */
     size_t spki_len;
+    tp_eth_key eth;         /* secp256k1 key and its address, same window and evidence */
     tp_key_window window;   /* fixed at creation; bound into every evidence of this key */
     char platform[16];
     atomic_uint refs;       /* tp_identity_ref / tp_identity_free; any thread */
@@ -51,14 +54,17 @@ tp_err tp_identity_evidence_bundle(tp_identity *id, uint8_t **evidence, size_t *
 tp_err tp_identity_set_collateral(tp_identity *id, const char *dir, tp_error *err);
 /* One more reference (returns id). */
 tp_identity *tp_identity_ref(tp_identity *id);
-/* Drops one reference; the last one frees the identity, wiping the private key
- * (EVP_PKEY_free cleanses it; no raw copy of it exists). */
+/* Drops one reference; the last one frees the identity, wiping the private keys
+ * (EVP_PKEY_free cleanses the Ed25519 key; the secp256k1 secret's buffer is wiped). */
 void tp_identity_free(tp_identity *id);
 /* TP_ERR_KEY_WINDOW unless t lies inside the identity's window. */
 tp_err tp_identity_check_time(const tp_identity *id, time_t t, tp_error *err);
 /* Ed25519 signature (64 bytes). */
 tp_err tp_identity_sign(const tp_identity *id, const uint8_t *msg, size_t len, uint8_t sig[64],
                         tp_error *err);
+/* Recoverable secp256k1 signature (r || s || v) over a 32-byte hash. */
+tp_err tp_identity_eth_sign(const tp_identity *id, const uint8_t hash[TP_ETH_HASH_LEN],
+                            uint8_t sig[TP_ETH_SIG_LEN], tp_error *err);
 /* Verifies an Ed25519 signature with a key given as SPKI DER. */
 tp_err tp_ed25519_verify_spki(const uint8_t *spki, size_t spki_len, const uint8_t *msg, size_t len,
                               const uint8_t *sig, size_t sig_len, tp_error *err);

@@ -5,17 +5,20 @@
 #include "base/codec.h"
 #include "base/json_bytes.h"
 #include "proof/claims.h"
+#include "proof/eth_proof.h"
 #include "proof/identity.h"
 #include "teeproof/proof.h"
 
 /* The parts of a proof document, borrowed from the parsed JSON. */
 typedef struct proof_parts {
     json_t *claims;
+    json_t *sig;            /* the signature object */
     const char *platform;
     tp_buf public_key;
     tp_buf signature;
     tp_buf evidence;
     tp_key_window window;
+    tp_eth_proof eth;       /* signature.eth, checked: the secp256k1 key's address */
     int64_t time;           /* claims.time: the notary's clock when it signed */
     const json_t *collateral; /* evidence.collateral: bundled by the notary, or NULL */
 } proof_parts;
@@ -38,6 +41,7 @@ static tp_err split_proof(json_t *doc, proof_parts *p, tp_error *err)
 {
     json_t *sig = json_object_get(doc, "signature"), *ev = json_object_get(doc, "evidence");
     p->claims = json_object_get(doc, "claims");
+    p->sig = sig;
     if (json_integer_value(json_object_get(doc, "teeproof_proof")) != TP_PROOF_FORMAT)
         return tp_error_set(err, TP_ERR_PROOF, "not a teeproof proof (format %d expected)", TP_PROOF_FORMAT);
     if (!json_is_object(p->claims) || !json_is_object(sig) || !json_is_object(ev))
@@ -65,7 +69,7 @@ static tp_err split_proof(json_t *doc, proof_parts *p, tp_error *err)
 /* The signature covers bytes derived from the proof's text, never from a re-encoding of
  * parsed numbers: a claim edited to another spelling of a number (12.500000000000000001 for
  * 12.5) is refused as noncanonical instead of being normalised back to what was signed. */
-static tp_err check_signature(const proof_parts *p, const char *proof, size_t len,
+static tp_err check_signature(proof_parts *p, const char *proof, size_t len,
                               tp_error *err)
 {
     tp_buf msg = TP_BUF_PUBLIC_INIT;
@@ -76,8 +80,12 @@ static tp_err check_signature(const proof_parts *p, const char *proof, size_t le
     }
     rc = tp_ed25519_verify_spki(p->public_key.data, p->public_key.len, msg.data, msg.len,
                                 p->signature.data, p->signature.len, err);
+    if (rc != TP_OK)
+        rc = tp_error_prefix(err, rc, "proof signature");
+    else /* the secp256k1 signatures over the same bytes recover the bound address */
+        rc = tp_eth_proof_check(p->sig, p->claims, msg.data, msg.len, &p->eth, err);
     tp_buf_free(&msg);
-    return rc == TP_OK ? rc : tp_error_prefix(err, rc, "proof signature");
+    return rc;
 }
 
 static tp_err check_manifest(const json_t *claims, const tp_manifest *m, tp_error *err)
@@ -102,7 +110,8 @@ static tp_err read_time(proof_parts *p, tp_error *err)
     return TP_OK;
 }
 
-/* The key's window holds the proof's time, the evidence commits to key and window, and
+/* The key's window holds the proof's time, the evidence commits to both keys (the Ed25519
+ * key and the secp256k1 address) and the window, and
  * the evidence verifies under the policy as of the proof's time (evidence may have expired
  * since; the window, not the evidence's own life, bounds when the key could sign). */
 static tp_err check_key(const proof_parts *p, const tp_policy *policy, tp_evidence_facts *f,
@@ -112,7 +121,7 @@ static tp_err check_key(const proof_parts *p, const tp_policy *policy, tp_eviden
     if (rc != TP_OK)
         return rc;
     uint8_t binding[64];
-    tp_attest_key_binding(p->public_key.data, p->public_key.len, &p->window, binding);
+    tp_attest_key_binding(p->public_key.data, p->public_key.len, p->eth.address, &p->window, binding);
     return tp_policy_verify_evidence_bundled(policy, p->platform, p->evidence.data,
                                              p->evidence.len, binding, (time_t)p->time,
                                              p->collateral, f, err);

@@ -243,8 +243,12 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
     const json_t *collateral = json_object_get(o, "collateral"); /* bundled TDX collateral */
     tp_buf ev = TP_BUF_INIT, spki = TP_BUF_INIT, sig = TP_BUF_INIT;
     uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], binding[64];
+    uint8_t eth_address[TP_ETH_ADDRESS_LEN];
     tp_key_window window = {0, 0};
     tp_err rc = platform ? TP_OK : tp_error_set(err, TP_ERR_CHANNEL, "attestation: platform missing");
+    if (rc == TP_OK &&
+        !tp_eth_unhex(json_string_value(json_object_get(o, "eth_address")), eth_address, sizeof(eth_address)))
+        rc = tp_error_set(err, TP_ERR_CHANNEL, "attestation: eth_address missing or not 0x + 20 bytes hex");
     if (rc == TP_OK && (rc = b64_field(o, "evidence", &ev, err)) == TP_OK &&
         (rc = b64_field(o, "public_key", &spki, err)) == TP_OK)
         rc = b64_field(o, "binding_signature", &sig, err);
@@ -255,7 +259,7 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
     if (rc == TP_OK)
         rc = tp_channel_attested_window(o, time(NULL), &window, err);
     if (rc == TP_OK) {
-        tp_attest_key_binding(spki.data, spki.len, &window, binding);
+        tp_attest_key_binding(spki.data, spki.len, eth_address, &window, binding);
         rc = tp_policy_verify_evidence_bundled(policy, platform, ev.data, ev.len, binding, 0,
                                                collateral, facts, err);
     }
@@ -271,6 +275,7 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
     if (rc == TP_OK) {
         memcpy(c->spki, spki.data, spki.len);
         c->spki_len = spki.len;
+        memcpy(c->eth_address, eth_address, sizeof(eth_address));
         c->window = window;
     }
     tp_buf_free(&ev);
@@ -294,8 +299,9 @@ tp_err tp_channel_attest(tp_channel *c, const tp_policy *policy, json_t **info, 
     if (rc == TP_OK) {
         c->attested = 1;
         if (info)
-            *info = json_pack("{s:O, s:O, s:o, s:o}", "platform", json_object_get(o, "platform"),
+            *info = json_pack("{s:O, s:O, s:O, s:o, s:o}", "platform", json_object_get(o, "platform"),
                               "public_key", json_object_get(o, "public_key"),
+                              "eth_address", json_object_get(o, "eth_address"),
                               "key_window", tp_key_window_json(&c->window),
                               "facts", tp_evidence_facts_json(&facts));
     }
@@ -310,8 +316,12 @@ tp_err tp_channel_check_proof_key(const tp_channel *c, const char *proof, size_t
     json_t *sig = json_object_get(doc, "signature");
     tp_buf spki = TP_BUF_INIT;
     tp_key_window w = {0, 0};
+    uint8_t eth_address[TP_ETH_ADDRESS_LEN];
     int same = tp_json_get_base64(sig, "public_key", &spki) && spki.len == c->spki_len &&
                memcmp(spki.data, c->spki, spki.len) == 0 &&
+               tp_eth_unhex(json_string_value(json_object_get(json_object_get(sig, "eth"), "address")),
+                            eth_address, sizeof(eth_address)) &&
+               memcmp(eth_address, c->eth_address, sizeof(eth_address)) == 0 &&
                tp_key_window_from_json(json_object_get(sig, "key_window"), &w) &&
                w.not_before == c->window.not_before && w.not_after == c->window.not_after;
     tp_buf_free(&spki);

@@ -20,7 +20,8 @@ typedef struct tp_channel {
     int attested;
     unsigned char spki[128];    /* the notary's attested key */
     size_t spki_len;
-    tp_key_window window;       /* and its window */
+    uint8_t eth_address[20];    /* its secp256k1 address, bound in the same evidence */
+    tp_key_window window;       /* and their window */
 } tp_channel;
 
 tp_err tp_channel_open(tp_channel *c, const char *notary, unsigned timeout_ms, tp_error *err);

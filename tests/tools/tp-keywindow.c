@@ -27,6 +27,7 @@
 #include "base/json_bytes.h"
 #include "manifest/manifest_check.h"
 #include "proof/claims.h"
+#include "proof/eth_proof.h"
 #include "proof/identity.h"
 #include "prover/prover_int.h"
 
@@ -61,12 +62,17 @@ static int resign_to(json_t *doc, tp_identity *id, long long t, const char *path
     tp_buf msg = TP_BUF_INIT;
     uint8_t value[64];
     tp_error err;
+    json_t *eth = NULL;
     tp_err rc = tp_claims_signed_bytes(claims, &msg, &err);
     if (rc == TP_OK)
         rc = tp_identity_sign(id, msg.data, msg.len, value, &err);
+    if (rc == TP_OK) /* a leaked identity holds both keys: its secp256k1 key re-signs too */
+        rc = tp_eth_seal(id, claims, msg.data, msg.len, &eth, &err);
     tp_buf_free(&msg);
-    if (rc == TP_OK)
+    if (rc == TP_OK) {
         json_object_set_new(json_object_get(doc, "signature"), "value", tp_json_base64(value, sizeof(value)));
+        json_object_set_new(json_object_get(doc, "signature"), "eth", eth);
+    }
     if (rc != TP_OK || json_dump_file(doc, path, JSON_INDENT(2)) != 0) {
         fprintf(stderr, "error: cannot sign or write %s\n", path);
         return 1;

@@ -146,22 +146,32 @@ static void auto_without_hardware_never_falls_back_to_sim(void **state)
     assert_string_equal(err.detail, "no TEE hardware found; use --tee sim for development");
 }
 
-static void key_binding_is_sha512_of_label_window_and_spki(void **state)
+static void key_binding_is_sha512_of_label_window_spki_and_address(void **state)
 {
     (void)state;
     const uint8_t spki[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70};
+    uint8_t eth[TP_KEY_BINDING_ETH_LEN];
+    for (size_t i = 0; i < sizeof(eth); i++)
+        eth[i] = (uint8_t)(0xa0 + i);
     const tp_key_window w = {0x0102030405060708LL, 0x1112131415161718LL};
-    uint8_t got[64], want[64], msg[16 + 16 + sizeof(spki)];
-    memcpy(msg, "teeproof-key-v2\0" /* label, 0x00 */, 16);
+    uint8_t got[64], want[64], msg[16 + 16 + 2 + sizeof(spki) + sizeof(eth)];
+    memcpy(msg, "teeproof-key-v3\0" /* label, 0x00 */, 16);
     const uint8_t windows[16] = {1, 2, 3, 4, 5, 6, 7, 8, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18};
     memcpy(msg + 16, windows, 16);
-    memcpy(msg + 32, spki, sizeof(spki));
+    msg[32] = 0;
+    msg[33] = sizeof(spki); /* u16be length of the SPKI */
+    memcpy(msg + 34, spki, sizeof(spki));
+    memcpy(msg + 34 + sizeof(spki), eth, sizeof(eth));
     tp_sha512(msg, sizeof(msg), want);
-    tp_attest_key_binding(spki, sizeof(spki), &w, got);
+    tp_attest_key_binding(spki, sizeof(spki), eth, &w, got);
     assert_memory_equal(got, want, 64);
-    /* Another window, same key: another binding. */
+    /* Another window, same keys: another binding. */
     const tp_key_window later = {w.not_before, w.not_after + 1};
-    tp_attest_key_binding(spki, sizeof(spki), &later, got);
+    tp_attest_key_binding(spki, sizeof(spki), eth, &later, got);
+    assert_memory_not_equal(got, want, 64);
+    /* Another Ethereum address, same Ed25519 key and window: another binding. */
+    eth[19] ^= 1;
+    tp_attest_key_binding(spki, sizeof(spki), eth, &w, got);
     assert_memory_not_equal(got, want, 64);
 }
 
@@ -173,7 +183,7 @@ int main(void)
         cmocka_unit_test(sim_malformed_is_rejected),
         cmocka_unit_test(unknown_platform_and_empty_evidence),
         cmocka_unit_test(auto_without_hardware_never_falls_back_to_sim),
-        cmocka_unit_test(key_binding_is_sha512_of_label_window_and_spki),
+        cmocka_unit_test(key_binding_is_sha512_of_label_window_spki_and_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 
 #include "base/json_bytes.h"
 #include "proof/claims.h"
+#include "proof/eth_proof.h"
 #include "proof/identity.h"
 #include "prover/prover_int.h"
 #include "teeproof/proof.h"
@@ -63,6 +64,9 @@ static char *resign(const char *proof, tp_identity *id, int64_t t, const tp_key_
     assert_int_equal(tp_claims_signed_bytes(claims, &msg, &err), TP_OK);
     assert_int_equal(tp_identity_sign(id, msg.data, msg.len, value, &err), TP_OK);
     json_object_set_new(sig, "value", tp_json_base64(value, sizeof(value)));
+    json_t *eth = NULL; /* a leaked identity holds both keys: its secp256k1 key re-signs too */
+    assert_int_equal(tp_eth_seal(id, claims, msg.data, msg.len, &eth, &err), TP_OK);
+    json_object_set_new(sig, "eth", eth);
     char *out = json_dumps(doc, JSON_COMPACT);
     tp_buf_free(&msg);
     json_decref(doc);

@@ -229,7 +229,7 @@ static void evidence_is_checked_at_the_proof_time(void **state)
     int64_t now = (int64_t)time(NULL);
     tp_identity *id = new_identity_window(now - 60, now + 4 * 3600);
     uint8_t binding[64];
-    tp_attest_key_binding(id->spki, id->spki_len, &id->window, binding);
+    tp_attest_key_binding(id->spki, id->spki_len, id->eth.address, &id->window, binding);
     free(id->evidence);
     assert_true(tp_fake_nitro_document(&f, binding, &id->evidence, &id->evidence_len));
     snprintf(id->platform, sizeof(id->platform), "nitro");
