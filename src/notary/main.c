@@ -29,13 +29,20 @@ static const char k_usage[] =
     "  --audience AUD          Confidential Space token audience (default teeproof)\n"
     "  --max-sessions N        concurrent sessions (default 1024)\n"
     "  --max-transcript BYTES  recorded bytes per session, both directions (default 16777216)\n"
+    "  --memory-budget BYTES   memory all sessions together may hold: buffers, recordings and\n"
+    "                          an estimate of TLS state (default 1073741824); a session that\n"
+    "                          would exceed it is refused with memory-budget\n"
     "  --idle-timeout SECONDS  end a session after this long without traffic (default 30)\n"
     "  --session-timeout SECONDS  a session's maximum lifetime (default 300)\n"
     "  --evidence-refresh SECONDS  re-obtain evidence for the same key this often (default\n"
     "                          1200; Nitro documents and Confidential Space tokens expire)\n"
     "  --help                  this text\n"
     "\n"
-    "Stops cleanly on SIGTERM or SIGINT.\n";
+    "Stops cleanly on SIGTERM or SIGINT. On SIGUSR1 prints one status line on stderr:\n"
+    "'teeproof-notary: status: sessions=N memory=BYTES budget=BYTES paused=N'.\n";
+
+#define TP_DEFAULT_MEMORY_BUDGET ((size_t)1 << 30)
+#define TP_MIN_MEMORY_BUDGET ((size_t)1 << 20)
 
 static int die_usage(const char *msg)
 {
@@ -53,7 +60,7 @@ static int parse_size(const char *s, size_t min, size_t max, size_t *out)
     return 1;
 }
 
-enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD };
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_MEMB };
 
 static int parse_args(int argc, char **argv, tp_notary_config *c)
 {
@@ -67,6 +74,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         {"evidence-refresh", required_argument, NULL, OPT_REFRESH},
         {"nsm-dev", required_argument, NULL, OPT_NSM}, {"teeserver-socket", required_argument, NULL, OPT_TEESERVER},
         {"audience", required_argument, NULL, OPT_AUD},
+        {"memory-budget", required_argument, NULL, OPT_MEMB},
         {NULL, 0, NULL, 0},
     };
     size_t v;
@@ -89,6 +97,10 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
             break;
         case OPT_MAXT:
             if (!parse_size(optarg, 4096, (size_t)1 << 32, &c->max_transcript)) return die_usage("--max-transcript wants 4096-4294967296 bytes");
+            break;
+        case OPT_MEMB:
+            if (!parse_size(optarg, TP_MIN_MEMORY_BUDGET, (size_t)1 << 44, &c->memory_budget))
+                return die_usage("--memory-budget wants 1048576-17592186044416 bytes");
             break;
         case OPT_IDLE:
             if (!parse_size(optarg, 1, 86400, &v)) return die_usage("--idle-timeout wants 1-86400 seconds");
@@ -123,6 +135,7 @@ int main(int argc, char **argv)
 {
     tp_notary n = {.epfd = -1, .listen_fd = -1, .signal_fd = -1};
     n.cfg = (tp_notary_config){.max_sessions = 1024, .max_transcript = 16u << 20,
+                               .memory_budget = TP_DEFAULT_MEMORY_BUDGET,
                                .idle_timeout_ms = 30000, .session_timeout_ms = 300000,
                                .connect_timeout_ms = 10000, .evidence_refresh_s = 1200};
     int rc = parse_args(argc, argv, &n.cfg);

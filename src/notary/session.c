@@ -50,6 +50,7 @@ void tp_session_accept(tp_notary *n, int fd)
     s->ssl = ssl;
     s->state = TP_SESS_HANDSHAKE;
     s->busy_reject = n->n_sessions >= n->cfg.max_sessions;
+    s->budget_reject = !s->busy_reject && !tp_notary_admits_session(n);
     s->prover = (tp_io){.fd = fd, .on_event = on_prover_event, .owner = s};
     s->target = (tp_io){.fd = -1, .on_event = tp_relay_on_event, .owner = s};
     s->end_deadline = tp_now_ms() + n->cfg.session_timeout_ms;
@@ -65,6 +66,7 @@ void tp_session_accept(tp_notary *n, int fd)
         return;
     }
     link_session(n, s);
+    tp_session_charge(s);
 }
 
 void tp_session_destroy(tp_session *s)
@@ -79,6 +81,8 @@ void tp_session_destroy(tp_session *s)
     tp_buf_free(&s->to_target);
     tp_buf_free(&s->rec_client); /* holds the prover's encrypted secrets */
     tp_buf_free(&s->rec_server);
+    n->mem_used -= s->mem_charged;
+    s->mem_charged = 0;
     unlink_session(n, s);
     s->dead = 1;
     s->next = n->graveyard;
@@ -111,10 +115,12 @@ void tp_session_update_interest(tp_session *s)
 {
     uint32_t ev = 0;
     int out_pending = s->out_pos < s->out.len || s->ssl_wants_write;
-    /* Stop reading the prover while the target cannot keep up, and vice versa. */
-    if (s->state != TP_SESS_CLOSING && s->to_target.len - s->to_target_pos < TP_BACKPRESSURE_BYTES)
+    int full = tp_session_queue_full(s);
+    /* Stop reading the prover while its queues are full (it does not read its answers, or
+     * the target cannot keep up); frames already received come back through EPOLLOUT. */
+    if (s->state != TP_SESS_CLOSING && !full)
         ev |= EPOLLIN;
-    if (out_pending)
+    if (out_pending || (s->frames_waiting && s->state != TP_SESS_CLOSING && !full))
         ev |= EPOLLOUT;
     tp_io_mod(s->notary, &s->prover, ev);
     if (s->target.fd >= 0) {
@@ -146,10 +152,13 @@ static int do_handshake(tp_session *s)
     int rc = SSL_do_handshake(s->ssl);
     if (rc == 1) {
         s->state = TP_SESS_READY;
+        tp_error e;
         if (s->busy_reject) {
-            tp_error e;
             tp_error_set(&e, TP_ERR_LIMIT, "notary busy: %zu sessions in progress, try again later",
                          s->notary->cfg.max_sessions);
+            tp_session_fail(s, &e);
+        } else if (s->budget_reject) {
+            tp_error_set(&e, TP_ERR_MEMORY_BUDGET, "notary memory budget exhausted; try again later");
             tp_session_fail(s, &e);
         }
         return 1;
@@ -161,11 +170,39 @@ static int do_handshake(tp_session *s)
  * stays in the socket (no read-ahead), so level-triggered epoll reports it again. */
 #define TP_READ_BUDGET 64
 
-static int read_prover(tp_session *s)
+/* Handles received frames until the decoder needs more bytes, the session closes, its
+ * queues are full or this event's share of frames is used up (*quota). */
+static void handle_frames(tp_session *s, int *quota)
+{
+    tp_frame f;
+    tp_error err;
+    int got = 0;
+    s->frames_waiting = 0;
+    while (s->state != TP_SESS_CLOSING) {
+        if (tp_session_queue_full(s) || *quota == 0) {
+            s->frames_waiting = 1; /* maybe none: the decoder is asked when it resumes */
+            return;
+        }
+        if ((got = tp_frame_decoder_next(&s->in, &f, &err)) != 1)
+            break;
+        (*quota)--;
+        tp_session_handle_frame(s, &f);
+    }
+    if (s->state != TP_SESS_CLOSING && got < 0)
+        tp_session_fail(s, &err);
+}
+
+/* Frames left from an earlier event first; then records, while there is room for what
+ * they ask for. */
+static int read_prover(tp_session *s, uint32_t events)
 {
     uint8_t buf[16384]; /* a whole TLS record's plaintext: nothing is left inside OpenSSL */
+    int quota = TP_FRAMES_PER_EVENT;
+    handle_frames(s, &quota);
+    if (!(events & EPOLLIN) && SSL_pending(s->ssl) == 0)
+        return 1;
     for (int budget = TP_READ_BUDGET; budget > 0 || SSL_pending(s->ssl) > 0; budget--) {
-        if (s->state == TP_SESS_CLOSING)
+        if (s->state == TP_SESS_CLOSING || s->frames_waiting)
             return 1;
         int rc = SSL_read(s->ssl, buf, sizeof(buf));
         if (rc <= 0)
@@ -173,13 +210,7 @@ static int read_prover(tp_session *s)
         touch(s);
         if (!tp_frame_decoder_feed(&s->in, buf, (size_t)rc))
             return 0;
-        tp_frame f;
-        tp_error err;
-        int got = 0;
-        while (s->state != TP_SESS_CLOSING && (got = tp_frame_decoder_next(&s->in, &f, &err)) == 1)
-            tp_session_handle_frame(s, &f);
-        if (s->state != TP_SESS_CLOSING && got < 0)
-            tp_session_fail(s, &err);
+        handle_frames(s, &quota);
     }
     return 1;
 }
@@ -204,11 +235,16 @@ static void on_prover_event(tp_io *io, uint32_t events)
     tp_session *s = io->owner;
     if (s->dead)
         return;
-    int ok = 1;
-    if (s->state == TP_SESS_HANDSHAKE)
+    /* Reset or gone both ways: nothing sent now can arrive, nothing received matters. */
+    int ok = !(events & (EPOLLHUP | EPOLLERR));
+    if (ok && s->state == TP_SESS_HANDSHAKE)
         ok = do_handshake(s);
-    if (ok && s->state != TP_SESS_HANDSHAKE && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-        ok = read_prover(s);
+    if (ok && s->state != TP_SESS_HANDSHAKE)
+        ok = read_prover(s, events);
+    if (ok && s->state != TP_SESS_CLOSING)
+        tp_session_within_budget(s); /* the decoder or the answers grew */
+    if (ok && s->state == TP_SESS_CLOSING)
+        tp_session_release_unneeded(s);
     if (ok && s->state != TP_SESS_HANDSHAKE)
         ok = write_prover(s);
     if (ok && s->state == TP_SESS_CLOSING && s->out_pos == s->out.len && !s->ssl_wants_write) {
