@@ -31,8 +31,11 @@ refused() {
   [[ ! -s "$WORK/$1.proof" ]] || fail "$1: a proof was written"
 }
 
+NOTARY_ARGS=(--tee sim --ca-file "$CERTS/ca.pem" --allow-private)
+# The target is on an ephemeral port: allow it where the notary has a port allow-list.
+"$BIN/teeproof-notary" --help | grep -q -- '--allow-port' && NOTARY_ARGS+=(--allow-port any)
 start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$TOKEN"
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 "${NOTARY_ARGS[@]}"
 manifest_for "$PORT_api" >"$WORK/m.json"
 # A 4 MiB response, with a claim that holds: a proof wherever memory allows it.
 sed -e 's|/api/account|/api/big?kb=4096|' "$WORK/m.json" |
@@ -74,8 +77,7 @@ prove "$PORT_notary" "$WORK/m.json" "$WORK/after.proof" || fail "proof after the
 
 # Memory budget: 2 MiB. A recording that would grow past it is refused (the same manifest
 # is proved by the notary with the default budget).
-start_server small "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private \
-  --memory-budget $((2 << 20))
+start_server small "$BIN/teeproof-notary" --listen 127.0.0.1:0 "${NOTARY_ARGS[@]}" --memory-budget $((2 << 20))
 prove "$PORT_notary" "$WORK/big.json" "$WORK/big.proof" || fail "4 MiB proof within the default budget"
 refused budget-recording "$PORT_small" "$WORK/big.json"
 grep -q 'signed proof' "$WORK/small.err" && fail "budget-recording: the notary signed something"
