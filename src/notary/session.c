@@ -186,7 +186,9 @@ static void handle_frames(tp_session *s, int *quota)
         if ((got = tp_frame_decoder_next(&s->in, &f, &err)) != 1)
             break;
         (*quota)--;
+        s->in_frame = 1;
         tp_session_handle_frame(s, &f);
+        s->in_frame = 0;
     }
     if (s->state != TP_SESS_CLOSING && got < 0)
         tp_session_fail(s, &err);
@@ -233,7 +235,9 @@ static int write_prover(tp_session *s)
 static void on_prover_event(tp_io *io, uint32_t events)
 {
     tp_session *s = io->owner;
-    if (s->dead)
+    /* Called back from inside a frame's handler: the frame points into the decoder, and
+     * the event that is handling it writes the answer when the handler returns. */
+    if (s->dead || s->in_frame)
         return;
     /* Reset or gone both ways: nothing sent now can arrive, nothing received matters. */
     int ok = !(events & (EPOLLHUP | EPOLLERR));

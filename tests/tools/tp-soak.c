@@ -9,8 +9,10 @@
  *   slow    ( 5) the whole flow with pauses between steps and its tunnel request sent one
  *                byte per TLS record: a proof
  *   flood   ( 5) attestation requests for FLOOD_MS without reading, then a TCP reset
+ * A session that cannot connect (the notary is restarting; the targets are always up) is
+ * run again after RETRY_PAUSE_MS, up to RETRY_MAX times, as a prover would.
  * Prints "progress: DONE/COUNT" every PROGRESS_EVERY sessions, then per kind
- * "result: KIND sessions=N proofs=N failed=N [NAME=N ...]". Exit 1 if a reset session
+ * "result: KIND sessions=N proofs=N failed=N retried=N [NAME=N ...]". Exit 1 if a reset session
  * obtained a proof (the notary signed a truncated response), else 0. Sim TEE only. */
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +37,8 @@
 #define SLOW_PAUSE_MS 100
 #define SLOW_BYTE_MS 10
 #define NET_TIMEOUT_MS 15000
+#define RETRY_PAUSE_MS 100
+#define RETRY_MAX 100
 
 enum kind { K_GOOD, K_RESET, K_VANISH, K_SLOW, K_FLOOD, K__COUNT };
 static const char *const k_kind_names[K__COUNT] = {"good", "reset", "vanish", "slow", "flood"};
@@ -49,7 +53,7 @@ typedef struct soak {
     double deadline;
     atomic_long next, done;
     pthread_mutex_t lock;
-    long sessions[K__COUNT], proofs[K__COUNT], failed[K__COUNT];
+    long sessions[K__COUNT], proofs[K__COUNT], failed[K__COUNT], retried[K__COUNT];
     long errors[K__COUNT][TP_ERR__COUNT];
 } soak;
 
@@ -214,10 +218,11 @@ static tp_err run_flood(const soak *k, const tp_policy *policy, tp_error *err)
     return rc;
 }
 
-static void record(soak *k, enum kind kd, tp_err rc, int proved)
+static void record(soak *k, enum kind kd, tp_err rc, int proved, int retries)
 {
     pthread_mutex_lock(&k->lock);
     k->sessions[kd]++;
+    k->retried[kd] += retries;
     k->proofs[kd] += proved;
     if (rc != TP_OK) {
         k->failed[kd]++;
@@ -231,6 +236,17 @@ static void record(soak *k, enum kind kd, tp_err rc, int proved)
     }
 }
 
+static tp_err run_one(const soak *k, enum kind kd, const tp_policy *policy, int *proved, tp_error *err)
+{
+    switch (kd) {
+    case K_GOOD: return run_good(k, k->manifest, k->manifest_len, policy, proved, err);
+    case K_RESET: return run_good(k, k->reset_manifest, k->reset_manifest_len, policy, proved, err);
+    case K_SLOW: return run_slow(k, policy, proved, err);
+    case K_VANISH: return run_vanish(k, policy, err);
+    default: return run_flood(k, policy, err);
+    }
+}
+
 static void *worker(void *arg)
 {
     soak *k = arg;
@@ -241,17 +257,15 @@ static void *worker(void *arg)
             break;
         enum kind kd = kind_of(k->first + i);
         tp_error err;
-        tp_error_clear(&err);
-        int proved = 0;
+        int proved = 0, retries = -1;
         tp_err rc;
-        switch (kd) {
-        case K_GOOD: rc = run_good(k, k->manifest, k->manifest_len, policy, &proved, &err); break;
-        case K_RESET: rc = run_good(k, k->reset_manifest, k->reset_manifest_len, policy, &proved, &err); break;
-        case K_SLOW: rc = run_slow(k, policy, &proved, &err); break;
-        case K_VANISH: rc = run_vanish(k, policy, &err); break;
-        default: rc = run_flood(k, policy, &err); break;
-        }
-        record(k, kd, rc, proved);
+        do {
+            if (++retries > 0)
+                sleep_ms(RETRY_PAUSE_MS);
+            tp_error_clear(&err);
+            rc = run_one(k, kd, policy, &proved, &err);
+        } while (rc == TP_ERR_CONNECT && retries < RETRY_MAX && now_s() < k->deadline);
+        record(k, kd, rc, proved, retries);
     }
     tp_policy_free(policy);
     return NULL;
@@ -260,8 +274,8 @@ static void *worker(void *arg)
 static void report(const soak *k)
 {
     for (int kd = 0; kd < K__COUNT; kd++) {
-        printf("result: %s sessions=%ld proofs=%ld failed=%ld", k_kind_names[kd], k->sessions[kd],
-               k->proofs[kd], k->failed[kd]);
+        printf("result: %s sessions=%ld proofs=%ld failed=%ld retried=%ld", k_kind_names[kd],
+               k->sessions[kd], k->proofs[kd], k->failed[kd], k->retried[kd]);
         for (int e = 1; e < TP_ERR__COUNT; e++)
             if (k->errors[kd][e])
                 printf(" %s=%ld", tp_err_name((tp_err)e), k->errors[kd][e]);
