@@ -18,6 +18,9 @@ CONCURRENCY=${SOAK_CONCURRENCY:-8}
 TIME_LIMIT=${SOAK_TIME_LIMIT:-3600}
 RSS_SLACK_KB=${SOAK_RSS_SLACK_KB:-8192}  # "flat": end RSS at most this above the warm figure
 QUIESCE_S=45                             # idle timeout (30 s) plus margin
+# In an ASan build the quarantine keeps freed blocks resident (256 MB by default): keep it
+# small so that RSS measures what the notary holds.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 TP_WORK_PREFIX=tp-soak
 source "$ROOT/scripts/lib/servers.sh"
 
