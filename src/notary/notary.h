@@ -67,6 +67,7 @@ typedef struct tp_notary {
     tp_session *graveyard;       /* destroyed this loop turn, freed after it */
     size_t n_sessions;
     size_t mem_used;             /* bytes charged by all sessions against cfg.memory_budget */
+    size_t n_refusing;           /* sessions open only to say limit or memory-budget */
     int stop;
 } tp_notary;
 

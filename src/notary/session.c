@@ -37,6 +37,11 @@ static void touch(tp_session *s)
 
 void tp_session_accept(tp_notary *n, int fd)
 {
+    int busy = n->n_sessions >= n->cfg.max_sessions, broke = !busy && !tp_notary_admits_session(n);
+    if ((busy || broke) && n->n_refusing >= TP_MAX_REFUSING) {
+        close(fd); /* even the refusals are too many: no TLS state for this one */
+        return;
+    }
     tp_session *s = calloc(1, sizeof(*s));
     SSL *ssl = s ? SSL_new(n->ssl_ctx) : NULL;
     if (ssl == NULL || !SSL_set_fd(ssl, fd)) {
@@ -49,8 +54,8 @@ void tp_session_accept(tp_notary *n, int fd)
     s->id = ++n->next_session_id;
     s->ssl = ssl;
     s->state = TP_SESS_HANDSHAKE;
-    s->busy_reject = n->n_sessions >= n->cfg.max_sessions;
-    s->budget_reject = !s->busy_reject && !tp_notary_admits_session(n);
+    s->busy_reject = busy;
+    s->budget_reject = broke;
     s->prover = (tp_io){.fd = fd, .on_event = on_prover_event, .owner = s};
     s->target = (tp_io){.fd = -1, .on_event = tp_relay_on_event, .owner = s};
     s->end_deadline = tp_now_ms() + n->cfg.session_timeout_ms;
@@ -66,6 +71,7 @@ void tp_session_accept(tp_notary *n, int fd)
         return;
     }
     link_session(n, s);
+    n->n_refusing += busy || broke;
     tp_session_charge(s);
 }
 
@@ -83,6 +89,7 @@ void tp_session_destroy(tp_session *s)
     tp_buf_free(&s->rec_server);
     n->mem_used -= s->mem_charged;
     s->mem_charged = 0;
+    n->n_refusing -= s->busy_reject || s->budget_reject;
     unlink_session(n, s);
     s->dead = 1;
     s->next = n->graveyard;

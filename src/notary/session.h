@@ -75,6 +75,9 @@ int tp_relay_within_cap(tp_session *s);
  * under the cap may pass it by that frame's answer (an attestation, at most one proof). */
 #define TP_SESSION_QUEUE_CAP (256u << 10)
 #define TP_BACKPRESSURE_BYTES TP_SESSION_QUEUE_CAP
+/* Sessions open at once only to answer limit or memory-budget after the handshake: past
+ * this, further connections are closed at once (their TLS state is memory too). */
+#define TP_MAX_REFUSING 64
 /* Frames handled per prover event: one prover's burst of small frames must not keep the
  * loop from the other sessions (the rest waits in the decoder; see frames_waiting). */
 #define TP_FRAMES_PER_EVENT 64

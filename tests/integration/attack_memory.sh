@@ -93,6 +93,20 @@ grep -v -e '^holding:' -e '^refused: memory-budget$' "$WORK/hold.out" && fail "h
 refused budget-new-session "$PORT_small" "$WORK/m.json"
 grep -q 'signed proof' "$WORK/small.err" && fail "budget-new-session: the notary signed something"
 note "$(status_line "$PID_small" small)"
+# Connections that never start TLS cost memory too: past 64 refusals pending at once
+# (TP_MAX_REFUSING), the notary closes new connections without a TLS state.
+"$BIN/tp-flood" --notary "127.0.0.1:$PORT_small" --raw --sessions 200 --seconds 3 >"$WORK/raw.out" 2>&1 &
+raw_pid=$!
+for _ in $(seq 1 100); do grep -q '^raw:' "$WORK/raw.out" && break; sleep 0.1; done
+note "$(cat "$WORK/raw.out")"
+closed=$(sed -n 's/^raw: 200 connections, \([0-9]*\) closed.*/\1/p' "$WORK/raw.out")
+((${closed:-0} >= 200 - 64)) || fail "connections past the refusal cap were kept"
+held=$(sed -n 's/^holding: \([0-9]*\) sessions.*/\1/p' "$WORK/hold.out")
+st=$(status_line "$PID_small" small)
+note "$st"
+n=$(sed -n 's/.* sessions=\([0-9]*\) .*/\1/p' <<<"$st")
+((n <= held + 64)) || fail "$n sessions open: more than the $held held and 64 refusals"
+wait "$raw_pid" || true
 kill "$hold_pid"; wait "$hold_pid" 2>/dev/null || true
 # Once they are gone, the budget is free again.
 ok=0

@@ -1,15 +1,18 @@
 /* Test tool: a prover that costs the notary memory, to check that the notary's memory stays
  * bounded (per-session output cap, whole-process budget).
- *   tp-flood --notary HOST:PORT [--sessions N] [--seconds S] [--hold]
+ *   tp-flood --notary HOST:PORT [--sessions N] [--seconds S] [--hold | --raw]
  * Opens N attested channels (sim TEE only), then for S seconds:
  *   (default) sends ATTEST_REQ frames on every channel as fast as it can and never reads
  *             the answers: prints "flood: N sessions, M frames sent in S s";
  *   --hold    keeps the channels open and idle, as many as the notary accepts: prints
  *             "refused: NAME" for each channel the notary refused, then
- *             "holding: K sessions, R refused" (flushed at once), and waits.
+ *             "holding: K sessions, R refused" (flushed at once), and waits;
+ *   --raw     opens N plain TCP connections that never start TLS: prints
+ *             "raw: N connections, K closed at once by the notary" and waits.
  * Exit 0 unless no channel could be opened at all (exit 1, "error: ... [NAME]"). */
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <openssl/err.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,20 +101,60 @@ static void flood(flood_session *fs, int n, double seconds)
            now_s() - t0, n - alive);
 }
 
+/* Plain TCP connections that never say a word; reports how many the notary dropped. */
+static int raw(const char *notary, int n, double seconds)
+{
+    char host[256];
+    const char *colon = strrchr(notary, ':');
+    if (colon == NULL || (size_t)(colon - notary) >= sizeof(host))
+        return 2;
+    memcpy(host, notary, (size_t)(colon - notary));
+    host[colon - notary] = '\0';
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+        return 1;
+    static int fds[FLOOD_MAX_SESSIONS];
+    int opened = 0, closed = 0;
+    for (int i = 0; i < n; i++) {
+        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+            fds[opened++] = fd;
+        else if (fd >= 0)
+            close(fd);
+    }
+    freeaddrinfo(ai);
+    struct timespec settle = {.tv_nsec = 500000000};
+    nanosleep(&settle, NULL);
+    for (int i = 0; i < opened; i++) {
+        char b;
+        ssize_t r = recv(fds[i], &b, 1, MSG_DONTWAIT | MSG_PEEK);
+        closed += r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+    printf("raw: %d connections, %d closed at once by the notary\n", opened, closed);
+    fflush(stdout);
+    struct timespec ts = {.tv_sec = (time_t)seconds, .tv_nsec = (long)((seconds - (time_t)seconds) * 1e9)};
+    nanosleep(&ts, NULL);
+    for (int i = 0; i < opened; i++)
+        close(fds[i]);
+    return opened > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     const char *notary = NULL;
-    int n = 4, hold = 0, o;
+    int n = 4, hold = 0, raw_only = 0, o;
     double seconds = 5;
     static const struct option opts[] = {
         {"notary", required_argument, NULL, 'n'}, {"sessions", required_argument, NULL, 's'},
-        {"seconds", required_argument, NULL, 't'}, {"hold", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"seconds", required_argument, NULL, 't'}, {"hold", no_argument, NULL, 'h'},
+        {"raw", no_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (o == 'n') notary = optarg;
         else if (o == 's') n = atoi(optarg);
         else if (o == 't') seconds = atof(optarg);
         else if (o == 'h') hold = 1;
+        else if (o == 'r') raw_only = 1;
         else {
             fprintf(stderr, "error: bad arguments\n");
             return 2;
@@ -122,6 +165,8 @@ int main(int argc, char **argv)
                 FLOOD_MAX_SESSIONS);
         return 2;
     }
+    if (raw_only)
+        return raw(notary, n, seconds);
     static flood_session fs[FLOOD_MAX_SESSIONS];
     tp_policy *policy = tp_policy_insecure_sim();
     tp_error err;
