@@ -13,8 +13,6 @@
  * tp-flood --hold); 48 KiB leaves room for the record buffers of a busy one. */
 #define TP_SSL_CONN_ESTIMATE (48u << 10)
 
-static const char k_budget_msg[] = "notary memory budget exhausted; try again later";
-
 int tp_session_queue_full(const tp_session *s)
 {
     size_t queued = s->out.len - s->out_pos;
@@ -44,10 +42,15 @@ int tp_session_within_budget(tp_session *s)
     if (s->mem_charged <= before || s->notary->mem_used <= s->notary->cfg.memory_budget ||
         s->state == TP_SESS_CLOSING)
         return 1;
-    tp_error e;
-    tp_error_set(&e, TP_ERR_MEMORY_BUDGET, "%s", k_budget_msg);
-    tp_session_fail(s, &e);
+    tp_session_fail_budget(s);
     return 0;
+}
+
+void tp_session_fail_budget(tp_session *s)
+{
+    tp_error e;
+    tp_error_set(&e, TP_ERR_MEMORY_BUDGET, "notary memory budget exhausted; try again later");
+    tp_session_fail(s, &e);
 }
 
 int tp_notary_admits_session(const tp_notary *n)

@@ -165,8 +165,7 @@ static int do_handshake(tp_session *s)
                          s->notary->cfg.max_sessions);
             tp_session_fail(s, &e);
         } else if (s->budget_reject) {
-            tp_error_set(&e, TP_ERR_MEMORY_BUDGET, "notary memory budget exhausted; try again later");
-            tp_session_fail(s, &e);
+            tp_session_fail_budget(s);
         }
         return 1;
     }

@@ -92,6 +92,8 @@ void tp_session_charge(tp_session *s);
 /* Charges the session; if it grew and the notary is now over its budget (and the session
  * is still working), fails it with memory-budget and returns 0. */
 int tp_session_within_budget(tp_session *s);
+/* Fails the session with memory-budget ("notary memory budget exhausted; try again later"). */
+void tp_session_fail_budget(tp_session *s);
 /* 1 if a new session fits in the budget next to the existing ones. */
 int tp_notary_admits_session(const tp_notary *n);
 /* Frees what a failed or finished session no longer needs (recordings, queues to the
