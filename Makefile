@@ -47,7 +47,7 @@ TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/bin/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 BINS       := $(if $(NOTARY_SRCS),$(BUILD)/bin/teeproof-notary) $(if $(CLI_SRCS),$(BUILD)/bin/teeproof)
 
-.PHONY: all deps build test test-release test-asan demo bench fuzz fuzz-build clean
+.PHONY: all deps build test test-release test-asan demo bench soak fuzz fuzz-build clean
 all: build
 
 deps:
@@ -122,6 +122,11 @@ demo: build
 
 bench: build
 	$(Q)bash bench/run.sh $(BUILD)
+
+# Long run, not in `make test`: SOAK_SESSIONS (10000) sessions with faults mixed in; RSS,
+# fds and sessions must be flat at the end (tests/soak/soak.sh).
+soak: build
+	$(Q)bash tests/soak/soak.sh $(BUILD)
 
 # libFuzzer targets (clang); `make fuzz` runs each for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 20

@@ -1,4 +1,5 @@
-/* The notary's single epoll loop: listener, signals, sessions, timeouts. */
+/* The notary's single epoll loop: listener, signals (stop; SIGUSR1: status), sessions,
+ * timeouts. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,8 +55,12 @@ static void on_signal(tp_io *io, uint32_t events)
 {
     tp_notary *n = io->owner;
     struct signalfd_siginfo si;
-    while (read(n->signal_fd, &si, sizeof(si)) == sizeof(si))
-        n->stop = 1;
+    while (read(n->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+        if (si.ssi_signo == SIGUSR1)
+            tp_notary_log_status(n);
+        else
+            n->stop = 1;
+    }
 }
 
 static void stop_signals(sigset_t *set)
@@ -63,6 +68,7 @@ static void stop_signals(sigset_t *set)
     sigemptyset(set);
     sigaddset(set, SIGTERM);
     sigaddset(set, SIGINT);
+    sigaddset(set, SIGUSR1); /* not a stop: asks for the status line */
 }
 
 int tp_block_stop_signals(void)

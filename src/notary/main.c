@@ -32,6 +32,9 @@ static const char k_usage[] =
     "  --audience AUD          Confidential Space token audience (default teeproof)\n"
     "  --max-sessions N        concurrent sessions (default 1024)\n"
     "  --max-transcript BYTES  recorded bytes per session, both directions (default 16777216)\n"
+    "  --memory-budget BYTES   memory all sessions together may hold: buffers, recordings and\n"
+    "                          an estimate of TLS state (default 1073741824); a session that\n"
+    "                          would exceed it is refused with memory-budget\n"
     "  --idle-timeout SECONDS  end a session after this long without traffic (default 30)\n"
     "  --session-timeout SECONDS  a session's maximum lifetime (default 300)\n"
     "  --evidence-refresh SECONDS  re-obtain evidence for the same key this often (default\n"
@@ -44,7 +47,11 @@ static const char k_usage[] =
     "                          evidence, so proofs carry it\n"
     "  --help                  this text\n"
     "\n"
-    "Stops cleanly on SIGTERM or SIGINT.\n";
+    "Stops cleanly on SIGTERM or SIGINT. On SIGUSR1 prints one status line on stderr:\n"
+    "'teeproof-notary: status: sessions=N memory=BYTES budget=BYTES paused=N'.\n";
+
+#define TP_DEFAULT_MEMORY_BUDGET ((size_t)1 << 30)
+#define TP_MIN_MEMORY_BUDGET ((size_t)1 << 20)
 
 static int die_usage(const char *msg)
 {
@@ -78,7 +85,7 @@ static int add_port(tp_notary_config *c, const char *arg)
     return 1;
 }
 
-enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_COLL, OPT_ALLOW_PORT };
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_COLL, OPT_ALLOW_PORT, OPT_MEMB };
 
 static int parse_args(int argc, char **argv, tp_notary_config *c)
 {
@@ -95,6 +102,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         {"key-lifetime", required_argument, NULL, OPT_LIFETIME},
         {"collateral", required_argument, NULL, OPT_COLL},
         {"allow-port", required_argument, NULL, OPT_ALLOW_PORT},
+        {"memory-budget", required_argument, NULL, OPT_MEMB},
         {NULL, 0, NULL, 0},
     };
     size_t v;
@@ -118,6 +126,10 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
             break;
         case OPT_MAXT:
             if (!parse_size(optarg, 4096, (size_t)1 << 32, &c->max_transcript)) return die_usage("--max-transcript wants 4096-4294967296 bytes");
+            break;
+        case OPT_MEMB:
+            if (!parse_size(optarg, TP_MIN_MEMORY_BUDGET, (size_t)1 << 44, &c->memory_budget))
+                return die_usage("--memory-budget wants 1048576-17592186044416 bytes");
             break;
         case OPT_IDLE:
             if (!parse_size(optarg, 1, 86400, &v)) return die_usage("--idle-timeout wants 1-86400 seconds");
@@ -162,6 +174,7 @@ int main(int argc, char **argv)
 {
     tp_notary n = {.epfd = -1, .listen_fd = -1, .signal_fd = -1};
     n.cfg = (tp_notary_config){.max_sessions = 1024, .max_transcript = 16u << 20,
+                               .memory_budget = TP_DEFAULT_MEMORY_BUDGET,
                                .idle_timeout_ms = 30000, .session_timeout_ms = 300000,
                                .connect_timeout_ms = 10000, .evidence_refresh_s = 1200,
                                .key_lifetime_s = TP_KEY_LIFETIME_DEFAULT_S};

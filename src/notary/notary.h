@@ -27,6 +27,7 @@ typedef struct tp_notary_config {
     int allow_any_port;          /* --allow-port any */
     size_t max_sessions;
     size_t max_transcript;       /* bytes recorded per session, both directions */
+    size_t memory_budget;        /* bytes all sessions together may hold (memory.c) */
     unsigned idle_timeout_ms;    /* no traffic for this long ends a session */
     unsigned session_timeout_ms; /* a session's whole lifetime */
     unsigned connect_timeout_ms;
@@ -79,11 +80,14 @@ typedef struct tp_notary {
     tp_session *sessions;        /* doubly linked list */
     tp_session *graveyard;       /* destroyed this loop turn, freed after it */
     size_t n_sessions;
+    size_t mem_used;             /* bytes charged by all sessions against cfg.memory_budget */
+    size_t n_refusing;           /* sessions open only to say limit or memory-budget */
     int stop;
 } tp_notary;
 
-/* Blocks SIGTERM/SIGINT in the calling thread; call before starting any thread so that
- * every thread inherits the mask and the signals reach only the loop's signalfd. */
+/* Blocks SIGTERM/SIGINT (stop) and SIGUSR1 (status line) in the calling thread; call before
+ * starting any thread so that every thread inherits the mask and the signals reach only the
+ * loop's signalfd. */
 int tp_block_stop_signals(void);
 int tp_io_add(tp_notary *n, tp_io *io, uint32_t events);
 int tp_io_mod(tp_notary *n, tp_io *io, uint32_t events);
@@ -97,6 +101,10 @@ void tp_session_close_all(tp_notary *n);
 /* Frees sessions destroyed during the last batch of events (their tp_io may still be
  * referenced by that batch, so freeing waits until the batch is done). */
 void tp_session_reap(tp_notary *n);
+
+/* Memory accounting (memory.c): one line on stderr with the session count, the memory
+ * charged against the budget and the sessions paused by their queue cap (on SIGUSR1). */
+void tp_notary_log_status(const tp_notary *n);
 
 /* Setup (setup.c): trust store, channel TLS context, identity. */
 tp_err tp_notary_setup(tp_notary *n, tp_error *err);

@@ -110,7 +110,7 @@ int tp_relay_within_cap(tp_session *s)
 {
     size_t total = s->rec_client.len + s->rec_server.len;
     if (total <= s->notary->cfg.max_transcript)
-        return 1;
+        return tp_session_within_budget(s); /* and the whole notary's memory */
     tp_error e;
     tp_error_set(&e, TP_ERR_LIMIT, "transcript exceeds the notary's limit of %zu bytes",
                  s->notary->cfg.max_transcript);

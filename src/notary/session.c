@@ -37,6 +37,11 @@ static void touch(tp_session *s)
 
 void tp_session_accept(tp_notary *n, int fd)
 {
+    int busy = n->n_sessions >= n->cfg.max_sessions, broke = !busy && !tp_notary_admits_session(n);
+    if ((busy || broke) && n->n_refusing >= TP_MAX_REFUSING) {
+        close(fd); /* even the refusals are too many: no TLS state for this one */
+        return;
+    }
     tp_session *s = calloc(1, sizeof(*s));
     SSL *ssl = s ? SSL_new(n->ssl_ctx) : NULL;
     if (ssl == NULL || !SSL_set_fd(ssl, fd)) {
@@ -49,7 +54,8 @@ void tp_session_accept(tp_notary *n, int fd)
     s->id = ++n->next_session_id;
     s->ssl = ssl;
     s->state = TP_SESS_HANDSHAKE;
-    s->busy_reject = n->n_sessions >= n->cfg.max_sessions;
+    s->busy_reject = busy;
+    s->budget_reject = broke;
     s->prover = (tp_io){.fd = fd, .on_event = on_prover_event, .owner = s};
     s->target = (tp_io){.fd = -1, .on_event = tp_relay_on_event, .owner = s};
     s->end_deadline = tp_now_ms() + n->cfg.session_timeout_ms;
@@ -65,6 +71,8 @@ void tp_session_accept(tp_notary *n, int fd)
         return;
     }
     link_session(n, s);
+    n->n_refusing += busy || broke;
+    tp_session_charge(s);
 }
 
 void tp_session_destroy(tp_session *s)
@@ -81,6 +89,9 @@ void tp_session_destroy(tp_session *s)
     tp_buf_free(&s->rec_server);
     tp_identity_free(s->identity); /* the last holder of a rotated key wipes it */
     s->identity = NULL;
+    n->mem_used -= s->mem_charged;
+    s->mem_charged = 0;
+    n->n_refusing -= s->busy_reject || s->budget_reject;
     unlink_session(n, s);
     s->dead = 1;
     s->next = n->graveyard;
@@ -113,10 +124,12 @@ void tp_session_update_interest(tp_session *s)
 {
     uint32_t ev = 0;
     int out_pending = s->out_pos < s->out.len || s->ssl_wants_write;
-    /* Stop reading the prover while the target cannot keep up, and vice versa. */
-    if (s->state != TP_SESS_CLOSING && s->to_target.len - s->to_target_pos < TP_BACKPRESSURE_BYTES)
+    int full = tp_session_queue_full(s);
+    /* Stop reading the prover while its queues are full (it does not read its answers, or
+     * the target cannot keep up); frames already received come back through EPOLLOUT. */
+    if (s->state != TP_SESS_CLOSING && !full)
         ev |= EPOLLIN;
-    if (out_pending)
+    if (out_pending || (s->frames_waiting && s->state != TP_SESS_CLOSING && !full))
         ev |= EPOLLOUT;
     tp_io_mod(s->notary, &s->prover, ev);
     if (s->target.fd >= 0) {
@@ -148,11 +161,13 @@ static int do_handshake(tp_session *s)
     int rc = SSL_do_handshake(s->ssl);
     if (rc == 1) {
         s->state = TP_SESS_READY;
+        tp_error e;
         if (s->busy_reject) {
-            tp_error e;
             tp_error_set(&e, TP_ERR_LIMIT, "notary busy: %zu sessions in progress, try again later",
                          s->notary->cfg.max_sessions);
             tp_session_fail(s, &e);
+        } else if (s->budget_reject) {
+            tp_session_fail_budget(s);
         }
         return 1;
     }
@@ -163,11 +178,41 @@ static int do_handshake(tp_session *s)
  * stays in the socket (no read-ahead), so level-triggered epoll reports it again. */
 #define TP_READ_BUDGET 64
 
-static int read_prover(tp_session *s)
+/* Handles received frames until the decoder needs more bytes, the session closes, its
+ * queues are full or this event's share of frames is used up (*quota). */
+static void handle_frames(tp_session *s, int *quota)
+{
+    tp_frame f;
+    tp_error err;
+    int got = 0;
+    s->frames_waiting = 0;
+    while (s->state != TP_SESS_CLOSING) {
+        if (tp_session_queue_full(s) || *quota == 0) {
+            s->frames_waiting = 1; /* maybe none: the decoder is asked when it resumes */
+            return;
+        }
+        if ((got = tp_frame_decoder_next(&s->in, &f, &err)) != 1)
+            break;
+        (*quota)--;
+        s->in_frame = 1;
+        tp_session_handle_frame(s, &f);
+        s->in_frame = 0;
+    }
+    if (s->state != TP_SESS_CLOSING && got < 0)
+        tp_session_fail(s, &err);
+}
+
+/* Frames left from an earlier event first; then records, while there is room for what
+ * they ask for. */
+static int read_prover(tp_session *s, uint32_t events)
 {
     uint8_t buf[16384]; /* a whole TLS record's plaintext: nothing is left inside OpenSSL */
+    int quota = TP_FRAMES_PER_EVENT;
+    handle_frames(s, &quota);
+    if (!(events & EPOLLIN) && SSL_pending(s->ssl) == 0)
+        return 1;
     for (int budget = TP_READ_BUDGET; budget > 0 || SSL_pending(s->ssl) > 0; budget--) {
-        if (s->state == TP_SESS_CLOSING)
+        if (s->state == TP_SESS_CLOSING || s->frames_waiting)
             return 1;
         int rc = SSL_read(s->ssl, buf, sizeof(buf));
         if (rc <= 0)
@@ -175,13 +220,7 @@ static int read_prover(tp_session *s)
         touch(s);
         if (!tp_frame_decoder_feed(&s->in, buf, (size_t)rc))
             return 0;
-        tp_frame f;
-        tp_error err;
-        int got = 0;
-        while (s->state != TP_SESS_CLOSING && (got = tp_frame_decoder_next(&s->in, &f, &err)) == 1)
-            tp_session_handle_frame(s, &f);
-        if (s->state != TP_SESS_CLOSING && got < 0)
-            tp_session_fail(s, &err);
+        handle_frames(s, &quota);
     }
     return 1;
 }
@@ -204,13 +243,20 @@ static int write_prover(tp_session *s)
 static void on_prover_event(tp_io *io, uint32_t events)
 {
     tp_session *s = io->owner;
-    if (s->dead)
+    /* Called back from inside a frame's handler: the frame points into the decoder, and
+     * the event that is handling it writes the answer when the handler returns. */
+    if (s->dead || s->in_frame)
         return;
-    int ok = 1;
-    if (s->state == TP_SESS_HANDSHAKE)
+    /* Reset or gone both ways: nothing sent now can arrive, nothing received matters. */
+    int ok = !(events & (EPOLLHUP | EPOLLERR));
+    if (ok && s->state == TP_SESS_HANDSHAKE)
         ok = do_handshake(s);
-    if (ok && s->state != TP_SESS_HANDSHAKE && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-        ok = read_prover(s);
+    if (ok && s->state != TP_SESS_HANDSHAKE)
+        ok = read_prover(s, events);
+    if (ok && s->state != TP_SESS_CLOSING)
+        tp_session_within_budget(s); /* the decoder or the answers grew */
+    if (ok && s->state == TP_SESS_CLOSING)
+        tp_session_release_unneeded(s);
     if (ok && s->state != TP_SESS_HANDSHAKE)
         ok = write_prover(s);
     if (ok && s->state == TP_SESS_CLOSING && s->out_pos == s->out.len && !s->ssl_wants_write) {

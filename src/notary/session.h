@@ -1,5 +1,5 @@
 /* Internal: one prover session. session.c owns the lifecycle and the prover channel;
- * handlers.c the protocol messages; relay.c the target connection. */
+ * handlers.c the protocol messages; relay.c the target connection; memory.c its memory. */
 #ifndef TP_NOTARY_SESSION_H
 #define TP_NOTARY_SESSION_H
 
@@ -25,6 +25,11 @@ struct tp_session {
     enum tp_session_state state;
     int dead;                  /* destroyed; waiting in the graveyard */
     int busy_reject;           /* over max sessions: answer with an error once connected */
+    int budget_reject;         /* over the memory budget: likewise */
+    int frames_waiting;        /* whole frames left in the decoder (queue full, or the
+                                  per-event frame limit): handled before reading more */
+    size_t mem_charged;        /* this session's share of notary->mem_used */
+    int in_frame;              /* a frame's handler is running (on_event must not recurse) */
     tp_io prover;
     SSL *ssl;
     tp_frame_decoder in;
@@ -76,9 +81,39 @@ void tp_relay_flush(tp_session *s);
 void tp_relay_from_prover(tp_session *s, const uint8_t *p, size_t n);
 /* The current connect attempt ran out of time: the next address, or fail. */
 void tp_relay_attempt_expired(tp_session *s);
-/* Bytes recorded so far against the cap: 1 if still within it, else fails the session. */
+/* Bytes recorded so far against the per-session cap, and the notary's memory against its
+ * budget: 1 if still within both, else fails the session (limit / memory-budget). */
 int tp_relay_within_cap(tp_session *s);
 
-#define TP_BACKPRESSURE_BYTES (1u << 20)
+/* Per-session cap on queued bytes: frames waiting for the prover plus bytes waiting for the
+ * target. While a session is at it the notary neither reads its prover nor handles the
+ * frames already received, and relay.c stops reading its target. A frame handled just
+ * under the cap may pass it by that frame's answer (an attestation, at most one proof). */
+#define TP_SESSION_QUEUE_CAP (256u << 10)
+#define TP_BACKPRESSURE_BYTES TP_SESSION_QUEUE_CAP
+/* Sessions open at once only to answer limit or memory-budget after the handshake: past
+ * this, further connections are closed at once (their TLS state is memory too). */
+#define TP_MAX_REFUSING 64
+/* Frames handled per prover event: one prover's burst of small frames must not keep the
+ * loop from the other sessions (the rest waits in the decoder; see frames_waiting). */
+#define TP_FRAMES_PER_EVENT 64
+
+/* memory.c: the session's memory against the whole notary's budget. */
+/* 1 while the session's queued bytes are at or over TP_SESSION_QUEUE_CAP. */
+int tp_session_queue_full(const tp_session *s);
+/* Bytes the session holds now: its buffers' allocations and an estimate of the rest. */
+size_t tp_session_footprint(const tp_session *s);
+/* Brings notary->mem_used up to date with this session's footprint. */
+void tp_session_charge(tp_session *s);
+/* Charges the session; if it grew and the notary is now over its budget (and the session
+ * is still working), fails it with memory-budget and returns 0. */
+int tp_session_within_budget(tp_session *s);
+/* Fails the session with memory-budget ("notary memory budget exhausted; try again later"). */
+void tp_session_fail_budget(tp_session *s);
+/* 1 if a new session fits in the budget next to the existing ones. */
+int tp_notary_admits_session(const tp_notary *n);
+/* Frees what a failed or finished session no longer needs (recordings, queues to the
+ * target, received frames): only its answer to the prover stays until it is flushed. */
+void tp_session_release_unneeded(tp_session *s);
 
 #endif
