@@ -8,8 +8,9 @@
 
 #include "base/json_exact.h"
 
+/* "any" (EXT_ANY) is not a type a manifest can name: it is the legacy json path's. */
 static const char *const k_ext_types[] = {"string", "number", "boolean", "array", "object",
-                                          "null"};
+                                          "null",   "any"};
 static const char *const k_pred_types[] = {"value", "length", "regex", "string", "array"};
 static const char *const k_comparisons[] = {
     "equal",    "notEqual", "greaterThan", "lessThan",   "greaterThanOrEqual", "lessThanOrEqual",
@@ -99,7 +100,7 @@ static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_
 static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, tp_error *err)
 {
     static const char *const k_keys[] = {"type",  "comparison",  "value", "caseSensitive",
-                                         "flags", "description", NULL};
+                                         "case_sensitive", "flags", "description", NULL};
     if (!json_is_object(spec))
         return ext_error(err, id, "predicates entries must be objects");
     tp_err rc = tp_mf_check_keys(spec, k_keys, "response.body.extractors.predicates", err);
@@ -123,9 +124,15 @@ static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, 
     p->exact_value = tp_json_numbers_to_text(p->value);
     if (p->exact_value == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    const json_t *cs = json_object_get(spec, "caseSensitive");
-    if (cs && !json_is_boolean(cs))
-        return ext_error(err, id, "predicates.caseSensitive must be a boolean");
+    /* case_sensitive is Pluto's key, caseSensitive an alias; both must then agree. */
+    const json_t *cs = json_object_get(spec, "case_sensitive");
+    const json_t *alias = json_object_get(spec, "caseSensitive");
+    if ((cs && !json_is_boolean(cs)) || (alias && !json_is_boolean(alias)))
+        return ext_error(err, id, "predicates.case_sensitive must be a boolean");
+    if (cs && alias && json_is_true(cs) != json_is_true(alias))
+        return ext_error(err, id, "predicates.case_sensitive and caseSensitive disagree");
+    if (cs == NULL)
+        cs = alias;
     p->case_sensitive = cs ? json_is_true(cs) : 1;
     const json_t *flags = json_object_get(spec, "flags");
     if (flags && (!json_is_string(flags) || p->type != PRED_REGEX))
@@ -191,7 +198,7 @@ static tp_err parse_extractor(extractor *e, const json_t *spec, tp_error *err)
     if ((rc = check_selector(e->selector, e->id, err)) != TP_OK)
         return rc;
     int t = lookup(json_string_value(json_object_get(spec, "type")), k_ext_types,
-                   COUNT(k_ext_types));
+                   COUNT(k_ext_types) - 1);
     if (t < 0)
         return ext_error(err, e->id, "type missing or unknown");
     e->type = (ext_type)t;
@@ -211,35 +218,72 @@ static tp_err check_unique_ids(const tp_manifest *m, tp_error *err)
     return TP_OK;
 }
 
-tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err)
+/* The legacy response.body.json path: an extractor "json" of any type, required. */
+static tp_err legacy_json_path(tp_manifest *m, const json_t *path, tp_error *err)
 {
-    static const char *const k_keys[] = {"format", "extractors", NULL};
+    extractor *e = &m->extractors[m->n_extractors++];
+    e->id = "json";
+    e->selector = path;
+    e->type = EXT_ANY;
+    e->required = 1;
+    tp_err rc = check_selector(path, "json", err);
+    return rc == TP_OK ? rc : tp_error_prefix(err, rc, "response.body.json");
+}
+
+/* response.body: {format, extractors} and/or the legacy {json: path, contains: string}. */
+static tp_err parse_body_shape(tp_manifest *m, const json_t *body, const char **format,
+                               tp_error *err)
+{
+    static const char *const k_keys[] = {"format", "extractors", "json", "contains", NULL};
     tp_err rc = tp_mf_check_keys(body, k_keys, "response.body", err);
     if (rc != TP_OK)
         return rc;
-    const char *format = json_string_value(json_object_get(body, "format"));
-    if (format == NULL)
+    const json_t *f = json_object_get(body, "format");
+    const json_t *contains = json_object_get(body, "contains");
+    *format = json_string_value(f);
+    if (f && *format == NULL)
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: response.body.format must be a string");
+    if (contains && (!json_is_string(contains) || json_string_length(contains) == 0))
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: response.body.contains must be a non-empty string");
+    m->body_contains = contains;
+    if (*format == NULL && json_object_get(body, "extractors"))
         return tp_error_set(err, TP_ERR_MANIFEST, "manifest: missing field response.body.format");
-    if (strcmp(format, "html") == 0)
+    if (*format == NULL && !contains && !json_object_get(body, "json"))
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: response.body has no rule (format, "
+                                                  "json or contains)");
+    if (*format && strcmp(*format, "html") == 0)
         return tp_error_set(err, TP_ERR_MANIFEST,
                             "manifest: response.body.format: html extractors not supported");
-    if (strcmp(format, "json") != 0)
+    if (*format && strcmp(*format, "json") != 0)
         return tp_error_set(err, TP_ERR_MANIFEST,
-                            "manifest: response.body.format must be \"json\"");
+                            "manifest: response.body.format must be \"json\" or \"html\"");
+    m->body_is_json = *format != NULL || json_object_get(body, "json") != NULL;
+    return TP_OK;
+}
+
+tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err)
+{
+    const char *format;
+    tp_err rc = parse_body_shape(m, body, &format, err);
+    if (rc != TP_OK)
+        return rc;
+    const json_t *path = json_object_get(body, "json");
     const json_t *list = json_object_get(body, "extractors");
-    if (list == NULL)
-        return TP_OK;
-    if (!json_is_array(list))
+    if (list && !json_is_array(list))
         return tp_error_set(err, TP_ERR_MANIFEST,
                             "manifest: response.body.extractors must be an array");
-    if (json_array_size(list) > TP_MF_MAX_EXTRACTORS)
+    size_t n = list ? json_array_size(list) : 0;
+    if (n > TP_MF_MAX_EXTRACTORS)
         return tp_error_set(err, TP_ERR_MANIFEST,
                             "manifest: response.body.extractors: more than %d",
                             TP_MF_MAX_EXTRACTORS);
-    m->extractors = calloc(json_array_size(list) + 1, sizeof(*m->extractors));
+    m->extractors = calloc(n + 2, sizeof(*m->extractors));
     if (m->extractors == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    for (size_t i = 0; i < json_array_size(list); i++) {
+    if (path && (rc = legacy_json_path(m, path, err)) != TP_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
         rc = parse_extractor(&m->extractors[m->n_extractors++], json_array_get(list, i), err);
         if (rc != TP_OK)
             return rc;

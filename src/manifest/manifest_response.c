@@ -80,6 +80,7 @@ static int type_matches(ext_type t, const json_t *v)
     case EXT_ARRAY: return json_is_array(v);
     case EXT_OBJECT: return json_is_object(v);
     case EXT_NULL: return json_is_null(v);
+    case EXT_ANY: return 1;
     }
     return 0;
 }
@@ -126,7 +127,7 @@ static tp_err run_extractor(const extractor *e, const tp_json_match *match, cons
 static tp_err run_extractors(const tp_manifest *m, const tp_http_message *resp, json_t *values,
                              tp_error *err)
 {
-    if (!m->has_body_rules)
+    if (!m->body_is_json)
         return TP_OK;
     tp_json_match *matches = calloc(m->n_extractors + 1, sizeof(*matches));
     if (matches == NULL)
@@ -142,6 +143,19 @@ static tp_err run_extractors(const tp_manifest *m, const tp_http_message *resp, 
     return rc;
 }
 
+/* The legacy response.body.contains: a substring of the decoded body, bytes as written. */
+static tp_err check_contains(const tp_manifest *m, const tp_http_message *resp, tp_error *err)
+{
+    if (m->body_contains == NULL)
+        return TP_OK;
+    const char *want = json_string_value(m->body_contains);
+    size_t n = json_string_length(m->body_contains);
+    if (resp->body.len >= n && memmem(resp->body.data, resp->body.len, want, n) != NULL)
+        return TP_OK;
+    return tp_error_set(err, TP_ERR_PREDICATE,
+                        "response body does not contain the manifest's response.body.contains");
+}
+
 tp_err tp_manifest_check_response(const tp_manifest *m, const tp_http_message *resp,
                                   json_t **values, tp_error *err)
 {
@@ -152,6 +166,8 @@ tp_err tp_manifest_check_response(const tp_manifest *m, const tp_http_message *r
     tp_err rc = check_status(m, resp, err);
     if (rc == TP_OK)
         rc = check_headers(m, resp, err);
+    if (rc == TP_OK)
+        rc = check_contains(m, resp, err);
     if (rc == TP_OK)
         rc = run_extractors(m, resp, obj, err);
     if (rc != TP_OK) {
