@@ -177,10 +177,43 @@ static tp_err parse_predicates(extractor *e, const json_t *preds, tp_error *err)
     return TP_OK;
 }
 
-static tp_err parse_extractor(extractor *e, const json_t *spec, tp_error *err)
+/* An html extractor: selector steps are CSS selectors (css_selector.h), the value is text
+ * (or an attribute's value), so its type is string, number, boolean or array (of
+ * strings). */
+static tp_err parse_html_selector(extractor *e, const json_t *spec, tp_error *err)
 {
-    static const char *const k_keys[] = {"id",       "description", "selector", "type",
-                                         "required", "predicates",  NULL};
+    const json_t *attr = json_object_get(spec, "attribute");
+    if (attr && (!json_is_string(attr) || json_string_length(attr) == 0 ||
+                 json_string_length(attr) != strlen(json_string_value(attr))))
+        return ext_error(err, e->id, "attribute must be a non-empty string");
+    e->attribute = json_string_value(attr);
+    if (e->type != EXT_STRING && e->type != EXT_NUMBER && e->type != EXT_BOOLEAN &&
+        e->type != EXT_ARRAY)
+        return ext_error(err, e->id, "an html value is a string, number, boolean or array");
+    size_t n = json_is_array(e->selector) ? json_array_size(e->selector) : 0;
+    if (n == 0 || n > TP_MF_MAX_HTML_STEPS)
+        return ext_error(err, e->id, "an html selector is an array of 1 to 8 CSS selectors");
+    e->css = calloc(n, sizeof(*e->css));
+    if (e->css == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    for (size_t i = 0; i < n; i++, e->n_css++) {
+        const json_t *step = json_array_get(e->selector, i);
+        const char *why = "a step that is not a string";
+        if (!json_is_string(step) || strlen(json_string_value(step)) != json_string_length(step) ||
+            !tp_css_parse(json_string_value(step), &e->css[i], &why))
+            return tp_error_set(err, TP_ERR_MANIFEST,
+                                "manifest: extractor %.64s: selector step %zu: %s is not "
+                                "supported (CSS subset: type, .class, #id, [attr], [attr=value], "
+                                "descendant and > combinators, :nth-child)",
+                                e->id, i, why);
+    }
+    return TP_OK;
+}
+
+static tp_err parse_extractor(extractor *e, const json_t *spec, int html, tp_error *err)
+{
+    static const char *const k_keys[] = {"id",       "description", "selector",  "type",
+                                         "required", "predicates",  "attribute", NULL};
     if (!json_is_object(spec))
         return ext_error(err, NULL, "extractors entries must be objects");
     tp_err rc = tp_mf_check_keys(spec, k_keys, "response.body.extractors", err);
@@ -195,13 +228,19 @@ static tp_err parse_extractor(extractor *e, const json_t *spec, tp_error *err)
     e->selector = json_object_get(spec, "selector");
     if (e->selector == NULL)
         return ext_error(err, e->id, "selector missing");
-    if ((rc = check_selector(e->selector, e->id, err)) != TP_OK)
-        return rc;
     int t = lookup(json_string_value(json_object_get(spec, "type")), k_ext_types,
                    COUNT(k_ext_types) - 1);
     if (t < 0)
         return ext_error(err, e->id, "type missing or unknown");
     e->type = (ext_type)t;
+    if (html)
+        rc = parse_html_selector(e, spec, err);
+    else if (json_object_get(spec, "attribute"))
+        rc = ext_error(err, e->id, "attribute is for html extractors only");
+    else
+        rc = check_selector(e->selector, e->id, err);
+    if (rc != TP_OK)
+        return rc;
     const json_t *req = json_object_get(spec, "required");
     if (req && !json_is_boolean(req))
         return ext_error(err, e->id, "required must be a boolean");
@@ -252,9 +291,12 @@ static tp_err parse_body_shape(tp_manifest *m, const json_t *body, const char **
     if (*format == NULL && !contains && !json_object_get(body, "json"))
         return tp_error_set(err, TP_ERR_MANIFEST, "manifest: response.body has no rule (format, "
                                                   "json or contains)");
-    if (*format && strcmp(*format, "html") == 0)
-        return tp_error_set(err, TP_ERR_MANIFEST,
-                            "manifest: response.body.format: html extractors not supported");
+    m->body_is_html = *format && strcmp(*format, "html") == 0;
+    if (m->body_is_html && (contains || json_object_get(body, "json")))
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: response.body: json and contains "
+                                                  "are not rules of an html body");
+    if (m->body_is_html)
+        return TP_OK;
     if (*format && strcmp(*format, "json") != 0)
         return tp_error_set(err, TP_ERR_MANIFEST,
                             "manifest: response.body.format must be \"json\" or \"html\"");
@@ -284,7 +326,8 @@ tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err)
     if (path && (rc = legacy_json_path(m, path, err)) != TP_OK)
         return rc;
     for (size_t i = 0; i < n; i++) {
-        rc = parse_extractor(&m->extractors[m->n_extractors++], json_array_get(list, i), err);
+        rc = parse_extractor(&m->extractors[m->n_extractors++], json_array_get(list, i),
+                             m->body_is_html, err);
         if (rc != TP_OK)
             return rc;
     }
@@ -301,6 +344,7 @@ void tp_mf_free_extractors(tp_manifest *m)
             json_decref(e->preds[j].exact_value);
         }
         free(e->preds);
+        free(e->css);
     }
     free(m->extractors);
     m->extractors = NULL;

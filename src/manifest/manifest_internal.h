@@ -6,6 +6,7 @@
 #include <regex.h>
 
 #include "base/bytes.h"
+#include "manifest/css_selector.h"
 #include "teeproof/manifest.h"
 
 /* Size limits on a manifest's lists (keeps every check linear-ish and bounded). */
@@ -13,6 +14,8 @@
 #define TP_MF_MAX_VARS 64
 #define TP_MF_MAX_EXTRACTORS 256
 #define TP_MF_MAX_PREDICATES 64
+/* Most CSS selector steps in one html extractor's selector. */
+#define TP_MF_MAX_HTML_STEPS 8
 /* Longest string a regex is run on (bounds matching time: a regex predicate on a longer
  * value does not hold; a longer variable value is refused). */
 #define TP_MF_MAX_REGEX_SUBJECT (64u * 1024u)
@@ -50,6 +53,9 @@ typedef struct predicate {
 typedef struct extractor {
     const char *id;
     const json_t *selector;
+    tp_css_selector *css;  /* html: one parsed selector per step (owned) */
+    size_t n_css;
+    const char *attribute; /* html: the attribute whose value is extracted, or NULL (text) */
     ext_type type;
     int required;
     predicate *preds;
@@ -92,6 +98,7 @@ struct tp_manifest {
     const json_t *resp_headers;
     int has_body_rules;
     int body_is_json;          /* format "json" or a legacy json path: the body must be JSON */
+    int body_is_html;          /* format "html": extractors use CSS selectors */
     const json_t *body_contains; /* legacy response.body.contains (string) or NULL */
     extractor *extractors;
     size_t n_extractors;

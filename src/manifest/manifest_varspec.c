@@ -59,7 +59,9 @@ static tp_err parse_legacy(var_spec *vs, const json_t *spec, tp_error *err)
     if (re[0] == '\0')
         return var_error(err, vs->name, "regex is empty");
     if (!tp_mf_compile_regex(&vs->regex, re, 0, 1))
-        return var_error(err, vs->name, "regex is invalid");
+        return var_error(err, vs->name, "regex is invalid or refused (POSIX extended regex; "
+                                        "no backreference, no stacked quantifier such as "
+                                        "{,20}+, no nested repetition that explodes)");
     vs->has_regex = 1;
     return TP_OK;
 }

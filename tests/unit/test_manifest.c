@@ -181,8 +181,6 @@ static void malformed_manifests_name_the_field(void **state)
                           "not a valid POSIX extended regex");
     expect_manifest_error(P("request", "body"), "42", "request.body");
     expect_manifest_error(P("response", "status"), "\"2000\"", "response.status");
-    expect_manifest_error(P("response", "body", "format"), "\"html\"",
-                          "html extractors not supported");
     expect_manifest_error(P("response", "body", "format"), "\"xml\"", "response.body.format");
     expect_manifest_error(P("response", "body", "extractors", "#0", "type"), "\"date\"",
                           "extractor owner: type missing or unknown");
