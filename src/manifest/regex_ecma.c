@@ -91,13 +91,23 @@ static void emit_set(ecma *e, const cset *s, int negated)
             buf[k++] = (char)end;
         c = end;
     }
-    if (s->has['^'])
+    size_t first = negated ? 2 : 1; /* where a '^' would read as a negation */
+    if (s->has['-'] && s->has['^'] && k == first) {
+        buf[k++] = '-'; /* "[-^]": '-' first and '^' second are both literal */
         buf[k++] = '^';
-    if (s->has['-'])
-        buf[k++] = '-';
+    } else {
+        if (s->has['^'] && k == first && !negated) {
+            out_str(e, "\\^"); /* only '^': escaped outside a bracket */
+            return;
+        }
+        if (s->has['^'])
+            buf[k++] = '^';
+        if (s->has['-'])
+            buf[k++] = '-';
+    }
     buf[k++] = ']';
     buf[k] = '\0';
-    if (k == 2 + (negated ? 1 : 0))
+    if (k == first + 1)
         e->bad = "an empty character class";
     if (negated)
         e->ascii_only = 1;

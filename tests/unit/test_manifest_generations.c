@@ -81,6 +81,11 @@ static void ecmascript_patterns_translate_or_refuse(void **state)
     translate("[a\\-z]", "[az-]", NULL);
     translate("\\s", "[\t-\r ]", NULL);
     translate("x{2,}", "x{2,}", NULL);
+    /* '^' alone, or with '-', must not read as a negation (found by fuzz_ecma_regex) */
+    translate("\\^d|a", "\\^d|a", NULL);
+    translate("[\\^]", "\\^", NULL);
+    translate("[\\^-]", "[-^]", NULL);
+    translate("[^\\^]", "[^^]", NULL);
     translate("", NULL, "empty");
     translate("^$", NULL, "empty");
     translate("[a-z]{,20}+", NULL, "not a quantifier");
