@@ -49,6 +49,59 @@ static void *arena_alloc(void *ud, size_t size)
 
 static void arena_free(void *ud, void *ptr) { (void)ud, (void)ptr; }
 
+static int is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
+
+static int is_alpha(uint8_t c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+/* Counts the attributes of the tag whose name starts at p[*i], up to its '>' (quoted values
+ * skipped only after '=', as the HTML tokenizer does); *i ends on the '>'. Counts up: every
+ * token after white space or '/' is taken for an attribute. */
+static size_t count_attributes(const uint8_t *p, size_t n, size_t *i)
+{
+    size_t attrs = 0;
+    int sep = 0;
+    for (; *i < n && p[*i] != '>'; (*i)++) {
+        uint8_t c = p[*i];
+        if (c == '=') {
+            size_t j = *i + 1;
+            while (j < n && is_space(p[j]))
+                j++;
+            if (j < n && (p[j] == '"' || p[j] == '\'')) {
+                const uint8_t *end = memchr(p + j + 1, p[j], n - j - 1);
+                *i = end ? (size_t)(end - p) : n;
+                if (*i >= n)
+                    break;
+            }
+            sep = 0;
+        } else if (is_space(c) || c == '/') {
+            sep = 1;
+        } else if (sep) {
+            attrs++;
+            sep = 0;
+        }
+    }
+    return attrs;
+}
+
+/* Bounds gumbo's work before it starts (see TP_HTML_MAX_TAGS). Counts up, never down:
+ * '<' then a letter is a start tag wherever it stands (in scripts and comments too). */
+static tp_err prescan(const uint8_t *p, size_t n, tp_error *err)
+{
+    size_t tags = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (p[i] != '<' || !is_alpha(p[i + 1]))
+            continue;
+        if (++tags > TP_HTML_MAX_TAGS)
+            return tp_error_set(err, TP_ERR_LIMIT, "html body has more than %u start tags",
+                                TP_HTML_MAX_TAGS);
+        i++;
+        if (count_attributes(p, n, &i) > TP_HTML_MAX_ATTRS)
+            return tp_error_set(err, TP_ERR_LIMIT, "an html tag has more than %u attributes",
+                                TP_HTML_MAX_ATTRS);
+    }
+    return TP_OK;
+}
+
 tp_err tp_html_parse(const uint8_t *body, size_t len, tp_html_doc **out, tp_error *err)
 {
     *out = NULL;
@@ -57,6 +110,9 @@ tp_err tp_html_parse(const uint8_t *body, size_t len, tp_html_doc **out, tp_erro
                             TP_HTML_MAX_BODY);
     if (!tp_utf8_valid(body, len) || memchr(body, 0, len))
         return tp_error_set(err, TP_ERR_PARSE, "html body is not valid UTF-8 (or holds NUL)");
+    tp_err rc = prescan(body, len, err);
+    if (rc != TP_OK)
+        return rc;
     tp_html_doc *d = calloc(1, sizeof(*d));
     if (d == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
@@ -270,24 +326,34 @@ static tp_err walk_tree(walk *w, const GumboNode *root)
     return rc;
 }
 
-/* All text below n, in document order, appended to out (bounded by *budget). */
-static tp_err append_text(const GumboNode *n, tp_buf *out, size_t *budget, tp_error *err)
+/* Text and visits one extractor may still spend. */
+typedef struct budget {
+    size_t bytes, visits;
+} budget;
+
+/* All text below n, in document order, appended to out (bounded by the budget). */
+static tp_err append_text(const GumboNode *n, tp_buf *out, budget *b, tp_error *err)
 {
     const GumboNode **stack = NULL;
     size_t depth = 0, cap = 0;
     tp_err rc = TP_OK;
     const GumboNode *cur = n;
     while (rc == TP_OK && cur) {
+        if (b->visits-- == 0) {
+            rc = tp_error_set(err, TP_ERR_LIMIT, "html extractor visits more than %u nodes",
+                              TP_HTML_MAX_VISITS);
+            break;
+        }
         if (cur->type == GUMBO_NODE_TEXT || cur->type == GUMBO_NODE_CDATA ||
             cur->type == GUMBO_NODE_WHITESPACE) {
             size_t len = strlen(cur->v.text.text);
-            if (len > *budget)
+            if (len > b->bytes)
                 rc = tp_error_set(err, TP_ERR_LIMIT, "html extractor text over %u bytes",
                                   TP_HTML_MAX_VALUE);
             else if (!tp_buf_append(out, cur->v.text.text, len))
                 rc = tp_error_set(err, TP_ERR_NOMEM, "out of memory");
             else
-                *budget -= len;
+                b->bytes -= len;
         }
         const GumboVector *kids = children(cur);
         for (unsigned i = kids ? kids->length : 0; rc == TP_OK && i > 0; i--) {
@@ -309,7 +375,7 @@ static tp_err append_text(const GumboNode *n, tp_buf *out, size_t *budget, tp_er
     return rc;
 }
 
-static tp_err element_value(const GumboNode *n, const char *attribute, size_t *budget,
+static tp_err element_value(const GumboNode *n, const char *attribute, budget *b,
                             json_t *arr, tp_error *err)
 {
     tp_buf text = TP_BUF_PUBLIC_INIT;
@@ -319,15 +385,15 @@ static tp_err element_value(const GumboNode *n, const char *attribute, size_t *b
         if (v == NULL)
             rc = tp_error_set(err, TP_ERR_SELECTOR, "a selected element has no attribute %.64s",
                               attribute);
-        else if (strlen(v) > *budget)
+        else if (strlen(v) > b->bytes)
             rc = tp_error_set(err, TP_ERR_LIMIT, "html extractor text over %u bytes",
                               TP_HTML_MAX_VALUE);
         else if (!tp_buf_append(&text, v, strlen(v)))
             rc = tp_error_set(err, TP_ERR_NOMEM, "out of memory");
         else
-            *budget -= strlen(v);
+            b->bytes -= strlen(v);
     } else {
-        rc = append_text(n, &text, budget, err);
+        rc = append_text(n, &text, b, err);
     }
     if (rc == TP_OK &&
         json_array_append_new(arr, json_stringn(text.len ? (const char *)text.data : "",
@@ -365,9 +431,9 @@ tp_err tp_html_select(const tp_html_doc *d, const tp_css_selector *steps, size_t
     json_t *arr = rc == TP_OK ? json_array() : NULL;
     if (rc == TP_OK && arr == NULL)
         rc = tp_error_set(err, TP_ERR_NOMEM, "out of memory");
-    size_t budget = TP_HTML_MAX_VALUE;
+    budget b = {TP_HTML_MAX_VALUE, TP_HTML_MAX_VISITS};
     for (size_t i = 0; rc == TP_OK && i < w.n_scope; i++)
-        rc = element_value(scope[i], attribute, &budget, arr, err);
+        rc = element_value(scope[i], attribute, &b, arr, err);
     free(scope);
     if (rc != TP_OK) {
         json_decref(arr);

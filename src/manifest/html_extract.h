@@ -12,9 +12,17 @@
 
 /* Largest body parsed as HTML (the parser's memory grows with it). */
 #define TP_HTML_MAX_BODY (4u * 1024u * 1024u)
+/* gumbo's tree construction costs up to (open elements) per start tag and (attributes of
+ * the tag) per attribute: a page with more start tags, or a tag with more attributes, is
+ * refused before parsing (TP_ERR_LIMIT), which bounds that quadratic work (measured in
+ * docs/manifest.md). */
+#define TP_HTML_MAX_TAGS 30000u
+#define TP_HTML_MAX_ATTRS 256u
 /* Most text one extractor may produce (all matched elements together), and most elements. */
 #define TP_HTML_MAX_VALUE (1024u * 1024u)
 #define TP_HTML_MAX_MATCHES 10000u
+/* Most nodes visited to collect one extractor's text (nested matches revisit subtrees). */
+#define TP_HTML_MAX_VISITS (4u * 1024u * 1024u)
 
 typedef struct tp_html_doc tp_html_doc;
 

@@ -13,6 +13,7 @@
 #include "base/jcs.h"
 #include "http/http.h"
 #include "manifest/css_selector.h"
+#include "manifest/html_extract.h"
 #include "manifest/manifest_check.h"
 #include "manifest/manifest_internal.h"
 #include "teeproof/manifest.h"
@@ -460,11 +461,12 @@ static void html_selectors_outside_the_subset_are_refused(void **state)
     refused(mk("", REQ_GET, resp), "not rules of an html body");
 }
 
-/* A deeply nested page is walked without recursion (and freed at once). */
+/* A deeply nested page is walked without recursion (and freed at once); too many tags or
+ * attributes are refused before gumbo's quadratic work starts. */
 static void html_deep_nesting(void **state)
 {
     (void)state;
-    enum { DEPTH = 100000 };
+    enum { DEPTH = 5000 };
     tp_buf page = TP_BUF_PUBLIC_INIT;
     for (int i = 0; i < DEPTH; i++)
         assert_true(tp_buf_append_str(&page, "<div>"));
@@ -481,10 +483,51 @@ static void html_deep_nesting(void **state)
     assert_int_equal(tp_manifest_check_response(m, &resp, &values, &e), TP_OK);
     assert_string_equal(json_string_value(json_object_get(values, "b")), "deep");
     json_decref(values);
+    tp_manifest_free(m);
+    /* every div selected: each match's text walk revisits the nodes below it, so the work
+     * is quadratic; the visit budget stops it (limit), nothing extracted */
+    m = html_manifest("{\"id\":\"d\",\"selector\":[\"div\"],\"type\":\"array\"}");
+    values = NULL;
+    assert_int_equal(tp_manifest_check_response(m, &resp, &values, &e), TP_ERR_LIMIT);
+    assert_null(values);
+    tp_manifest_free(m);
     tp_http_message_free(&resp);
     free(msg);
     tp_buf_free(&page);
-    tp_manifest_free(m);
+}
+
+static tp_err parse_page(const char *unit, size_t times, const char *tail)
+{
+    tp_buf page = TP_BUF_PUBLIC_INIT;
+    for (size_t i = 0; i < times; i++)
+        assert_true(tp_buf_append_str(&page, unit));
+    assert_true(tp_buf_append_str(&page, tail));
+    tp_html_doc *doc = NULL;
+    tp_error e;
+    tp_err rc = tp_html_parse(page.data, page.len, &doc, &e);
+    tp_html_free(doc);
+    tp_buf_free(&page);
+    return rc;
+}
+
+static void html_work_is_bounded(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_page("<i>", TP_HTML_MAX_TAGS, ""), TP_OK);
+    assert_int_equal(parse_page("<i>", TP_HTML_MAX_TAGS + 1, ""), TP_ERR_LIMIT);
+    /* tags inside comments and scripts count too (counting up is the safe side) */
+    assert_int_equal(parse_page("<!--<b>-->", TP_HTML_MAX_TAGS + 1, ""), TP_ERR_LIMIT);
+    assert_int_equal(parse_page(" a", TP_HTML_MAX_ATTRS, "<p>"), TP_OK);
+    assert_int_equal(parse_page(" a", TP_HTML_MAX_ATTRS + 1, "<p>"), TP_OK); /* not in a tag */
+    tp_buf tag = TP_BUF_PUBLIC_INIT;
+    assert_true(tp_buf_append_str(&tag, "<p"));
+    for (unsigned i = 0; i <= TP_HTML_MAX_ATTRS; i++)
+        assert_true(tp_buf_append_str(&tag, i % 2 ? " a='x y z'" : " \"b"));
+    assert_true(tp_buf_terminate(&tag));
+    assert_int_equal(parse_page((const char *)tag.data, 1, ">"), TP_ERR_LIMIT);
+    tp_buf_free(&tag);
+    assert_int_equal(parse_page("x", 1, "<p a=\"1 2 3 4\" b c>"), TP_OK);
+    assert_int_equal(parse_page("\xff", 1, ""), TP_ERR_PARSE);
 }
 
 int main(void)
@@ -501,6 +544,7 @@ int main(void)
         cmocka_unit_test(html_extractors_select_what_css_means),
         cmocka_unit_test(html_selectors_outside_the_subset_are_refused),
         cmocka_unit_test(html_deep_nesting),
+        cmocka_unit_test(html_work_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
