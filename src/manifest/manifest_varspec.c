@@ -156,8 +156,8 @@ static tp_err note_use(const char *name, size_t len, void *ctx, tp_error *err)
     return TP_OK;
 }
 
-/* Every placeholder is declared (once vars exists) and every required variable of the
- * current form is used (Pluto's rules). */
+/* Every placeholder is declared (once vars declares one) and every required variable of
+ * the current form is used (Pluto's rules). */
 static tp_err declared(const char *name, size_t len, void *ctx, tp_error *err)
 {
     const tp_manifest *m = ctx;
@@ -186,6 +186,8 @@ tp_err tp_mf_parse_vars(tp_manifest *m, const json_t *vars, tp_error *err)
 {
     if (vars == NULL)
         return TP_OK;
+    if (json_is_object(vars) && json_object_size(vars) == 0)
+        return TP_OK; /* "vars": {} declares nothing: as if absent */
     if (!json_is_object(vars))
         return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars must be an object");
     if (json_object_size(vars) > TP_MF_MAX_VARS)

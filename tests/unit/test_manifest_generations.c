@@ -148,6 +148,8 @@ static void variable_forms_and_rules(void **state)
     /* {} is the current form with every default: required, any string */
     tp_manifest *m = ok(mk("", VARS_REQ("{\"u\":{}}", "<% u %>"), RESP_200));
     tp_manifest_free(m);
+    /* no vars, or "vars": {}, declares nothing: placeholders are implicit string variables */
+    tp_manifest_free(ok(mk("", VARS_REQ("{}", "<% u %>"), RESP_200)));
     refused(mk("", VARS_REQ("{\"u\":{\"pattern\":\"x{,2}\"}}", "<% u %>"), RESP_200),
             "request.vars.u.pattern: a '{' that is not a quantifier");
     refused(mk("", VARS_REQ("{\"u\":{\"pattern\":\"\"}}", "<% u %>"), RESP_200),
