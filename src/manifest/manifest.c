@@ -246,10 +246,8 @@ static tp_err parse_response(tp_manifest *m, const json_t *resp, tp_error *err)
         rc = check_headers(m->resp_headers, "response.headers", err);
     if (rc == TP_OK)
         rc = get_object(resp, "body", 0, "response", &body, err);
-    if (rc == TP_OK && body) {
-        m->has_body_rules = 1;
+    if (rc == TP_OK && body)
         rc = tp_mf_parse_extractors(m, body, err);
-    }
     return rc;
 }
 

@@ -1,6 +1,7 @@
-/* response.body of a manifest: format and extractors with their predicates. Every
- * predicate is checked for a supported (type, comparison, value) combination here, so that
- * a manifest is rejected up front rather than at proving time. */
+/* response.body of a manifest: format ("json" or "html") and extractors with their
+ * predicates, or the legacy {json: path, contains: text}. Every predicate is checked for a
+ * supported (type, comparison, value) combination and every html selector parsed here, so
+ * that a manifest is rejected up front rather than at proving time. */
 #include "manifest/manifest_internal.h"
 
 #include <stdlib.h>

@@ -96,7 +96,6 @@ struct tp_manifest {
     size_t n_vars;
     int status;
     const json_t *resp_headers;
-    int has_body_rules;
     int body_is_json;          /* format "json" or a legacy json path: the body must be JSON */
     int body_is_html;          /* format "html": extractors use CSS selectors */
     const json_t *body_contains; /* legacy response.body.contains (string) or NULL */

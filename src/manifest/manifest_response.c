@@ -1,6 +1,7 @@
 /* Checking a response against the manifest: status, headers (case-insensitive names, exact
- * values, exactly one occurrence), then every extractor over the JSON body: selector ->
- * byte span -> value -> type -> predicates. The value is read losslessly: numbers keep
+ * values, exactly one occurrence), the legacy body.contains substring, then every
+ * extractor over the JSON body (selector -> byte span -> value -> type -> predicates) or
+ * over the HTML body (CSS selectors -> texts -> value -> type -> predicates). The value is read losslessly: numbers keep
  * their token text, and the claims carry each number as a JSON string of that token. An
  * optional extractor whose selector finds nothing is left out; any other failure fails the
  * whole check. */
