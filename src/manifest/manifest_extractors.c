@@ -81,16 +81,26 @@ static const char *check_combination(const predicate *p)
     return "unknown predicate type";
 }
 
+/* Flags as Pluto reads them: "i" (case-insensitive) and "s" ('.' matches a newline, as it
+ * always does in POSIX). "m" would need REG_NEWLINE, which also keeps [^x] from matching a
+ * newline: a different meaning, refused; so is any other flag. */
 static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_error *err)
 {
     int cflags = 0;
     for (const char *f = flags ? flags : ""; *f; f++) {
-        if (*f != 'i')
-            return ext_error(err, id, "predicates.flags supports only \"i\"");
-        cflags |= REG_ICASE;
+        if (*f != 'i' && *f != 's')
+            return ext_error(err, id, "predicates.flags supports only \"i\" and \"s\"");
+        if (*f == 'i')
+            cflags |= REG_ICASE;
     }
     if (!p->case_sensitive)
         cflags |= REG_ICASE;
+    const char *why = tp_mf_posix_dialect_refusal(json_string_value(p->value));
+    if (why)
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: extractor %.64s: predicates.value: %s is not supported "
+                            "in a regex (its meaning differs between regex dialects)",
+                            id ? id : "?", why);
     if (!tp_mf_compile_regex(&p->regex, json_string_value(p->value), cflags, 0))
         return ext_error(err, id, "predicates.value is not a valid POSIX extended regex "
                                   "(backreferences not supported)");

@@ -113,6 +113,11 @@ tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const cha
  * and patterns over 512 bytes are refused. 0 when refused or invalid; otherwise 1 and *re
  * must be regfree'd. */
 int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored);
+/* For a POSIX regex written by a manifest author (legacy var `regex`, regex predicates):
+ * NULL, or the construct whose meaning differs between POSIX and the regex dialects Pluto
+ * used (ECMAScript, Rust), refused rather than read one way: escaped letters and digits,
+ * backslashes in brackets, {,n}, (?...). */
+const char *tp_mf_posix_dialect_refusal(const char *pattern);
 
 /* request.vars (both forms; manifest_varspec.c): fills m->vars, checks defaults, patterns,
  * that every placeholder is declared and every required variable used. */

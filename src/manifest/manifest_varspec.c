@@ -58,6 +58,12 @@ static tp_err parse_legacy(var_spec *vs, const json_t *spec, tp_error *err)
         return rc;
     if (re[0] == '\0')
         return var_error(err, vs->name, "regex is empty");
+    const char *why = tp_mf_posix_dialect_refusal(re);
+    if (why)
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: request.vars.%.64s.regex: %s is not supported (its "
+                            "meaning differs between regex dialects)",
+                            vs->name, why);
     if (!tp_mf_compile_regex(&vs->regex, re, 0, 1))
         return var_error(err, vs->name, "regex is invalid or refused (POSIX extended regex; "
                                         "no backreference, no stacked quantifier such as "

@@ -330,6 +330,42 @@ static void legacy_json_path_and_contains(void **state)
             "id used twice");
 }
 
+/* Author-written POSIX regexes (legacy var regex, regex predicates): constructs other
+ * dialects read differently are refused, POSIX ones kept. */
+static void posix_regexes_refuse_dialect_constructs(void **state)
+{
+    (void)state;
+    const char *ok_res[] = {"[[:digit:]]+", "[]a]+", "[^]a]", "a\\\\.b", "(ab|c){1,3}", "x{2}"};
+    for (size_t i = 0; i < sizeof(ok_res) / sizeof(*ok_res); i++) {
+        char vars[256];
+        snprintf(vars, sizeof(vars), "{\"u\":{\"regex\":\"%s\"}}", ok_res[i]);
+        char req[512];
+        snprintf(req, sizeof(req), "{\"method\":\"GET\",\"url\":\"https://h.example/<%% u %%>\","
+                                   "\"vars\":%s}", vars);
+        tp_manifest_free(ok(mk("", req, RESP_200)));
+    }
+    refused(mk("", VARS_REQ("{\"u\":{\"regex\":\"\\\\d+\"}}", "<% u %>"), RESP_200),
+            "an escaped letter or digit");
+    refused(mk("", VARS_REQ("{\"u\":{\"regex\":\"[\\\\d]\"}}", "<% u %>"), RESP_200),
+            "a backslash inside [...]");
+    refused(mk("", VARS_REQ("{\"u\":{\"regex\":\"x{,3}\"}}", "<% u %>"), RESP_200), "{,n}");
+    refused(mk("", VARS_REQ("{\"u\":{\"regex\":\"(?:x)\"}}", "<% u %>"), RESP_200), "(?...)");
+    const char *fmt = "{\"status\":\"200\",\"body\":{\"format\":\"json\",\"extractors\":[{\"id\":"
+                      "\"n\",\"selector\":[\"n\"],\"type\":\"string\",\"predicates\":[{\"type\":"
+                      "\"regex\",\"comparison\":\"equal\",\"value\":\"%s\"%s}]}]}}";
+    char resp[1024];
+    snprintf(resp, sizeof(resp), fmt, "^a.b$", ",\"flags\":\"is\"");
+    tp_manifest *m = ok(mk("", REQ_GET, resp));
+    expect_values(m, "application/json", "{\"n\":\"A\\nB\"}", "{\"n\":\"A\\nB\"}");
+    tp_manifest_free(m);
+    snprintf(resp, sizeof(resp), fmt, "^a$", ",\"flags\":\"m\"");
+    refused(mk("", REQ_GET, resp), "flags supports only");
+    snprintf(resp, sizeof(resp), fmt, "^a$", ",\"flags\":\"g\"");
+    refused(mk("", REQ_GET, resp), "flags supports only");
+    snprintf(resp, sizeof(resp), fmt, "\\\\w+", "");
+    refused(mk("", REQ_GET, resp), "predicates.value: an escaped letter or digit");
+}
+
 static void case_sensitive_key_and_alias(void **state)
 {
     (void)state;
@@ -542,6 +578,7 @@ int main(void)
         cmocka_unit_test(extra_headers_join_the_request),
         cmocka_unit_test(top_level_generations),
         cmocka_unit_test(legacy_json_path_and_contains),
+        cmocka_unit_test(posix_regexes_refuse_dialect_constructs),
         cmocka_unit_test(case_sensitive_key_and_alias),
         cmocka_unit_test(html_extractors_select_what_css_means),
         cmocka_unit_test(html_selectors_outside_the_subset_are_refused),
