@@ -6,7 +6,10 @@
 source "$(dirname "$0")/lib/common.sh"
 make_certs
 start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key"
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+# A notary with a port allow-list needs to be told to tunnel to the test port.
+ALLOW_PORT=()
+"$BIN/teeproof-notary" --help 2>&1 | grep -q -- --allow-port && ALLOW_PORT=(--allow-port any)
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 "${ALLOW_PORT[@]}" --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 N="127.0.0.1:$PORT_notary"
 
 html_manifest() { # OWNER_VALUE [TOP-LEVEL MEMBERS] > file
