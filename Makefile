@@ -17,7 +17,7 @@ else
   LDFLAGS_SAN :=
 endif
 CFLAGS  += $(CFLAGS_COMMON) $(CFLAGS_OPT)
-LDLIBS  := -lssl -lcrypto -lsecp256k1 -ljansson -lcbor -lz -lbrotlidec -lzstd -pthread
+LDLIBS  := -lssl -lcrypto -lsecp256k1 -ljansson -lcbor -lz -lbrotlidec -lzstd -lgumbo -pthread
 LDFLAGS += $(LDFLAGS_SAN)
 
 ifeq ($(V),0)

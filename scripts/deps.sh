@@ -34,6 +34,7 @@ packages=(
   libssl-dev openssl ca-certificates
   libjansson-dev libcbor-dev libcmocka-dev libsecp256k1-dev
   zlib1g-dev libbrotli-dev libzstd-dev
+  libgumbo-dev
   clang libclang-rt-14-dev
   curl procps iproute2
 )

@@ -1,5 +1,8 @@
-/* Pluto manifest v2: parsing and validation of the document, accessors and hash.
- * Unknown fields are rejected (a field we ignored could be a rule the author expects). */
+/* Pluto manifests of every generation (manifestVersion "1", "2", "3" or none; the parser
+ * goes by shape): parsing and validation of the document, accessors and hash. Unknown
+ * top-level members are metadata and ignored; unknown members inside request and response
+ * are refused (a field we ignored there could be a rule the author relies on). The table
+ * is in docs/manifest.md. */
 #include "manifest/manifest_internal.h"
 
 #include <stdio.h>
@@ -121,74 +124,52 @@ static tp_err check_headers(const json_t *headers, const char *where, tp_error *
     return TP_OK;
 }
 
-static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_error *err)
-{
-    static const char *const k_keys[] = {"regex", "length", "type", "description", NULL};
-    vs->name = name;
-    vs->length = -1;
-    if (!json_is_object(spec))
-        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars.%.64s must be an object",
-                            name);
-    tp_err rc = tp_mf_check_keys(spec, k_keys, "request.vars.<name>", err);
-    if (rc != TP_OK)
-        return rc;
-    const json_t *len = json_object_get(spec, "length");
-    if (len && (!json_is_integer(len) || json_integer_value(len) < 0))
-        return tp_error_set(err, TP_ERR_MANIFEST,
-                            "manifest: request.vars.%.64s.length must be a non-negative integer",
-                            name);
-    if (len)
-        vs->length = json_integer_value(len);
-    const char *tmp;
-    if ((rc = get_string(spec, "type", 0, "request.vars.<name>", &tmp, err)) != TP_OK ||
-        (rc = tp_mf_parse_var_type(name, tmp, &vs->type, err)) != TP_OK ||
-        (rc = get_string(spec, "description", 0, "request.vars.<name>", &tmp, err)) != TP_OK)
-        return rc;
-    const char *re;
-    if ((rc = get_string(spec, "regex", 0, "request.vars.<name>", &re, err)) != TP_OK)
-        return rc;
-    if (re == NULL)
-        return TP_OK;
-    if (!tp_mf_compile_regex(&vs->regex, re, 0, 1))
-        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars.%.64s.regex is invalid",
-                            name);
-    vs->has_regex = 1;
-    return TP_OK;
-}
-
-static tp_err parse_vars(tp_manifest *m, const json_t *vars, tp_error *err)
-{
-    if (vars == NULL || json_object_size(vars) == 0)
-        return TP_OK;
-    if (json_object_size(vars) > TP_MF_MAX_VARS)
-        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars: more than %d",
-                            TP_MF_MAX_VARS);
-    m->vars = calloc(json_object_size(vars), sizeof(*m->vars));
-    if (m->vars == NULL)
-        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    const char *name;
-    json_t *spec;
-    json_object_foreach((json_t *)vars, name, spec)
-    {
-        tp_err rc = parse_var(&m->vars[m->n_vars++], name, spec, err);
-        if (rc != TP_OK)
-            return rc;
-    }
-    return TP_OK;
-}
-
 /* Placeholders must be well formed; checked once at parse time. */
 static tp_err placeholder_ok(const char *name, size_t len, void *ctx, tp_error *err)
 {
     return TP_OK;
 }
 
+/* request.extra.headers (Pluto sends them with the request): they join request.headers,
+ * after them, under the same request rules; a name in both is refused. */
+static tp_err merge_extra(tp_manifest *m, const json_t *req, tp_error *err)
+{
+    static const char *const k_keys[] = {"headers", NULL};
+    const json_t *extra, *headers;
+    tp_err rc = get_object(req, "extra", 0, "request", &extra, err);
+    if (rc != TP_OK || extra == NULL)
+        return rc;
+    if ((rc = tp_mf_check_keys(extra, k_keys, "request.extra", err)) != TP_OK ||
+        (rc = get_object(extra, "headers", 0, "request.extra", &headers, err)) != TP_OK ||
+        headers == NULL)
+        return rc;
+    if ((rc = check_headers(headers, "request.extra.headers", err)) != TP_OK)
+        return rc;
+    m->req_headers_merged = m->req_headers ? json_deep_copy(m->req_headers) : json_object();
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)headers, name, v)
+    {
+        if (m->req_headers_merged == NULL ||
+            json_object_set(m->req_headers_merged, name, v) != 0)
+            return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    }
+    m->req_headers = m->req_headers_merged;
+    rc = check_headers(m->req_headers, "request.headers + request.extra.headers", err);
+    if (rc == TP_OK && json_object_size(m->req_headers) !=
+                           json_object_size(json_object_get(req, "headers")) +
+                               json_object_size(headers))
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: a header is in both request.headers "
+                                                "and request.extra.headers");
+    return rc;
+}
+
 static tp_err parse_request(tp_manifest *m, const json_t *req, tp_error *err)
 {
-    static const char *const k_keys[] = {"method", "url", "headers", "body", "vars", "version",
-                                         NULL};
+    static const char *const k_keys[] = {"method", "url",     "headers", "body",
+                                         "vars",   "version", "extra",   NULL};
     const char *version;
-    const json_t *vars;
+    const json_t *vars = NULL;
     tp_err rc = tp_mf_check_keys(req, k_keys, "request", err);
     if (rc == TP_OK)
         rc = get_string(req, "method", 1, "request", &m->method, err);
@@ -206,6 +187,8 @@ static tp_err parse_request(tp_manifest *m, const json_t *req, tp_error *err)
         rc = get_object(req, "headers", 0, "request", &m->req_headers, err);
     if (rc == TP_OK && m->req_headers)
         rc = check_headers(m->req_headers, "request.headers", err);
+    if (rc == TP_OK)
+        rc = merge_extra(m, req, err);
     m->req_body = json_object_get(req, "body");
     if (json_is_null(m->req_body))
         m->req_body = NULL;
@@ -214,11 +197,11 @@ static tp_err parse_request(tp_manifest *m, const json_t *req, tp_error *err)
         rc = tp_error_set(err, TP_ERR_MANIFEST,
                           "manifest: request.body must be a string, object or array");
     if (rc == TP_OK)
-        rc = get_object(req, "vars", 0, "request", &vars, err);
-    if (rc == TP_OK)
-        rc = parse_vars(m, vars, err);
-    if (rc == TP_OK)
         rc = tp_mf_request_placeholders(m, placeholder_ok, NULL, err);
+    if (rc == TP_OK)
+        vars = json_object_get(req, "vars");
+    if (rc == TP_OK && !json_is_null(vars))
+        rc = tp_mf_parse_vars(m, vars, err);
     if (rc == TP_OK)
         rc = tp_mf_check_request_template(m, err);
     return rc;
@@ -263,26 +246,46 @@ static tp_err parse_response(tp_manifest *m, const json_t *resp, tp_error *err)
         rc = check_headers(m->resp_headers, "response.headers", err);
     if (rc == TP_OK)
         rc = get_object(resp, "body", 0, "response", &body, err);
-    if (rc == TP_OK && body) {
-        m->has_body_rules = 1;
+    if (rc == TP_OK && body)
         rc = tp_mf_parse_extractors(m, body, err);
-    }
+    return rc;
+}
+
+/* manifestVersion says little (Pluto changed the shape within "1" and kept it across "2"
+ * and "3"): any of them, or none, and the shape decides. */
+static tp_err check_version(const json_t *doc, tp_error *err)
+{
+    const json_t *v = json_object_get(doc, "manifestVersion");
+    const char *s = json_string_value(v);
+    if (v == NULL)
+        return TP_OK;
+    if (s == NULL || (strcmp(s, "1") != 0 && strcmp(s, "2") != 0 && strcmp(s, "3") != 0))
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: manifestVersion must be \"1\", \"2\" or \"3\"");
+    return TP_OK;
+}
+
+/* Pluto's `mode` chooses how the proof is made; every mode's proof is about what the site
+ * sent, which is what teeproof proves. "Proxy" needs the notary to be the TLS client. */
+static tp_err check_mode(const json_t *doc, tp_error *err)
+{
+    const char *mode;
+    tp_err rc = get_string(doc, "mode", 0, "manifest", &mode, err);
+    if (rc == TP_OK && mode && strcasecmp(mode, "proxy") == 0)
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: mode \"Proxy\" (the notary as the "
+                                                "TLS client): direct mode not supported yet");
     return rc;
 }
 
 static tp_err parse_document(tp_manifest *m, tp_error *err)
 {
-    static const char *const k_keys[] = {"manifestVersion", "id", "title", "description",
-                                         "prepareUrl", "request", "response", NULL};
-    const char *version, *tmp;
+    const char *tmp;
     const json_t *req, *resp;
     if (!json_is_object(m->doc))
         return tp_error_set(err, TP_ERR_MANIFEST, "manifest: not a JSON object");
-    tp_err rc = tp_mf_check_keys(m->doc, k_keys, "manifest", err);
+    tp_err rc = check_version(m->doc, err);
     if (rc == TP_OK)
-        rc = get_string(m->doc, "manifestVersion", 1, "manifest", &version, err);
-    if (rc == TP_OK && strcmp(version, "2") != 0)
-        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: manifestVersion must be \"2\"");
+        rc = check_mode(m->doc, err);
     if (rc == TP_OK)
         rc = get_string(m->doc, "id", 1, "manifest", &tmp, err);
     if (rc == TP_OK)
@@ -400,10 +403,8 @@ void tp_manifest_free(tp_manifest *m)
     if (m == NULL)
         return;
     tp_mf_free_extractors(m);
-    for (size_t i = 0; i < m->n_vars; i++)
-        if (m->vars[i].has_regex)
-            regfree(&m->vars[i].regex);
-    free(m->vars);
+    tp_mf_free_vars(m);
+    json_decref(m->req_headers_merged);
     free(m->host);
     free(m->target);
     json_decref(m->doc);

@@ -1,6 +1,7 @@
-/* response.body of a manifest: format and extractors with their predicates. Every
- * predicate is checked for a supported (type, comparison, value) combination here, so that
- * a manifest is rejected up front rather than at proving time. */
+/* response.body of a manifest: format ("json" or "html") and extractors with their
+ * predicates, or the legacy {json: path, contains: text}. Every predicate is checked for a
+ * supported (type, comparison, value) combination and every html selector parsed here, so
+ * that a manifest is rejected up front rather than at proving time. */
 #include "manifest/manifest_internal.h"
 
 #include <stdlib.h>
@@ -8,8 +9,9 @@
 
 #include "base/json_exact.h"
 
+/* "any" (EXT_ANY) is not a type a manifest can name: it is the legacy json path's. */
 static const char *const k_ext_types[] = {"string", "number", "boolean", "array", "object",
-                                          "null"};
+                                          "null",   "any"};
 static const char *const k_pred_types[] = {"value", "length", "regex", "string", "array"};
 static const char *const k_comparisons[] = {
     "equal",    "notEqual", "greaterThan", "lessThan",   "greaterThanOrEqual", "lessThanOrEqual",
@@ -79,16 +81,26 @@ static const char *check_combination(const predicate *p)
     return "unknown predicate type";
 }
 
+/* Flags as Pluto reads them: "i" (case-insensitive) and "s" ('.' matches a newline, as it
+ * always does in POSIX). "m" would need REG_NEWLINE, which also keeps [^x] from matching a
+ * newline: a different meaning, refused; so is any other flag. */
 static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_error *err)
 {
     int cflags = 0;
     for (const char *f = flags ? flags : ""; *f; f++) {
-        if (*f != 'i')
-            return ext_error(err, id, "predicates.flags supports only \"i\"");
-        cflags |= REG_ICASE;
+        if (*f != 'i' && *f != 's')
+            return ext_error(err, id, "predicates.flags supports only \"i\" and \"s\"");
+        if (*f == 'i')
+            cflags |= REG_ICASE;
     }
     if (!p->case_sensitive)
         cflags |= REG_ICASE;
+    const char *why = tp_mf_posix_dialect_refusal(json_string_value(p->value));
+    if (why)
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: extractor %.64s: predicates.value: %s is not supported "
+                            "in a regex (its meaning differs between regex dialects)",
+                            id ? id : "?", why);
     if (!tp_mf_compile_regex(&p->regex, json_string_value(p->value), cflags, 0))
         return ext_error(err, id, "predicates.value is not a valid POSIX extended regex "
                                   "(backreferences not supported)");
@@ -99,7 +111,7 @@ static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_
 static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, tp_error *err)
 {
     static const char *const k_keys[] = {"type",  "comparison",  "value", "caseSensitive",
-                                         "flags", "description", NULL};
+                                         "case_sensitive", "flags", "description", NULL};
     if (!json_is_object(spec))
         return ext_error(err, id, "predicates entries must be objects");
     tp_err rc = tp_mf_check_keys(spec, k_keys, "response.body.extractors.predicates", err);
@@ -123,9 +135,15 @@ static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, 
     p->exact_value = tp_json_numbers_to_text(p->value);
     if (p->exact_value == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    const json_t *cs = json_object_get(spec, "caseSensitive");
-    if (cs && !json_is_boolean(cs))
-        return ext_error(err, id, "predicates.caseSensitive must be a boolean");
+    /* case_sensitive is Pluto's key, caseSensitive an alias; both must then agree. */
+    const json_t *cs = json_object_get(spec, "case_sensitive");
+    const json_t *alias = json_object_get(spec, "caseSensitive");
+    if ((cs && !json_is_boolean(cs)) || (alias && !json_is_boolean(alias)))
+        return ext_error(err, id, "predicates.case_sensitive must be a boolean");
+    if (cs && alias && json_is_true(cs) != json_is_true(alias))
+        return ext_error(err, id, "predicates.case_sensitive and caseSensitive disagree");
+    if (cs == NULL)
+        cs = alias;
     p->case_sensitive = cs ? json_is_true(cs) : 1;
     const json_t *flags = json_object_get(spec, "flags");
     if (flags && (!json_is_string(flags) || p->type != PRED_REGEX))
@@ -170,10 +188,43 @@ static tp_err parse_predicates(extractor *e, const json_t *preds, tp_error *err)
     return TP_OK;
 }
 
-static tp_err parse_extractor(extractor *e, const json_t *spec, tp_error *err)
+/* An html extractor: selector steps are CSS selectors (css_selector.h), the value is text
+ * (or an attribute's value), so its type is string, number, boolean or array (of
+ * strings). */
+static tp_err parse_html_selector(extractor *e, const json_t *spec, tp_error *err)
 {
-    static const char *const k_keys[] = {"id",       "description", "selector", "type",
-                                         "required", "predicates",  NULL};
+    const json_t *attr = json_object_get(spec, "attribute");
+    if (attr && (!json_is_string(attr) || json_string_length(attr) == 0 ||
+                 json_string_length(attr) != strlen(json_string_value(attr))))
+        return ext_error(err, e->id, "attribute must be a non-empty string");
+    e->attribute = json_string_value(attr);
+    if (e->type != EXT_STRING && e->type != EXT_NUMBER && e->type != EXT_BOOLEAN &&
+        e->type != EXT_ARRAY)
+        return ext_error(err, e->id, "an html value is a string, number, boolean or array");
+    size_t n = json_is_array(e->selector) ? json_array_size(e->selector) : 0;
+    if (n == 0 || n > TP_MF_MAX_HTML_STEPS)
+        return ext_error(err, e->id, "an html selector is an array of 1 to 8 CSS selectors");
+    e->css = calloc(n, sizeof(*e->css));
+    if (e->css == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    for (size_t i = 0; i < n; i++, e->n_css++) {
+        const json_t *step = json_array_get(e->selector, i);
+        const char *why = "a step that is not a string";
+        if (!json_is_string(step) || strlen(json_string_value(step)) != json_string_length(step) ||
+            !tp_css_parse(json_string_value(step), &e->css[i], &why))
+            return tp_error_set(err, TP_ERR_MANIFEST,
+                                "manifest: extractor %.64s: selector step %zu: %s is not "
+                                "supported (CSS subset: type, .class, #id, [attr], [attr=value], "
+                                "descendant and > combinators, :nth-child)",
+                                e->id, i, why);
+    }
+    return TP_OK;
+}
+
+static tp_err parse_extractor(extractor *e, const json_t *spec, int html, tp_error *err)
+{
+    static const char *const k_keys[] = {"id",       "description", "selector",  "type",
+                                         "required", "predicates",  "attribute", NULL};
     if (!json_is_object(spec))
         return ext_error(err, NULL, "extractors entries must be objects");
     tp_err rc = tp_mf_check_keys(spec, k_keys, "response.body.extractors", err);
@@ -188,13 +239,19 @@ static tp_err parse_extractor(extractor *e, const json_t *spec, tp_error *err)
     e->selector = json_object_get(spec, "selector");
     if (e->selector == NULL)
         return ext_error(err, e->id, "selector missing");
-    if ((rc = check_selector(e->selector, e->id, err)) != TP_OK)
-        return rc;
     int t = lookup(json_string_value(json_object_get(spec, "type")), k_ext_types,
-                   COUNT(k_ext_types));
+                   COUNT(k_ext_types) - 1);
     if (t < 0)
         return ext_error(err, e->id, "type missing or unknown");
     e->type = (ext_type)t;
+    if (html)
+        rc = parse_html_selector(e, spec, err);
+    else if (json_object_get(spec, "attribute"))
+        rc = ext_error(err, e->id, "attribute is for html extractors only");
+    else
+        rc = check_selector(e->selector, e->id, err);
+    if (rc != TP_OK)
+        return rc;
     const json_t *req = json_object_get(spec, "required");
     if (req && !json_is_boolean(req))
         return ext_error(err, e->id, "required must be a boolean");
@@ -211,36 +268,77 @@ static tp_err check_unique_ids(const tp_manifest *m, tp_error *err)
     return TP_OK;
 }
 
-tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err)
+/* The legacy response.body.json path: an extractor "json" of any type, required. */
+static tp_err legacy_json_path(tp_manifest *m, const json_t *path, tp_error *err)
 {
-    static const char *const k_keys[] = {"format", "extractors", NULL};
+    extractor *e = &m->extractors[m->n_extractors++];
+    e->id = "json";
+    e->selector = path;
+    e->type = EXT_ANY;
+    e->required = 1;
+    tp_err rc = check_selector(path, "json", err);
+    return rc == TP_OK ? rc : tp_error_prefix(err, rc, "response.body.json");
+}
+
+/* response.body: {format, extractors} and/or the legacy {json: path, contains: string}. */
+static tp_err parse_body_shape(tp_manifest *m, const json_t *body, const char **format,
+                               tp_error *err)
+{
+    static const char *const k_keys[] = {"format", "extractors", "json", "contains", NULL};
     tp_err rc = tp_mf_check_keys(body, k_keys, "response.body", err);
     if (rc != TP_OK)
         return rc;
-    const char *format = json_string_value(json_object_get(body, "format"));
-    if (format == NULL)
+    const json_t *f = json_object_get(body, "format");
+    const json_t *contains = json_object_get(body, "contains");
+    *format = json_string_value(f);
+    if (f && *format == NULL)
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: response.body.format must be a string");
+    if (contains && (!json_is_string(contains) || json_string_length(contains) == 0))
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: response.body.contains must be a non-empty string");
+    m->body_contains = contains;
+    if (*format == NULL && json_object_get(body, "extractors"))
         return tp_error_set(err, TP_ERR_MANIFEST, "manifest: missing field response.body.format");
-    if (strcmp(format, "html") == 0)
-        return tp_error_set(err, TP_ERR_MANIFEST,
-                            "manifest: response.body.format: html extractors not supported");
-    if (strcmp(format, "json") != 0)
-        return tp_error_set(err, TP_ERR_MANIFEST,
-                            "manifest: response.body.format must be \"json\"");
-    const json_t *list = json_object_get(body, "extractors");
-    if (list == NULL)
+    if (*format == NULL && !contains && !json_object_get(body, "json"))
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: response.body has no rule (format, "
+                                                  "json or contains)");
+    m->body_is_html = *format && strcmp(*format, "html") == 0;
+    if (m->body_is_html && (contains || json_object_get(body, "json")))
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: response.body: json and contains "
+                                                  "are not rules of an html body");
+    if (m->body_is_html)
         return TP_OK;
-    if (!json_is_array(list))
+    if (*format && strcmp(*format, "json") != 0)
+        return tp_error_set(err, TP_ERR_MANIFEST,
+                            "manifest: response.body.format must be \"json\" or \"html\"");
+    m->body_is_json = *format != NULL || json_object_get(body, "json") != NULL;
+    return TP_OK;
+}
+
+tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err)
+{
+    const char *format;
+    tp_err rc = parse_body_shape(m, body, &format, err);
+    if (rc != TP_OK)
+        return rc;
+    const json_t *path = json_object_get(body, "json");
+    const json_t *list = json_object_get(body, "extractors");
+    if (list && !json_is_array(list))
         return tp_error_set(err, TP_ERR_MANIFEST,
                             "manifest: response.body.extractors must be an array");
-    if (json_array_size(list) > TP_MF_MAX_EXTRACTORS)
+    size_t n = list ? json_array_size(list) : 0;
+    if (n > TP_MF_MAX_EXTRACTORS)
         return tp_error_set(err, TP_ERR_MANIFEST,
                             "manifest: response.body.extractors: more than %d",
                             TP_MF_MAX_EXTRACTORS);
-    m->extractors = calloc(json_array_size(list) + 1, sizeof(*m->extractors));
+    m->extractors = calloc(n + 2, sizeof(*m->extractors));
     if (m->extractors == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        rc = parse_extractor(&m->extractors[m->n_extractors++], json_array_get(list, i), err);
+    if (path && (rc = legacy_json_path(m, path, err)) != TP_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        rc = parse_extractor(&m->extractors[m->n_extractors++], json_array_get(list, i),
+                             m->body_is_html, err);
         if (rc != TP_OK)
             return rc;
     }
@@ -257,6 +355,7 @@ void tp_mf_free_extractors(tp_manifest *m)
             json_decref(e->preds[j].exact_value);
         }
         free(e->preds);
+        free(e->css);
     }
     free(m->extractors);
     m->extractors = NULL;

@@ -6,6 +6,7 @@
 #include <regex.h>
 
 #include "base/bytes.h"
+#include "manifest/css_selector.h"
 #include "teeproof/manifest.h"
 
 /* Size limits on a manifest's lists (keeps every check linear-ish and bounded). */
@@ -13,12 +14,15 @@
 #define TP_MF_MAX_VARS 64
 #define TP_MF_MAX_EXTRACTORS 256
 #define TP_MF_MAX_PREDICATES 64
+/* Most CSS selector steps in one html extractor's selector. */
+#define TP_MF_MAX_HTML_STEPS 8
 /* Longest string a regex is run on (bounds matching time: a regex predicate on a longer
  * value does not hold; a longer variable value is refused). */
 #define TP_MF_MAX_REGEX_SUBJECT (64u * 1024u)
 
+/* EXT_ANY: the legacy response.body.json path (any value; it must exist). */
 typedef enum {
-    EXT_STRING, EXT_NUMBER, EXT_BOOLEAN, EXT_ARRAY, EXT_OBJECT, EXT_NULL
+    EXT_STRING, EXT_NUMBER, EXT_BOOLEAN, EXT_ARRAY, EXT_OBJECT, EXT_NULL, EXT_ANY
 } ext_type;
 
 typedef enum { PRED_VALUE, PRED_LENGTH, PRED_REGEX, PRED_STRING, PRED_ARRAY } pred_type;
@@ -49,6 +53,9 @@ typedef struct predicate {
 typedef struct extractor {
     const char *id;
     const json_t *selector;
+    tp_css_selector *css;  /* html: one parsed selector per step (owned) */
+    size_t n_css;
+    const char *attribute; /* html: the attribute whose value is extracted, or NULL (text) */
     ext_type type;
     int required;
     predicate *preds;
@@ -63,10 +70,14 @@ typedef enum {
 
 typedef struct var_spec {
     const char *name;
+    int legacy;           /* {regex, length, type} rather than {required, default, pattern} */
     var_type type;
     int has_regex;
     regex_t regex;        /* anchored */
+    int ascii_only;       /* the pattern could match non-ASCII: only ASCII values match */
     long long length;     /* -1: any */
+    int optional;         /* required: false (then default_value is set) */
+    const char *default_value; /* borrowed from the document, or NULL */
 } var_spec;
 
 struct tp_manifest {
@@ -78,13 +89,16 @@ struct tp_manifest {
     int host_is_ipv6;
     uint16_t port;
     char *target;         /* path + query, placeholders intact */
-    const json_t *req_headers; /* object of strings (possibly empty) */
+    const json_t *req_headers; /* object of strings: headers then extra.headers (or NULL) */
+    json_t *req_headers_merged; /* owned when extra.headers exists (req_headers points to it) */
     const json_t *req_body;    /* string, object, array, or NULL */
     var_spec *vars;
     size_t n_vars;
     int status;
     const json_t *resp_headers;
-    int has_body_rules;
+    int body_is_json;          /* format "json" or a legacy json path: the body must be JSON */
+    int body_is_html;          /* format "html": extractors use CSS selectors */
+    const json_t *body_contains; /* legacy response.body.contains (string) or NULL */
     extractor *extractors;
     size_t n_extractors;
 };
@@ -99,6 +113,25 @@ tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const cha
  * and patterns over 512 bytes are refused. 0 when refused or invalid; otherwise 1 and *re
  * must be regfree'd. */
 int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored);
+/* For a POSIX regex written by a manifest author (legacy var `regex`, regex predicates):
+ * NULL, or the construct whose meaning differs between POSIX and the regex dialects Pluto
+ * used (ECMAScript, Rust), refused rather than read one way: escaped letters and digits,
+ * backslashes in brackets, {,n}, (?...). */
+const char *tp_mf_posix_dialect_refusal(const char *pattern);
+
+/* request.vars (both forms; manifest_varspec.c): fills m->vars, checks defaults, patterns,
+ * that every placeholder is declared and every required variable used. */
+tp_err tp_mf_parse_vars(tp_manifest *m, const json_t *vars, tp_error *err);
+void tp_mf_free_vars(tp_manifest *m);
+/* The value satisfies the variable's regex or pattern (1) or not (0). */
+int tp_mf_var_matches(const var_spec *vs, const char *value);
+/* vars plus the default of every optional variable without a value; out->items is
+ * malloc'd (free it), names and values are borrowed. */
+tp_err tp_mf_effective_vars(const tp_manifest *m, const tp_vars *vars, tp_vars *out,
+                            tp_error *err);
+/* Translates an ECMAScript pattern to a POSIX extended regex (without anchors; the caller
+ * anchors it) into out. TP_ERR_MANIFEST with *why naming the refused construct. */
+tp_err tp_mf_ecma_to_ere(const char *pattern, tp_buf *out, int *ascii_only, const char **why);
 
 /* URL: https only; fills host, host_is_ipv6, port and target. */
 tp_err tp_mf_parse_url(tp_manifest *m, tp_error *err);

@@ -194,13 +194,17 @@ tp_err tp_manifest_build_request(const tp_manifest *m, const tp_vars *vars, tp_b
 {
     size_t start = out->len;
     tp_buf body = TP_BUF_INIT;
+    tp_vars all = {NULL, 0};
     tp_err rc = tp_manifest_check_vars(m, vars, err);
     if (rc == TP_OK)
-        rc = tp_mf_request_body(m, vars, &body, err);
+        rc = tp_mf_effective_vars(m, vars, &all, err);
     if (rc == TP_OK)
-        rc = append_request_line(m, vars, out, err);
+        rc = tp_mf_request_body(m, &all, &body, err);
     if (rc == TP_OK)
-        rc = append_headers(m, vars, body.len, out, err);
+        rc = append_request_line(m, &all, out, err);
+    if (rc == TP_OK)
+        rc = append_headers(m, &all, body.len, out, err);
+    free((void *)all.items);
     if (rc == TP_OK && !(tp_buf_append_str(out, "\r\n") && tp_buf_append(out, body.data, body.len)))
         rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     tp_buf_free(&body);

@@ -1,6 +1,7 @@
 /* Checking a response against the manifest: status, headers (case-insensitive names, exact
- * values, exactly one occurrence), then every extractor over the JSON body: selector ->
- * byte span -> value -> type -> predicates. The value is read losslessly: numbers keep
+ * values, exactly one occurrence), the legacy body.contains substring, then every
+ * extractor over the JSON body (selector -> byte span -> value -> type -> predicates) or
+ * over the HTML body (CSS selectors -> texts -> value -> type -> predicates). The value is read losslessly: numbers keep
  * their token text, and the claims carry each number as a JSON string of that token. An
  * optional extractor whose selector finds nothing is left out; any other failure fails the
  * whole check. */
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "base/json_exact.h"
+#include "manifest/html_extract.h"
 #include "manifest/json_span.h"
 #include "manifest/manifest_check.h"
 
@@ -80,6 +82,7 @@ static int type_matches(ext_type t, const json_t *v)
     case EXT_ARRAY: return json_is_array(v);
     case EXT_OBJECT: return json_is_object(v);
     case EXT_NULL: return json_is_null(v);
+    case EXT_ANY: return 1;
     }
     return 0;
 }
@@ -126,7 +129,7 @@ static tp_err run_extractor(const extractor *e, const tp_json_match *match, cons
 static tp_err run_extractors(const tp_manifest *m, const tp_http_message *resp, json_t *values,
                              tp_error *err)
 {
-    if (!m->has_body_rules)
+    if (!m->body_is_json)
         return TP_OK;
     tp_json_match *matches = calloc(m->n_extractors + 1, sizeof(*matches));
     if (matches == NULL)
@@ -142,6 +145,91 @@ static tp_err run_extractors(const tp_manifest *m, const tp_http_message *resp, 
     return rc;
 }
 
+/* An html extractor's value from the texts of the elements it selected: the array, or the
+ * first text as a string, a number (an RFC 8259 number token, surrounding ASCII
+ * whitespace trimmed, kept exact) or a boolean ("true" / "false", trimmed). */
+static tp_err html_value(const extractor *e, json_t *texts, json_t **kind, json_t **exact,
+                         tp_error *err)
+{
+    if (e->type == EXT_ARRAY) {
+        *kind = json_incref(texts);
+        *exact = json_incref(texts);
+        return TP_OK;
+    }
+    const char *t = json_string_value(json_array_get(texts, 0));
+    size_t n = json_string_length(json_array_get(texts, 0));
+    while (n && strchr(" \t\n\f\r", t[0]))
+        t++, n--;
+    while (n && strchr(" \t\n\f\r", t[n - 1]))
+        n--;
+    if (e->type == EXT_STRING) {
+        *kind = json_incref(json_array_get(texts, 0));
+        *exact = json_incref(*kind);
+        return TP_OK;
+    }
+    int ok = e->type == EXT_BOOLEAN
+                 ? (n == 4 && memcmp(t, "true", 4) == 0) || (n == 5 && memcmp(t, "false", 5) == 0)
+                 : n > 0 && (t[0] == '-' || (t[0] >= '0' && t[0] <= '9')) &&
+                       tp_json_validate((const uint8_t *)t, n, NULL) == TP_OK;
+    if (!ok || !decode_span((const uint8_t *)t, n, kind, exact))
+        return tp_error_set(err, TP_ERR_EXTRACT_TYPE, "extractor %.64s: the text is not a %s",
+                            e->id, tp_mf_ext_type_name(e->type));
+    return TP_OK;
+}
+
+static tp_err run_html_extractor(const extractor *e, const tp_html_doc *doc, json_t *values,
+                                 tp_error *err)
+{
+    json_t *texts, *kind = NULL, *exact = NULL;
+    tp_err rc = tp_html_select(doc, e->css, e->n_css, e->attribute, &texts, err);
+    if (rc != TP_OK)
+        return tp_error_prefix(err, rc, "extractor %.64s", e->id);
+    if (json_array_size(texts) == 0) {
+        json_decref(texts);
+        return e->required ? tp_error_set(err, TP_ERR_SELECTOR,
+                                          "extractor %.64s: html selector matches nothing", e->id)
+                           : TP_OK;
+    }
+    rc = html_value(e, texts, &kind, &exact, err);
+    json_decref(texts);
+    if (rc == TP_OK)
+        rc = check_value(e, (tp_mf_value){kind, exact}, err);
+    json_decref(kind);
+    if (rc == TP_OK && json_object_set_new(values, e->id, exact) != 0)
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    if (rc != TP_OK)
+        json_decref(exact);
+    return rc;
+}
+
+static tp_err run_html_extractors(const tp_manifest *m, const tp_http_message *resp,
+                                  json_t *values, tp_error *err)
+{
+    if (!m->body_is_html)
+        return TP_OK;
+    tp_html_doc *doc;
+    tp_err rc = tp_html_parse(resp->body.data, resp->body.len, &doc, err);
+    if (rc != TP_OK)
+        return tp_error_prefix(err, rc, "response body");
+    for (size_t i = 0; rc == TP_OK && i < m->n_extractors; i++)
+        rc = run_html_extractor(&m->extractors[i], doc, values, err);
+    tp_html_free(doc);
+    return rc;
+}
+
+/* The legacy response.body.contains: a substring of the decoded body, bytes as written. */
+static tp_err check_contains(const tp_manifest *m, const tp_http_message *resp, tp_error *err)
+{
+    if (m->body_contains == NULL)
+        return TP_OK;
+    const char *want = json_string_value(m->body_contains);
+    size_t n = json_string_length(m->body_contains);
+    if (resp->body.len >= n && memmem(resp->body.data, resp->body.len, want, n) != NULL)
+        return TP_OK;
+    return tp_error_set(err, TP_ERR_PREDICATE,
+                        "response body does not contain the manifest's response.body.contains");
+}
+
 tp_err tp_manifest_check_response(const tp_manifest *m, const tp_http_message *resp,
                                   json_t **values, tp_error *err)
 {
@@ -153,7 +241,11 @@ tp_err tp_manifest_check_response(const tp_manifest *m, const tp_http_message *r
     if (rc == TP_OK)
         rc = check_headers(m, resp, err);
     if (rc == TP_OK)
+        rc = check_contains(m, resp, err);
+    if (rc == TP_OK)
         rc = run_extractors(m, resp, obj, err);
+    if (rc == TP_OK)
+        rc = run_html_extractors(m, resp, obj, err);
     if (rc != TP_OK) {
         json_decref(obj);
         return rc;

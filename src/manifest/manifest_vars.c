@@ -5,6 +5,7 @@
  * The notary runs this before anything else (tp_notarize); no message holds a value. */
 #include "manifest/manifest_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/codec.h"
@@ -172,9 +173,9 @@ static tp_err check_one_var(const tp_manifest *m, const tp_vars *vars, size_t i,
     if (spec && spec->length >= 0 && (long long)strlen(v->value) != spec->length)
         return tp_error_set(err, TP_ERR_VAR, "variable %.64s must be %lld bytes long", v->name,
                             spec->length);
-    if (spec && spec->has_regex && regexec(&spec->regex, v->value, 0, NULL, 0) != 0)
-        return tp_error_set(err, TP_ERR_VAR, "variable %.64s does not match its regex",
-                            v->name);
+    if (spec && !tp_mf_var_matches(spec, v->value))
+        return tp_error_set(err, TP_ERR_VAR, "variable %.64s does not match its %s", v->name,
+                            spec->legacy ? "regex" : "pattern");
     return TP_OK;
 }
 
@@ -190,5 +191,12 @@ tp_err tp_manifest_check_vars(const tp_manifest *m, const tp_vars *vars, tp_erro
         if (rc != TP_OK)
             return rc;
     }
-    return tp_mf_request_placeholders(m, require_value, (void *)vars, err);
+    /* Optional variables left out take their default (checked when the manifest was
+     * parsed); every other placeholder needs a value. */
+    tp_vars all;
+    tp_err rc = tp_mf_effective_vars(m, vars, &all, err);
+    if (rc == TP_OK)
+        rc = tp_mf_request_placeholders(m, require_value, &all, err);
+    free((void *)all.items);
+    return rc;
 }

@@ -136,6 +136,42 @@ static int pattern_is_affordable(const char *pattern)
     return !g.bad && g.i >= g.n && size <= MAX_EXPANDED;
 }
 
+const char *tp_mf_posix_dialect_refusal(const char *p)
+{
+    int in_bracket = 0;
+    for (size_t i = 0; p[i]; i++) {
+        char c = p[i], next = p[i + 1];
+        if (in_bracket) {
+            if (c == '\\')
+                return "a backslash inside [...] (literal in POSIX, an escape elsewhere)";
+            if (c == '[' && next && strchr(":.=", next)) { /* [:class:] and friends */
+                const char *end = strstr(p + i + 2, (char[]){next, ']', 0});
+                if (end == NULL)
+                    return "an unterminated [: :], [. .] or [= =]";
+                i = (size_t)(end - p) + 1;
+                continue;
+            }
+            if (c == ']' && !(p[i - 1] == '[' || (p[i - 1] == '^' && p[i - 2] == '[')))
+                in_bracket = 0;
+            continue;
+        }
+        if (c == '[') {
+            in_bracket = 1;
+        } else if (c == '\\' && ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
+                                  (next >= '0' && next <= '9'))) {
+            return "an escaped letter or digit (\\d \\w \\s \\b \\1 ...: other dialects give "
+                   "them meanings POSIX does not)";
+        } else if (c == '\\' && next) {
+            i++;
+        } else if (c == '{' && next == ',') {
+            return "{,n} (a quantifier in GNU regexes, literal text in ECMAScript)";
+        } else if (c == '(' && next == '?') {
+            return "a (?...) group (not POSIX)";
+        }
+    }
+    return NULL;
+}
+
 int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored)
 {
     const int flags = REG_EXTENDED | REG_NOSUB | extra_flags;

@@ -37,6 +37,13 @@ static const char ACCOUNT_JSON[] =
     "{\"amount\":100,\"from\":\"salary\"}]}";
 
 static const char EXACT_JSON[] = "{\"amount\":999.99999999999999999,\"id\":12345678901234567890123}";
+/* /page: a small HTML page for html extractors. */
+static const char PAGE_HTML[] =
+    "<!DOCTYPE html><html><head><title>Account of Ada</title></head><body>"
+    "<div id=\"account\"><p class=\"owner\">Ada Lovelace</p>"
+    "<table><tr><th>Balance</th><td class=\"balance\"> 1234.56 </td></tr></table>"
+    "<ul class=\"tags\"><li>verified</li><li>premium</li></ul>"
+    "<a class=\"profile\" href=\"/u/ada\">profile</a></div></body></html>";
 
 struct opts {
     const char *listen, *cert, *key, *token, *ciphersuites, *cipher_list, *groups;
@@ -151,8 +158,8 @@ static int status_index(int status)
 }
 
 /* Queues a whole response (head + body, encoded per options) on the connection. */
-static int queue_response(struct server *s, struct conn *c, int status, const char *extra,
-                          const char *body, size_t len, bool head_only)
+static int queue_typed(struct server *s, struct conn *c, int status, const char *ctype,
+                       const char *extra, const char *body, size_t len, bool head_only)
 {
     struct buf gz = {0}, *o = &c->out;
     if (s->o.gzip && gzip_into(&gz, body, len)) {
@@ -161,7 +168,9 @@ static int queue_response(struct server *s, struct conn *c, int status, const ch
     }
     buf_fmt(o, "HTTP/1.1 %ld ", status);
     buf_str(o, STATUSES[status_index(status)].reason);
-    buf_str(o, "\r\nServer: tp-demo-api\r\nContent-Type: application/json\r\n");
+    buf_str(o, "\r\nServer: tp-demo-api\r\nContent-Type: ");
+    buf_str(o, ctype);
+    buf_str(o, "\r\n");
     if (gz.p) buf_str(o, "Content-Encoding: gzip\r\n");
     if (s->o.chunked) buf_str(o, "Transfer-Encoding: chunked\r\n");
     else buf_fmt(o, "Content-Length: %ld\r\n", (long)len);
@@ -172,6 +181,12 @@ static int queue_response(struct server *s, struct conn *c, int status, const ch
     else if (!head_only) buf_add(o, body, len);
     buf_free(&gz);
     return status;
+}
+
+static int queue_response(struct server *s, struct conn *c, int status, const char *extra,
+                          const char *body, size_t len, bool head_only)
+{
+    return queue_typed(s, c, status, "application/json", extra, body, len, head_only);
 }
 
 /* {"error":MSG}, MSG defaulting to the status's text. */
@@ -241,6 +256,8 @@ static int route(struct server *s, struct conn *c, const struct req *r)
         return queue_error(s, c, 405, NULL, "Allow: GET, HEAD\r\n", false);
     if (span_is(t, plen, "/health")) return queue_response(s, c, 200, NULL, "{\"ok\":true}", 11, head);
     if (span_is(t, plen, "/api/exact")) return queue_response(s, c, 200, NULL, EXACT_JSON, sizeof EXACT_JSON - 1, head);
+    if (span_is(t, plen, "/page"))
+        return queue_typed(s, c, 200, "text/html; charset=UTF-8", NULL, PAGE_HTML, sizeof PAGE_HTML - 1, head);
     if (span_is(t, plen, "/api/account")) {
         if (s->o.token && !auth_ok(s->o.token, r))
             return queue_error(s, c, 401, NULL, "WWW-Authenticate: Bearer\r\n", head);
