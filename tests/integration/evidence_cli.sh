@@ -60,7 +60,7 @@ mkdir "$WORK/coll" && cp "$COLL"/* "$WORK/coll/"
 sed -i 's/"signature":"f6/"signature":"f7/' "$WORK/coll/tcbinfo_fmspc_50806f000000.json"
 expect_fail tdx-coll-sig 'signature does not verify.*\[collateral\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/coll" --at 1688173200
 rm "$WORK/coll/tcbinfo_fmspc_50806f000000.json"
-expect_fail tdx-coll-missing '\[io\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/coll" --at 1688173200
+expect_fail tdx-coll-missing '\[collateral\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/coll" --at 1688173200
 # Copies made by the test tool (re-signed under a test root given with --roots): the quote
 # meets the UpToDate level; a level raised above it gives OutOfDate; a CRL lists its PCK.
 TP_TESTVECTORS="$TV" "$BIN/tp-tdx-testcoll" "$WORK/fx" || fail "tp-tdx-testcoll"
