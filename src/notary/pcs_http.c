@@ -185,11 +185,13 @@ static tp_err send_all(int fd, const char *req, size_t n, tp_error *err)
 }
 
 /* Reads until the strict parser has one whole response, the peer closes, the deadline or
- * the size cap. */
+ * the size cap. The buffer is parsed again only after a short read, at EOF or once it has
+ * doubled, so a long response is not parsed once per chunk. */
 static tp_err read_response(int fd, long long deadline, unsigned timeout_ms, tp_buf *raw,
                             tp_http_message *resp, tp_error *err)
 {
     uint8_t chunk[PCS_RECV_CHUNK];
+    size_t next_try = 0; /* parse again at a short read, at EOF, or once the bytes doubled */
     for (;;) {
         long long left = deadline - now_ms();
         if (left <= 0 || !set_timeouts(fd, left))
@@ -205,6 +207,9 @@ static tp_err read_response(int fd, long long deadline, unsigned timeout_ms, tp_
                                 TP_PCS_RESPONSE_MAX);
         if (n > 0 && !tp_buf_append(raw, chunk, (size_t)n))
             return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
+        if (n == (ssize_t)sizeof(chunk) && raw->len < next_try)
+            continue;
+        next_try = 2 * raw->len;
         tp_err rc = tp_http_parse_response_for(raw->data, raw->len, "GET", n == 0, resp, err);
         if (rc != TP_ERR_HTTP_INCOMPLETE || n == 0)
             return rc != TP_OK ? tp_error_prefix(err, rc, "collateral cache response") : TP_OK;
