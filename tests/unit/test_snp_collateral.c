@@ -240,19 +240,24 @@ static void bundle_carries_the_vcek_the_evidence_lacks(void **state)
     free(r);
 }
 
-static tp_policy *policy_for(const fixture *fx, const char *dir)
+static tp_policy *policy_with(const fixture *fx, const char *dir, int require_crl)
 {
     char json[2048];
     snprintf(json, sizeof(json),
              "{\"version\":1,\"platforms\":{\"sev-snp\":{\"measurement\":[\"" MEAS_33 "\"],"
-             "\"roots_file\":\"%s\",\"chain_file\":\"%s\"%s%s%s}}}",
+             "\"roots_file\":\"%s\",\"chain_file\":\"%s\"%s%s%s%s}}}",
              fx->roots_file, fx->ask_file, dir ? ",\"collateral_dir\":\"" : "", dir ? dir : "",
-             dir ? "\"" : "");
+             dir ? "\"" : "", require_crl ? ",\"require_crl\":true" : "");
     tp_policy *p = NULL;
     tp_error err;
     if (tp_policy_parse(json, strlen(json), &p, &err) != TP_OK)
         fail_msg("policy: %s", err.detail);
     return p;
+}
+
+static tp_policy *policy_for(const fixture *fx, const char *dir)
+{
+    return policy_with(fx, dir, 0);
 }
 
 static void policy_uses_the_bundle_unless_it_names_a_directory(void **state)
@@ -333,6 +338,30 @@ static void proofs_carry_the_notarys_snp_collateral(void **state)
     p = policy_for(fx, NULL);
     assert_int_equal(verify_proof(proof, p), TP_ERR_BINDING); /* every collateral check passed */
     tp_policy_free(p);
+    p = policy_with(fx, NULL, 1);
+    assert_int_equal(verify_proof(proof, p), TP_ERR_BINDING); /* the bundled CRL was checked */
+    /* Evidence with its table: the bundle holds only the CRL. Whoever holds the proof drops
+     * it: the proof then passes without a revocation check, unless require_crl. */
+    free(proof);
+    uint8_t *with_table = report(fx, 0, 1, &id->evidence_len);
+    free(id->evidence);
+    id->evidence = with_table;
+    proof = seal_with(id, fx->good);
+    doc = json_loads(proof, 0, NULL);
+    json_object_del(json_object_get(doc, "evidence"), "collateral");
+    char *stripped = json_dumps(doc, 0);
+    json_decref(doc);
+    tp_policy_free(p);
+    p = policy_for(fx, NULL);
+    assert_int_equal(verify_proof(stripped, p), TP_ERR_BINDING); /* no CRL, no check */
+    tp_policy_free(p);
+    p = policy_with(fx, NULL, 1);
+    assert_int_equal(verify_proof(stripped, p), TP_ERR_COLLATERAL);
+    tp_policy_free(p);
+    p = policy_with(fx, fx->good, 1); /* the verifier's own CRL */
+    assert_int_equal(verify_proof(stripped, p), TP_ERR_BINDING);
+    tp_policy_free(p);
+    free(stripped);
     free(proof);
     tp_identity_free(id);
     tp_attester_free(a);
