@@ -91,6 +91,9 @@ TDXCOLL_SUPPORT := $(BUILD)/obj/tests/support/fake_tdxcoll.o $(BUILD)/obj/tests/
 $(BUILD)/bin/tp-tdx-testcoll: $(BUILD)/obj/tests/tools/tp-tdx-testcoll.o $(TDXCOLL_SUPPORT) $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/bin/tp-snp-testcoll: $(BUILD)/obj/tests/tools/tp-snp-testcoll.o $(BUILD)/obj/tests/support/fake_tee.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(NOTARY_PART_OBJS) $(LIB)
 	@mkdir -p $(dir $@)

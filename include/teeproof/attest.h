@@ -39,9 +39,9 @@ typedef struct tp_verify_opts {
     const char *jwks_file;        /* gcp-cs: JWKS of the token issuer */
     const char *audience;         /* gcp-cs: expected aud, or NULL for the default */
     const char *collateral_dir;   /* tdx: directory of Intel PCS collateral, or NULL (no TCB
-                                   * judgement); layout in docs/platforms.md */
-    const json_t *collateral;     /* tdx: the same files bundled, {file name: base64}, used
-                                   * when collateral_dir is NULL (tp_collateral_bundle) */
+                                   * judgement); sev-snp: AMD CRLs; layout in docs/platforms.md */
+    const json_t *collateral;     /* the same files bundled, {file name: base64}, used when
+                                   * collateral_dir is NULL (tp_collateral_bundle) */
 } tp_verify_opts;
 
 /* Verifies evidence of the named platform; fills *facts on success. */
@@ -49,9 +49,21 @@ tp_err tp_evidence_verify(const char *platform, const uint8_t *evidence, size_t 
                           const tp_verify_opts *opts, tp_evidence_facts *facts, tp_error *err);
 void tp_evidence_facts_free(tp_evidence_facts *facts);
 /* The collateral files from dir that this evidence needs, as {file name: base64} (for a
- * notary to bundle with its evidence); TP_ERR_ARG for a platform without collateral. */
+ * notary to bundle with its evidence); TP_ERR_ARG for a platform without collateral,
+ * TP_ERR_COLLATERAL when a file is missing. */
 tp_err tp_collateral_bundle(const char *platform, const uint8_t *evidence, size_t len,
                             const char *dir, json_t **out, tp_error *err);
+
+/* The names of those files (the names of a collateral directory: docs/platforms.md). dir
+ * may be NULL (sev-snp evidence without its key certificate then has no names). */
+#define TP_COLLATERAL_FILES_MAX 8
+#define TP_COLLATERAL_NAME_MAX 64
+typedef struct tp_collateral_names {
+    size_t n;
+    char name[TP_COLLATERAL_FILES_MAX][TP_COLLATERAL_NAME_MAX];
+} tp_collateral_names;
+tp_err tp_collateral_names_of(const char *platform, const uint8_t *evidence, size_t len,
+                              const char *dir, tp_collateral_names *out, tp_error *err);
 /* JSON object {platform, measurement, report_data, debug, ...details}; new reference. */
 json_t *tp_evidence_facts_json(const tp_evidence_facts *facts);
 

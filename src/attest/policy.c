@@ -502,6 +502,8 @@ tp_err tp_policy_verify_evidence_bundled(const tp_policy *p, const char *platfor
         .collateral_dir = pp->collateral_dir, .collateral = collateral,
     };
     tp_err rc = tp_evidence_verify(platform, evidence, len, &opts, facts, err);
+    if (rc == TP_OK && strcmp(platform, "sev-snp") == 0)
+        rc = tp_snp_reqs_check_collateral(&pp->snp, facts, err);
     if (rc == TP_OK)
         rc = check_facts(&k_rules[i], pp, facts, expected_report_data, err);
     if (rc == TP_OK && strcmp(platform, "sev-snp") == 0)

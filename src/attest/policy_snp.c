@@ -30,7 +30,7 @@ void tp_snp_reqs_free(tp_snp_reqs *q)
 int tp_snp_reqs_has_key(const char *key)
 {
     static const char *const k_keys[] = {"min_tcb", "min_launch_tcb", "min_abi",
-                                         "allow_migration_agent", "allow_smt"};
+                                         "allow_migration_agent", "allow_smt", "require_crl"};
     for (size_t i = 0; i < sizeof(k_keys) / sizeof(k_keys[0]); i++)
         if (strcmp(key, k_keys[i]) == 0)
             return 1;
@@ -93,6 +93,8 @@ tp_err tp_snp_reqs_parse(tp_snp_reqs *q, const char *key, json_t *v, tp_error *e
         q->allow_migration_agent = json_is_true(v);
     else if (strcmp(key, "allow_smt") == 0)
         q->allow_smt = json_is_true(v);
+    else if (strcmp(key, "require_crl") == 0)
+        q->require_crl = json_is_true(v);
     else
         return tp_error_set(err, TP_ERR_JSON, "policy: unknown key platforms.sev-snp.%s", key);
     return TP_OK;
@@ -163,4 +165,14 @@ tp_err tp_snp_reqs_check(const tp_snp_reqs *q, const tp_evidence_facts *f, tp_er
     if (rc == TP_OK)
         rc = check_guest(q, f, err);
     return rc;
+}
+
+tp_err tp_snp_reqs_check_collateral(const tp_snp_reqs *q, const tp_evidence_facts *f,
+                                    tp_error *err)
+{
+    if (q->require_crl && json_object_get(f->details, "amd_crl") == NULL)
+        return tp_error_set(err, TP_ERR_COLLATERAL,
+                            "the policy requires an AMD CRL check but no CRL was given (neither "
+                            "collateral_dir nor the notary's bundle)");
+    return TP_OK;
 }

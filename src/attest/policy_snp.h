@@ -16,6 +16,7 @@ typedef struct tp_snp_reqs {
     int min_abi_major, min_abi_minor;     /* -1: none */
     int allow_migration_agent;            /* default false */
     int allow_smt;                        /* default true */
+    int require_crl;                      /* default false: an AMD CRL must have been checked */
 } tp_snp_reqs;
 
 void tp_snp_reqs_init(tp_snp_reqs *q);
@@ -27,5 +28,9 @@ int tp_snp_reqs_has_key(const char *key);
 tp_err tp_snp_reqs_parse(tp_snp_reqs *q, const char *key, json_t *v, tp_error *err);
 /* Checks verified sev-snp facts: TP_ERR_TCB_TOO_LOW or TP_ERR_GUEST_POLICY. */
 tp_err tp_snp_reqs_check(const tp_snp_reqs *q, const tp_evidence_facts *f, tp_error *err);
+/* With require_crl: an AMD CRL was checked (the facts name it), else TP_ERR_COLLATERAL.
+ * Judged right after the evidence, as the TDX collateral is. */
+tp_err tp_snp_reqs_check_collateral(const tp_snp_reqs *q, const tp_evidence_facts *f,
+                                    tp_error *err);
 
 #endif

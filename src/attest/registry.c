@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/collateral.h"
 #include "attest/platform.h"
 #include "attest/x509util.h"
 
@@ -51,15 +52,34 @@ tp_err tp_evidence_verify(const char *platform, const uint8_t *evidence, size_t 
     return TP_OK;
 }
 
+tp_err tp_collateral_names_of(const char *platform, const uint8_t *evidence, size_t len,
+                              const char *dir, tp_collateral_names *out, tp_error *err)
+{
+    const tp_platform *p = tp_platform_find(platform);
+    memset(out, 0, sizeof(*out));
+    if (p == NULL || p->collateral_names == NULL)
+        return tp_error_set(err, TP_ERR_ARG, "platform %s takes no collateral",
+                            platform ? platform : "(null)");
+    return p->collateral_names(evidence, len, dir, out, err);
+}
+
 tp_err tp_collateral_bundle(const char *platform, const uint8_t *evidence, size_t len,
                             const char *dir, json_t **out, tp_error *err)
 {
-    const tp_platform *p = tp_platform_find(platform);
+    tp_collateral_names names;
     *out = NULL;
-    if (p == NULL || p->collateral_bundle == NULL)
-        return tp_error_set(err, TP_ERR_ARG, "platform %s takes no collateral",
-                            platform ? platform : "(null)");
-    return p->collateral_bundle(evidence, len, dir, out, err);
+    tp_err rc = tp_collateral_names_of(platform, evidence, len, dir, &names, err);
+    json_t *bundle = rc == TP_OK ? json_object() : NULL;
+    if (rc == TP_OK && bundle == NULL)
+        rc = tp_error_set(err, TP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; rc == TP_OK && i < names.n; i++)
+        rc = tp_coll_bundle_add(bundle, dir, names.name[i], err);
+    if (rc != TP_OK) {
+        json_decref(bundle);
+        return rc == TP_ERR_ARG ? rc : tp_error_prefix(err, rc, "%s collateral bundle", platform);
+    }
+    *out = bundle;
+    return TP_OK;
 }
 
 void tp_evidence_facts_free(tp_evidence_facts *facts)

@@ -3,13 +3,16 @@
  * table (GHCB: entries {GUID, u32 offset, u32 length} ending with a zero entry, offsets from
  * the table start) from which the endorsement key (VCEK or VLEK, chosen by the report's
  * SIGNING_KEY) and the ASK/ASVK/ARK are taken. The key's certificate can also come from
- * opts->cert_der. Chain: VCEK -> ASK -> ARK or VLEK -> ASVK -> ARK (RSA-PSS), ARKs pinned
+ * opts->cert_der or, when neither has it, from the collateral (snp_vcek.der / snp_vlek.der,
+ * bundled by a notary whose evidence lacks it: it is still bound to the report below). Chain: VCEK -> ASK -> ARK or VLEK -> ASVK -> ARK (RSA-PSS), ARKs pinned
  * (Milan, Genoa, Turin, with their ASKs and ASVKs as intermediates) unless opts->roots_file
  * replaces the anchors; opts->chain_file offers more intermediates. With
- * opts->collateral_dir, AMD's CRL for the product must not revoke the ASK/ASVK (snp_crl.c).
+ * collateral (opts->collateral_dir, else the bundle opts->collateral), AMD's CRL for the
+ * product must not revoke the ASK/ASVK (snp_crl.c); the facts then name the CRL checked.
  * The report signature is ECDSA P-384 over SHA-384(report[0:0x2A0]), R and S 72-byte LE.
  * Reserved fields must be zero (as go-sev-guest's abi.ReportToProto requires). */
 #include <openssl/x509.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attest/platform.h"
@@ -43,10 +46,7 @@ static const uint8_t k_guid_ark[16] = {0xc0, 0xb4, 0x06, 0xa4, 0xa8, 0x03, 0x49,
 
 typedef tp_snp_report snp_report;
 
-typedef struct snp_certs {
-    const uint8_t *vcek, *vlek, *ask, *ark;
-    size_t vcek_len, vlek_len, ask_len, ark_len;
-} snp_certs;
+typedef tp_snp_certs snp_certs;
 
 int tp_snp_report_data(const uint8_t *ev, size_t len, uint8_t out[64])
 {
@@ -225,20 +225,24 @@ static tp_err load_untrusted(const snp_certs *c, const tp_verify_opts *opts,
 }
 
 /* The endorsement key's certificate: --cert / vcek_file, else the table's entry for the
- * key the report names. */
+ * key the report names, else the collateral's copy. */
 static tp_err load_key_cert(const snp_certs *c, const snp_report *s, const tp_verify_opts *opts,
                             X509 **cert, tp_error *err)
 {
     int vlek = s->signing_key == TP_SNP_KEY_VLEK;
     const uint8_t *der = opts->cert_der ? opts->cert_der : vlek ? c->vlek : c->vcek;
     size_t len = opts->cert_der ? opts->cert_der_len : vlek ? c->vlek_len : c->vcek_len;
+    uint8_t *coll = NULL;
     const char *name = vlek ? "VLEK" : "VCEK";
+    if (der == NULL && tp_snp_coll_key_cert(opts, vlek, &coll, &len))
+        der = coll;
     if (der == NULL)
         return tp_error_set(err, TP_ERR_EVIDENCE_CHAIN,
                             "SEV-SNP report is signed by a %s but the evidence has none: give "
                             "one (--cert / vcek_file)", name);
     const uint8_t *p = der;
     *cert = len <= INT32_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+    free(coll);
     if (*cert == NULL)
         return tp_error_set(err, TP_ERR_EVIDENCE_CHAIN, "SEV-SNP %s is not a DER certificate",
                             name);
@@ -247,7 +251,7 @@ static tp_err load_key_cert(const snp_certs *c, const snp_report *s, const tp_ve
 
 /* Chain to a pinned ARK; then, with collateral, the product's CRL. */
 static tp_err verify_chain(X509 *cert, const snp_certs *c, const snp_report *s,
-                           const tp_verify_opts *opts, tp_error *err)
+                           const tp_verify_opts *opts, tp_snp_crl_result *crl, tp_error *err)
 {
     static const char *const k_builtin[] = {tp_root_amd_milan_pem, tp_root_amd_genoa_pem,
                                             tp_root_amd_turin_pem, NULL};
@@ -259,8 +263,8 @@ static tp_err verify_chain(X509 *cert, const snp_certs *c, const snp_report *s,
     if (rc == TP_OK)
         rc = tp_att_verify_chain_get(cert, untrusted, anchors, opts->at,
                                      vlek ? "SEV-SNP VLEK" : "SEV-SNP VCEK", &chain, err);
-    if (rc == TP_OK && opts->collateral_dir != NULL)
-        rc = tp_snp_check_crl(chain, vlek, opts->collateral_dir, opts->at, err);
+    if (rc == TP_OK && (opts->collateral_dir != NULL || opts->collateral != NULL))
+        rc = tp_snp_check_crl(chain, vlek, opts, crl, err);
     sk_X509_pop_free(untrusted, X509_free);
     sk_X509_pop_free(anchors, X509_free);
     sk_X509_pop_free(chain, X509_free);
@@ -338,7 +342,19 @@ static int set_details(json_t *d, const snp_report *s)
            tp_att_set_hex(d, "chip_id", s->chip_id, 64) && set_versions(d, s);
 }
 
-static tp_err fill_facts(const snp_report *s, tp_evidence_facts *f, tp_error *err)
+/* {"file", "this_update", "next_update"} of the AMD CRL that was checked. */
+static int set_crl(json_t *d, const tp_snp_crl_result *crl)
+{
+    if (crl->file[0] == '\0')
+        return 1;
+    return json_object_set_new(d, "amd_crl", json_pack("{s:s, s:I, s:I, s:s}", "file", crl->file,
+                                                       "this_update", (json_int_t)crl->this_update,
+                                                       "next_update", (json_int_t)crl->next_update,
+                                                       "result", "not revoked")) == 0;
+}
+
+static tp_err fill_facts(const snp_report *s, const tp_snp_crl_result *crl, tp_evidence_facts *f,
+                         tp_error *err)
 {
     memcpy(f->measurement, s->measurement, 48);
     f->measurement_len = 48;
@@ -346,21 +362,21 @@ static tp_err fill_facts(const snp_report *s, tp_evidence_facts *f, tp_error *er
     f->report_data_len = 64;
     f->debug = (s->policy >> 19) & 1;
     f->details = json_object();
-    if (f->details == NULL || !set_details(f->details, s))
+    if (f->details == NULL || !set_details(f->details, s) || !set_crl(f->details, crl))
         return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
     return TP_OK;
 }
 
 /* Version 2 reports take their TCB layout from the certificate (Turin VCEKs carry fmcSPL). */
 static tp_err verify_key(const uint8_t *ev, snp_report *s, const snp_certs *c,
-                         const tp_verify_opts *opts, tp_error *err)
+                         const tp_verify_opts *opts, tp_snp_crl_result *crl, tp_error *err)
 {
     X509 *cert = NULL;
     tp_err rc = load_key_cert(c, s, opts, &cert, err);
     if (rc == TP_OK && s->version == 2)
         s->turin = tp_snp_cert_is_turin(cert);
     if (rc == TP_OK)
-        rc = verify_chain(cert, c, s, opts, err);
+        rc = verify_chain(cert, c, s, opts, crl, err);
     if (rc == TP_OK)
         rc = verify_signature(cert, s, ev, err);
     if (rc == TP_OK)
@@ -369,21 +385,30 @@ static tp_err verify_key(const uint8_t *ev, snp_report *s, const snp_certs *c,
     return rc;
 }
 
+tp_err tp_snp_parse(const uint8_t *ev, size_t len, tp_snp_report *s, tp_snp_certs *c,
+                    tp_error *err)
+{
+    memset(c, 0, sizeof(*c));
+    tp_reader r;
+    tp_reader_init(&r, ev, len);
+    tp_err rc = parse_report(&r, s, err);
+    if (rc == TP_OK && tp_reader_left(&r) > 0)
+        rc = parse_cert_table(&r, c, err);
+    return rc;
+}
+
 static tp_err snp_verify(const uint8_t *ev, size_t len, const tp_verify_opts *opts,
                          tp_evidence_facts *facts, tp_error *err)
 {
     snp_report s;
     snp_certs c;
-    memset(&c, 0, sizeof(c));
-    tp_reader r;
-    tp_reader_init(&r, ev, len);
-    tp_err rc = parse_report(&r, &s, err);
-    if (rc == TP_OK && tp_reader_left(&r) > 0)
-        rc = parse_cert_table(&r, &c, err);
+    tp_snp_crl_result crl;
+    memset(&crl, 0, sizeof(crl));
+    tp_err rc = tp_snp_parse(ev, len, &s, &c, err);
     if (rc == TP_OK)
-        rc = verify_key(ev, &s, &c, opts, err);
+        rc = verify_key(ev, &s, &c, opts, &crl, err);
     if (rc == TP_OK)
-        rc = fill_facts(&s, facts, err);
+        rc = fill_facts(&s, &crl, facts, err);
     return rc;
 }
 
@@ -394,4 +419,5 @@ const tp_platform tp_platform_sev_snp = {
     .attester_new = tp_snp_attester_new,
     .get_evidence = tp_snp_get_evidence,
     .attester_free = tp_snp_attester_free,
+    .collateral_names = tp_snp_collateral_names,
 };

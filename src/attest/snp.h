@@ -37,6 +37,17 @@ typedef struct tp_snp_report {
     const uint8_t *sig_r, *sig_s;
 } tp_snp_report;
 
+/* The certificates of the extended report's table (pointers into the evidence; NULL when
+ * absent). */
+typedef struct tp_snp_certs {
+    const uint8_t *vcek, *vlek, *ask, *ark;
+    size_t vcek_len, vlek_len, ask_len, ark_len;
+} tp_snp_certs;
+
+/* Parses a report and its certificate table (when present). */
+tp_err tp_snp_parse(const uint8_t *ev, size_t len, tp_snp_report *s, tp_snp_certs *c,
+                    tp_error *err);
+
 /* Copies the REPORT_DATA of a report of at least TP_SNP_REPORT_LEN bytes; 1/0. */
 int tp_snp_report_data(const uint8_t *ev, size_t len, uint8_t out[64]);
 
@@ -52,12 +63,37 @@ int tp_snp_cert_is_turin(X509 *cert);
  * product layout the report's. TP_ERR_EVIDENCE_CHAIN otherwise. */
 tp_err tp_snp_check_key_cert(X509 *cert, const tp_snp_report *s, tp_error *err);
 
-/* With a collateral directory: the AMD CRL for the chain's product (snp_crl_<product>.der
- * for a VCEK chain, snp_vlek_crl_<product>.der for a VLEK chain) is signed by the chain's
- * ARK, current at `at` (0 = now), and does not list the chain's ASK/ASVK.
- * chain = leaf, intermediate, ARK. TP_ERR_COLLATERAL or TP_ERR_REVOKED. */
-tp_err tp_snp_check_crl(STACK_OF(X509) *chain, int vlek, const char *collateral_dir, time_t at,
-                        tp_error *err);
+/* Collateral file names: the AMD CRLs (%s: the product in lower case, "milan") and the
+ * endorsement-key certificate, bundled by a notary whose evidence does not carry it. */
+#define TP_SNP_COLL_CRL_FMT "snp_crl_%s.der"
+#define TP_SNP_COLL_VLEK_CRL_FMT "snp_vlek_crl_%s.der"
+#define TP_SNP_COLL_VCEK "snp_vcek.der"
+#define TP_SNP_COLL_VLEK "snp_vlek.der"
+#define TP_SNP_COLL_NAME_MAX 64
+
+/* What the CRL check found (for the facts). */
+typedef struct tp_snp_crl_result {
+    char file[TP_SNP_COLL_NAME_MAX]; /* "" when no CRL was checked */
+    time_t this_update, next_update;
+} tp_snp_crl_result;
+
+/* With collateral (opts->collateral_dir, else the bundle opts->collateral): the AMD CRL for
+ * the chain's product (TP_SNP_COLL_CRL_FMT for a VCEK chain, TP_SNP_COLL_VLEK_CRL_FMT for a
+ * VLEK chain) is signed by the chain's ARK, current at opts->at (0 = now), and does not list
+ * the chain's ASK/ASVK. chain = leaf, intermediate, ARK. TP_ERR_COLLATERAL or
+ * TP_ERR_REVOKED; *out says which CRL passed. */
+tp_err tp_snp_check_crl(STACK_OF(X509) *chain, int vlek, const tp_verify_opts *opts,
+                        tp_snp_crl_result *out, tp_error *err);
+
+/* The endorsement-key certificate bundled as collateral (the bundle first, then the
+ * directory), for a report whose evidence carries none; 0 when there is none. */
+int tp_snp_coll_key_cert(const tp_verify_opts *opts, int vlek, uint8_t **der, size_t *len);
+
+/* The names of the collateral files a notary bundles with this evidence: the product's
+ * CRL, and the key certificate when the evidence does not carry it (its product then read
+ * from dir's copy; with dir NULL such evidence is TP_ERR_COLLATERAL). */
+tp_err tp_snp_collateral_names(const uint8_t *ev, size_t len, const char *dir,
+                               tp_collateral_names *out, tp_error *err);
 
 int tp_snp_detect(const tp_attester_config *cfg);
 tp_err tp_snp_attester_new(const tp_attester_config *cfg, void **state, tp_error *err);

@@ -191,13 +191,13 @@ static tp_err tdx_verify(const uint8_t *ev, size_t len, const tp_verify_opts *op
     return rc;
 }
 
-static tp_err tdx_collateral_bundle(const uint8_t *ev, size_t len, const char *dir, json_t **out,
-                                    tp_error *err)
+static tp_err tdx_collateral_names(const uint8_t *ev, size_t len, const char *dir,
+                                   tp_collateral_names *out, tp_error *err)
 {
+    (void)dir;
     tdx_quote q;
     tp_err rc = parse_quote(ev, len, &q, err);
-    return rc == TP_OK ? tp_tdx_collateral_bundle(q.sig.pck_pem, q.sig.pck_pem_len, dir, out, err)
-                       : rc;
+    return rc == TP_OK ? tp_tdx_collateral_names(q.sig.pck_pem, q.sig.pck_pem_len, out, err) : rc;
 }
 
 /* --- attester: configfs-tsm, provider tdx_guest --- */
@@ -261,5 +261,5 @@ const tp_platform tp_platform_tdx = {
     .attester_new = tdx_new,
     .get_evidence = tdx_get_evidence,
     .attester_free = tdx_free,
-    .collateral_bundle = tdx_collateral_bundle,
+    .collateral_names = tdx_collateral_names,
 };

@@ -14,14 +14,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "attest/collateral.h"
 #include "attest/roots.h"
 #include "attest/x509util.h"
 #include "base/codec.h"
 #include "base/json_bytes.h"
 #include "manifest/json_span.h"
 
-#define COLL_PATH_MAX 4096
-#define COLL_FILE_MAX (1 << 20) /* Intel's responses are a few KiB */
 #define COLL_CN_MAX 128
 #define COLL_NAME_MAX 64
 #define COLL_SIG_LEN 64
@@ -51,28 +50,11 @@ static tp_err recode(tp_error *err, tp_err code, const char *what)
     return tp_error_prefix(err, code, "%s", what);
 }
 
-static tp_err read_dir_file(const char *dir, const char *name, char **data, size_t *len,
-                            tp_error *err)
-{
-    char path[COLL_PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-        return tp_error_set(err, TP_ERR_ARG, "collateral directory path too long");
-    return tp_att_read_file(path, COLL_FILE_MAX, (uint8_t **)data, len, err);
-}
-
 /* A collateral file, from the directory or the bundle; NUL-terminated, caller frees. */
 static tp_err read_coll(const coll_ctx *c, const char *name, char **data, size_t *len,
                         tp_error *err)
 {
-    if (c->dir != NULL)
-        return read_dir_file(c->dir, name, data, len, err);
-    tp_buf b = TP_BUF_PUBLIC_INIT;
-    if (!tp_json_get_base64(c->bundle, name, &b) || !tp_buf_terminate(&b)) {
-        tp_buf_free(&b);
-        return tp_error_set(err, TP_ERR_COLLATERAL, "the bundled collateral has no valid %s", name);
-    }
-    *data = (char *)tp_buf_detach(&b, len);
-    return TP_OK;
+    return tp_coll_read(c->dir, c->bundle, name, (uint8_t **)data, len, err);
 }
 
 static int cn_is(X509_NAME *name, const char *want)
@@ -399,55 +381,30 @@ tp_err tp_tdx_collateral_check(const tp_tdx_tcb_in *in, const uint8_t *pck_pem, 
     return rc != TP_OK ? tp_error_prefix(err, rc, "TDX collateral") : TP_OK;
 }
 
-/* --- bundling (a notary's collateral, sent with its evidence) --- */
+/* --- the files a notary bundles with its evidence --- */
 
-static tp_err bundle_names(X509 *pck, const char *names[TP_COLL_FILES], char tcbinfo[COLL_NAME_MAX],
-                           tp_error *err)
-{
-    tp_pck_ext ext;
-    const char *cn;
-    tp_err rc = tp_pck_ext_parse(pck, &ext, err);
-    if (rc == TP_OK)
-        rc = pck_crl_name(pck, &names[4], &cn, err);
-    if (rc != TP_OK)
-        return rc;
-    tcbinfo_name(&ext, tcbinfo);
-    names[0] = tcbinfo;
-    names[1] = TP_COLL_TCBINFO_CHAIN;
-    names[2] = TP_COLL_QEID;
-    names[3] = TP_COLL_QEID_CHAIN;
-    names[5] = TP_COLL_PCK_CRL_CHAIN;
-    names[6] = TP_COLL_ROOT_CRL;
-    return TP_OK;
-}
-
-tp_err tp_tdx_collateral_bundle(const uint8_t *pck_pem, size_t pck_pem_len, const char *dir,
-                                json_t **out, tp_error *err)
+tp_err tp_tdx_collateral_names(const uint8_t *pck_pem, size_t pck_pem_len,
+                               tp_collateral_names *out, tp_error *err)
 {
     STACK_OF(X509) *chain = NULL;
-    const char *names[TP_COLL_FILES];
-    char tcbinfo[COLL_NAME_MAX];
-    *out = NULL;
+    tp_pck_ext ext;
+    const char *crl_name, *cn;
+    memset(out, 0, sizeof(*out));
     tp_err rc = tp_att_pem_certs((const char *)pck_pem, pck_pem_len, &chain)
-                    ? bundle_names(sk_X509_value(chain, 0), names, tcbinfo, err)
+                    ? tp_pck_ext_parse(sk_X509_value(chain, 0), &ext, err)
                     : tp_error_set(err, TP_ERR_EVIDENCE_CHAIN, "TDX PCK chain is not valid PEM");
-    json_t *bundle = rc == TP_OK ? json_object() : NULL;
-    if (rc == TP_OK && bundle == NULL)
-        rc = tp_error_set(err, TP_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; rc == TP_OK && i < TP_COLL_FILES; i++) {
-        char *data = NULL;
-        size_t len = 0;
-        rc = read_dir_file(dir, names[i], &data, &len, err);
-        if (rc == TP_OK && json_object_set_new(bundle, names[i],
-                                               tp_json_base64((const uint8_t *)data, len)) != 0)
-            rc = tp_error_set(err, TP_ERR_NOMEM, "out of memory");
-        free(data);
-    }
+    if (rc == TP_OK)
+        rc = pck_crl_name(sk_X509_value(chain, 0), &crl_name, &cn, err);
     sk_X509_pop_free(chain, X509_free);
-    if (rc != TP_OK) {
-        json_decref(bundle);
-        return tp_error_prefix(err, rc, "TDX collateral bundle");
-    }
-    *out = bundle;
+    if (rc != TP_OK)
+        return rc;
+    char tcbinfo[COLL_NAME_MAX];
+    tcbinfo_name(&ext, tcbinfo);
+    const char *names[TP_COLL_FILES] = {tcbinfo, TP_COLL_TCBINFO_CHAIN, TP_COLL_QEID,
+                                        TP_COLL_QEID_CHAIN, crl_name, TP_COLL_PCK_CRL_CHAIN,
+                                        TP_COLL_ROOT_CRL};
+    for (size_t i = 0; i < TP_COLL_FILES; i++)
+        snprintf(out->name[i], sizeof(out->name[i]), "%s", names[i]);
+    out->n = TP_COLL_FILES;
     return TP_OK;
 }

@@ -22,9 +22,9 @@
 #define TP_COLL_ROOT_CRL "intel_root_crl.der"
 #define TP_COLL_FILES 7 /* the files one quote needs (one of the two PCK CRLs) */
 
-/* Reads the collateral files this PCK chain needs from dir into {file name: base64}. */
-tp_err tp_tdx_collateral_bundle(const uint8_t *pck_pem, size_t pck_pem_len, const char *dir,
-                                json_t **out, tp_error *err);
+/* The names of the collateral files this PCK chain needs (TP_COLL_FILES of them). */
+tp_err tp_tdx_collateral_names(const uint8_t *pck_pem, size_t pck_pem_len,
+                               tp_collateral_names *out, tp_error *err);
 
 /* Checks the collateral in opts->collateral_dir (else the bundle opts->collateral) at opts->at (0 = now) against the quote's
  * PCK chain (PEM) and fields, with opts->roots_file (or the pinned Intel root) as anchors:

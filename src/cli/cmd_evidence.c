@@ -25,7 +25,10 @@ static const char k_usage[] =
     "  --jwks FILE    gcp-cs: the token issuer's JWKS\n"
     "  --audience AUD gcp-cs: the expected token audience\n"
     "  --collateral DIR  tdx: Intel PCS collateral (TCB Info, QE Identity, CRLs; layout in\n"
-    "                 docs/platforms.md); adds tcb_status and qe_tcb_status to the facts\n"
+    "                 docs/platforms.md); adds tcb_status and qe_tcb_status to the facts;\n"
+    "                 sev-snp: AMD CRLs (snp_crl_<product>.der, snp_vlek_crl_<product>.der)\n"
+    "                 and, for a report without its certificate table, snp_vcek.der /\n"
+    "                 snp_vlek.der; adds amd_crl (the CRL checked) to the facts\n"
     "  --at TIME      check certificate validity at this UNIX time (default: now)\n";
 
 typedef struct evidence_args {

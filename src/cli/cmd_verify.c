@@ -25,8 +25,9 @@ static const char k_usage[] =
     "                         from (default: the current time)\n"
     "  --disclosure FILE      check the items of a `teeproof disclose` document against the\n"
     "                         proof's commitments; the output then also has \"disclosed\"\n"
-    "  --collateral DIR       Intel PCS collateral for TDX evidence (replaces the policy's\n"
-    "                         collateral_dir): TCB statuses judged against tcb_status\n"
+    "  --collateral DIR       collateral for TDX (Intel PCS: TCB statuses judged against\n"
+    "                         tcb_status) and SEV-SNP (AMD CRLs) evidence, used instead of\n"
+    "                         the policy's collateral_dir and of the proof's bundle\n"
     "\n"
     "The proof's time must lie inside the signing key's attested window (key-window), and\n"
     "with max_proof_age_s in the policy be at most that old (proof-age).\n";
@@ -87,6 +88,8 @@ int tp_cli_verify(int argc, char **argv)
     tp_err e = tp_cli_policy(allow_sim, policy_file, &policy, &err);
     if (e == TP_OK && collateral != NULL)
         e = tp_policy_set_collateral(policy, "tdx", collateral, &err);
+    if (e == TP_OK && collateral != NULL)
+        e = tp_policy_set_collateral(policy, "sev-snp", collateral, &err);
     if (e == TP_OK && manifest_file != NULL)
         e = tp_manifest_load_file(manifest_file, &manifest, &err);
     if (e == TP_OK)

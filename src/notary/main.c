@@ -44,7 +44,12 @@ static const char k_usage[] =
     "                          wiped; a leaked key can sign only proofs dated in its window\n"
     "  --collateral DIR        tdx: Intel PCS collateral (TCB Info, QE Identity, CRLs; layout in\n"
     "                          docs/platforms.md) re-read at each refresh and sent with the\n"
-    "                          evidence, so proofs carry it\n"
+    "                          evidence, so proofs carry it; sev-snp: AMD CRLs (and\n"
+    "                          snp_vcek.der / snp_vlek.der when the evidence lacks it)\n"
+    "  --collateral-url URL    the same fetched from a local PCS/KDS-compatible cache (a\n"
+    "                          PCCS): http://HOST[:PORT][/PREFIX] on a loopback or private\n"
+    "                          address (plain HTTP: the collateral is signed), at start and\n"
+    "                          at each refresh, by the refresher thread\n"
     "  --help                  this text\n"
     "\n"
     "Stops cleanly on SIGTERM or SIGINT. On SIGUSR1 prints one status line on stderr:\n"
@@ -85,7 +90,7 @@ static int add_port(tp_notary_config *c, const char *arg)
     return 1;
 }
 
-enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_COLL, OPT_ALLOW_PORT, OPT_MEMB };
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_COLL, OPT_ALLOW_PORT, OPT_MEMB, OPT_COLL_URL };
 
 static int parse_args(int argc, char **argv, tp_notary_config *c)
 {
@@ -103,6 +108,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         {"collateral", required_argument, NULL, OPT_COLL},
         {"allow-port", required_argument, NULL, OPT_ALLOW_PORT},
         {"memory-budget", required_argument, NULL, OPT_MEMB},
+        {"collateral-url", required_argument, NULL, OPT_COLL_URL},
         {NULL, 0, NULL, 0},
     };
     size_t v;
@@ -121,6 +127,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         case OPT_TEESERVER: c->teeserver_socket = optarg; break;
         case OPT_AUD: c->audience = optarg; break;
         case OPT_COLL: c->collateral_dir = optarg; break;
+        case OPT_COLL_URL: c->collateral_url = optarg; break;
         case OPT_MAXS:
             if (!parse_size(optarg, 1, 1000000, &c->max_sessions)) return die_usage("--max-sessions wants 1-1000000");
             break;

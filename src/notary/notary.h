@@ -33,7 +33,8 @@ typedef struct tp_notary_config {
     unsigned connect_timeout_ms;
     unsigned evidence_refresh_s; /* re-obtain evidence this often; 0 = never */
     unsigned key_lifetime_s;     /* each signing key's window; a new key at its end */
-    const char *collateral_dir;  /* tdx: Intel collateral bundled with the evidence, or NULL */
+    const char *collateral_dir;  /* tdx, sev-snp: collateral bundled with the evidence, or NULL */
+    const char *collateral_url;  /* the same from a local PCS/KDS-compatible cache, or NULL */
 } tp_notary_config;
 
 /* --key-lifetime bounds; the longest is the longest window verifiers accept. */
@@ -71,6 +72,7 @@ typedef struct tp_notary {
     SSL_CTX *ssl_ctx;
     tp_attester *attester;
     tp_identity *identity;       /* current key; swapped by the refresher under identity_lock */
+    struct tp_pcs_source *pcs;   /* --collateral-url, parsed; NULL without */
     pthread_mutex_t identity_lock;
     tp_refresher refresher;
     tp_resolver *resolver;
@@ -109,6 +111,9 @@ void tp_notary_log_status(const tp_notary *n);
 /* Setup (setup.c): trust store, channel TLS context, identity. */
 tp_err tp_notary_setup(tp_notary *n, tp_error *err);
 void tp_notary_teardown(tp_notary *n);
+/* Bundles the operator's collateral (--collateral or --collateral-url) with id's evidence,
+ * now and at each refresh; nothing without either. */
+tp_err tp_notary_attach_collateral(tp_notary *n, tp_identity *id, tp_error *err);
 tp_err tp_notary_listen(tp_notary *n, char *bound, size_t bound_len, tp_error *err);
 int tp_notary_run(tp_notary *n);
 

@@ -14,6 +14,7 @@
 
 #include "base/codec.h"
 #include "notary/notary.h"
+#include "notary/pcs.h"
 #include "notary/resolver.h"
 
 static tp_err load_trust(tp_notary *n, tp_error *err)
@@ -86,9 +87,33 @@ static tp_err make_ssl_ctx(tp_notary *n, tp_error *err)
     return TP_OK;
 }
 
+tp_err tp_notary_attach_collateral(tp_notary *n, tp_identity *id, tp_error *err)
+{
+    if (n->cfg.collateral_dir != NULL)
+        return tp_identity_set_collateral(id, n->cfg.collateral_dir, err);
+    if (n->pcs != NULL)
+        return tp_identity_set_collateral_fetch(id, tp_pcs_fetch, n->pcs, err);
+    return TP_OK;
+}
+
+/* --collateral-url, parsed before anything else so that a bad URL is refused first. */
+static tp_err parse_collateral_url(tp_notary *n, tp_error *err)
+{
+    if (n->cfg.collateral_url == NULL)
+        return TP_OK;
+    if (n->cfg.collateral_dir != NULL)
+        return tp_error_set(err, TP_ERR_ARG, "--collateral and --collateral-url exclude each other");
+    n->pcs = calloc(1, sizeof(*n->pcs));
+    if (n->pcs == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, NULL);
+    return tp_pcs_source_parse(n->cfg.collateral_url, n->pcs, err);
+}
+
 tp_err tp_notary_setup(tp_notary *n, tp_error *err)
 {
-    tp_err rc = load_trust(n, err);
+    tp_err rc = parse_collateral_url(n, err);
+    if (rc == TP_OK)
+        rc = load_trust(n, err);
     if (rc == TP_OK)
         rc = make_ssl_ctx(n, err);
     if (rc != TP_OK)
@@ -101,8 +126,8 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
     tp_key_window window = {(int64_t)now, (int64_t)now + n->cfg.key_lifetime_s};
     if (rc == TP_OK)
         rc = tp_identity_create_window(n->attester, &window, &n->identity, err);
-    if (rc == TP_OK && n->cfg.collateral_dir != NULL)
-        rc = tp_identity_set_collateral(n->identity, n->cfg.collateral_dir, err);
+    if (rc == TP_OK)
+        rc = tp_notary_attach_collateral(n, n->identity, err);
     if (rc == TP_OK && !tp_resolver_start(n))
         rc = tp_error_set(err, TP_ERR_IO, "cannot start the resolver threads");
     if (rc == TP_OK && !tp_refresher_start(n))
@@ -125,6 +150,8 @@ void tp_notary_teardown(tp_notary *n)
     X509_STORE_free(n->trust);
     tp_identity_free(n->identity);
     tp_attester_free(n->attester);
+    free(n->pcs); /* after the identity: its fetches use it */
+    n->pcs = NULL;
 }
 
 static int split_host_port(const char *s, char *host, size_t host_len, char *port, size_t port_len)

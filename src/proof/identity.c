@@ -45,9 +45,8 @@ tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err
     json_t *collateral = NULL;
     tp_attest_key_binding(id->spki, id->spki_len, id->eth.address, &id->window, report_data);
     tp_err rc = tp_attester_get_evidence(attester, report_data, &evidence, &len, err);
-    if (rc == TP_OK && id->collateral_dir != NULL)
-        rc = tp_collateral_bundle(id->platform, evidence, len, id->collateral_dir, &collateral,
-                                  err);
+    if (rc == TP_OK && id->collateral_fetch != NULL)
+        rc = id->collateral_fetch(id->collateral_ctx, id->platform, evidence, len, &collateral, err);
     if (rc != TP_OK) {
         free(evidence);
         return rc;
@@ -56,24 +55,43 @@ tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err
     return TP_OK;
 }
 
-tp_err tp_identity_set_collateral(tp_identity *id, const char *dir, tp_error *err)
+tp_err tp_identity_set_collateral_fetch(tp_identity *id, tp_collateral_fetch_fn fetch, void *ctx,
+                                        tp_error *err)
 {
     uint8_t *evidence = NULL;
     size_t len = 0;
     json_t *collateral = NULL;
-    char *copy = strdup(dir);
-    tp_err rc = copy ? tp_identity_evidence(id, &evidence, &len, err)
-                     : tp_error_set(err, TP_ERR_NOMEM, NULL);
+    tp_err rc = tp_identity_evidence(id, &evidence, &len, err);
     if (rc == TP_OK)
-        rc = tp_collateral_bundle(id->platform, evidence, len, dir, &collateral, err);
+        rc = fetch(ctx, id->platform, evidence, len, &collateral, err);
     if (rc != TP_OK) {
         free(evidence);
+        return rc;
+    }
+    id->collateral_fetch = fetch; /* set before the refresher starts: no reader yet */
+    id->collateral_ctx = ctx;
+    swap_in(id, evidence, len, collateral);
+    return TP_OK;
+}
+
+static tp_err dir_fetch(void *ctx, const char *platform, const uint8_t *evidence, size_t len,
+                        json_t **out, tp_error *err)
+{
+    return tp_collateral_bundle(platform, evidence, len, ctx, out, err);
+}
+
+tp_err tp_identity_set_collateral(tp_identity *id, const char *dir, tp_error *err)
+{
+    char *copy = strdup(dir);
+    if (copy == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, NULL);
+    tp_err rc = tp_identity_set_collateral_fetch(id, dir_fetch, copy, err);
+    if (rc != TP_OK) {
         free(copy);
         return rc;
     }
-    free(id->collateral_dir); /* set before the refresher starts: no reader yet */
+    free(id->collateral_dir);
     id->collateral_dir = copy;
-    swap_in(id, evidence, len, collateral);
     return TP_OK;
 }
 

@@ -17,6 +17,10 @@
 /* Window length of tp_identity_create (the notary's --key-lifetime default). */
 #define TP_KEY_LIFETIME_DEFAULT_S 3600
 
+/* Fills *out with the collateral ({file name: base64}) this evidence of platform needs. */
+typedef tp_err (*tp_collateral_fetch_fn)(void *ctx, const char *platform, const uint8_t *evidence,
+                                         size_t len, json_t **out, tp_error *err);
+
 typedef struct tp_identity {
     EVP_PKEY *key;
     uint8_t *spki;          /* SubjectPublicKeyInfo DER of key */
@@ -31,8 +35,11 @@ typedef struct tp_identity {
     uint8_t *evidence;
     size_t evidence_len;
     time_t evidence_time;
-    /* TDX: the operator's Intel collateral directory, re-read at each refresh, and the
+    /* TDX, SEV-SNP: where the collateral comes from (fetched again at each refresh: the
+     * operator's directory, collateral_dir, or a cache the notary fetches from) and the
      * collateral the current evidence needs ({file name: base64}), sent with it. */
+    tp_collateral_fetch_fn collateral_fetch;
+    void *collateral_ctx;
     char *collateral_dir;
     json_t *collateral;
 } tp_identity;
@@ -49,9 +56,14 @@ tp_err tp_identity_evidence(tp_identity *id, uint8_t **evidence, size_t *len, tp
 /* The same with a copy of its collateral bundle (*collateral NULL when there is none). */
 tp_err tp_identity_evidence_bundle(tp_identity *id, uint8_t **evidence, size_t *len,
                                    json_t **collateral, tp_error *err);
-/* Bundles the collateral of dir with the evidence from now on (TDX only: TP_ERR_ARG for
- * other platforms; TP_ERR_IO when a file the evidence needs is missing). */
+/* Bundles the collateral of dir with the evidence from now on (TDX and SEV-SNP:
+ * TP_ERR_ARG for other platforms; TP_ERR_COLLATERAL when a file the evidence needs is
+ * missing). Call before the refresher starts. */
 tp_err tp_identity_set_collateral(tp_identity *id, const char *dir, tp_error *err);
+/* The same with collateral from fetch(ctx, ...), called now and at each refresh (on the
+ * refreshing thread); ctx must outlive the identity. */
+tp_err tp_identity_set_collateral_fetch(tp_identity *id, tp_collateral_fetch_fn fetch, void *ctx,
+                                        tp_error *err);
 /* One more reference (returns id). */
 tp_identity *tp_identity_ref(tp_identity *id);
 /* Drops one reference; the last one frees the identity, wiping the private keys

@@ -240,7 +240,7 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
                                  tp_evidence_facts *facts, tp_error *err)
 {
     const char *platform = json_string_value(json_object_get(o, "platform"));
-    const json_t *collateral = json_object_get(o, "collateral"); /* bundled TDX collateral */
+    const json_t *collateral = json_object_get(o, "collateral"); /* bundled collateral (TDX, SEV-SNP) */
     tp_buf ev = TP_BUF_INIT, spki = TP_BUF_INIT, sig = TP_BUF_INIT;
     uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], binding[64];
     uint8_t eth_address[TP_ETH_ADDRESS_LEN];

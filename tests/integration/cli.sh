@@ -23,5 +23,8 @@ expect_fail notary-collateral-sim 'platform sim takes no collateral' "$BIN/teepr
 for bad in 0 65536 x -1 ""; do
   expect_fail "notary-badport$bad" 'allow-port' "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --allow-port "$bad"
 done
+expect_fail notary-collateral-url-sim 'platform sim takes no collateral' "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --collateral-url http://127.0.0.1:9/
+expect_fail notary-collateral-url-https 'https is not supported.*\[arg\]|https is not supported' "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --collateral-url https://127.0.0.1:8081/
+expect_fail notary-collateral-both 'exclude each other' "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --collateral /tmp --collateral-url http://127.0.0.1:9/
 rc=0; "$BIN/teeproof" prove --notary x:1 --manifest y --allow-insecure-sim --timeout 0 2>/dev/null || rc=$?
 [[ $rc -eq 2 ]] || fail "usage errors exit 2 (got $rc)"

@@ -60,7 +60,7 @@ mkdir "$WORK/coll" && cp "$COLL"/* "$WORK/coll/"
 sed -i 's/"signature":"f6/"signature":"f7/' "$WORK/coll/tcbinfo_fmspc_50806f000000.json"
 expect_fail tdx-coll-sig 'signature does not verify.*\[collateral\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/coll" --at 1688173200
 rm "$WORK/coll/tcbinfo_fmspc_50806f000000.json"
-expect_fail tdx-coll-missing '\[io\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/coll" --at 1688173200
+expect_fail tdx-coll-missing '\[collateral\]' $EV "$TV/tdx_quote_v4.bin" --platform tdx --collateral "$WORK/coll" --at 1688173200
 # Copies made by the test tool (re-signed under a test root given with --roots): the quote
 # meets the UpToDate level; a level raised above it gives OutOfDate; a CRL lists its PCK.
 TP_TESTVECTORS="$TV" "$BIN/tp-tdx-testcoll" "$WORK/fx" || fail "tp-tdx-testcoll"
@@ -78,6 +78,26 @@ expect_fail tdx-coll-testroot '\[collateral\]' $EV "$TV/tdx_quote_v4.bin" --plat
   --collateral "$WORK/fx/meetable" --at 1688173200
 $EV --help | grep -q -- '--collateral DIR' || fail "no --collateral in usage"
 note "TDX collateral judged"
+
+# SEV-SNP collateral (test ARK "ARK-Test", fixtures by tp-snp-testcoll): the CRL checked is
+# printed; a CRL listing the ASK is refused; a missing CRL is `collateral`, as for TDX; a
+# report without its certificate table takes the VCEK from the directory.
+"$BIN/tp-snp-testcoll" "$WORK/snp" || fail "tp-snp-testcoll"
+SNPX=(--platform sev-snp --roots "$WORK/snp/roots.pem")
+$EV "$WORK/snp/report.bin" "${SNPX[@]}" --collateral "$WORK/snp/good" >"$WORK/snpcrl.json" \
+  || fail "snp with a current CRL refused"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["amd_crl"]; sys.exit(0 if c["file"]=="snp_crl_test.der" and c["result"]=="not revoked" and c["next_update"]>c["this_update"] else 1)' \
+  "$WORK/snpcrl.json" || fail "snp facts do not name the CRL checked"
+$EV "$WORK/snp/report.bin" "${SNPX[@]}" >"$WORK/snpnocrl.json" || fail "snp without collateral refused"
+grep -q amd_crl "$WORK/snpnocrl.json" && fail "amd_crl printed without collateral"
+expect_fail snp-crl-revoked 'ASK certificate of the chain is revoked.*\[revoked\]' $EV "$WORK/snp/report.bin" \
+  "${SNPX[@]}" --collateral "$WORK/snp/revoking"
+expect_fail snp-crl-missing 'snp_crl_test.der.*\[collateral\]' $EV "$WORK/snp/report.bin" "${SNPX[@]}" \
+  --collateral "$WORK/snp/empty"
+$EV "$WORK/snp/bare.bin" "${SNPX[@]}" --chain "$WORK/snp/ask.pem" --collateral "$WORK/snp/good" \
+  >/dev/null || fail "snp report without a table refused with the VCEK in the collateral"
+expect_fail snp-bare-novcek '\[evidence-chain\]' $EV "$WORK/snp/bare.bin" "${SNPX[@]}" --chain "$WORK/snp/ask.pem"
+note "SEV-SNP collateral judged"
 
 rc=0; $EV "$TV/tdx_quote_v4.bin" 2>"$WORK/usage.err" || rc=$?
 [[ $rc -eq 2 ]] || fail "missing --platform exited $rc, want 2"

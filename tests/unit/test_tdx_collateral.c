@@ -333,7 +333,7 @@ static void missing_or_malformed_collateral_is_refused(void **state)
     new_dir(dir);
     snprintf(path, sizeof(path), "%s/%s", dir, TCBINFO);
     assert_int_equal(remove(path), 0);
-    expect_refused(dir, NULL, AT_VALID, TP_ERR_IO);
+    expect_refused(dir, NULL, AT_VALID, TP_ERR_COLLATERAL);
     new_dir(dir);
     write_file(dir, "intel_root_crl.der", "not a crl", 9);
     expect_refused(dir, NULL, AT_VALID, TP_ERR_COLLATERAL);
@@ -507,7 +507,7 @@ static void bundled_collateral_judges_like_the_directory(void **state)
     assert_int_equal(tp_collateral_bundle("sim", g.quote, g.quote_len, dir, &bundle, &err),
                      TP_ERR_ARG);
     assert_int_equal(tp_collateral_bundle("tdx", g.quote, g.quote_len, g.base, &bundle, &err),
-                     TP_ERR_IO);
+                     TP_ERR_COLLATERAL);
     assert_null(bundle);
 }
 
