@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages teeproof needs to build, test, fuzz and demo.
+# Installs the Debian 12 packages teeproof needs to build, test, fuzz and demo;
+# `deps.sh interop` installs, in addition, the web servers `make interop` proves against
+# (nginx, apache2, lighttpd, gnutls-serv, python3), with no service started by the install.
 # Idempotent and silent when everything is present.
 set -euo pipefail
 
@@ -11,6 +13,11 @@ packages=(
   clang libclang-rt-14-dev
   curl procps iproute2
 )
+case ${1:-} in
+  "") ;;
+  interop) packages+=(nginx apache2 lighttpd lighttpd-mod-openssl gnutls-bin python3) ;;
+  *) echo "error: usage: deps.sh [interop]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -29,5 +36,19 @@ else
   SUDO=
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Packaged servers (nginx, apache2, lighttpd) would start as system services on port 80 when
+# installed; a policy-rc.d that refuses every start prevents it (Docker images have one).
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\n# teeproof deps.sh: no service starts during this install\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
+log=$(mktemp)
+if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "error: apt-get could not install ${missing[*]}" >&2
+  exit 1
+fi
+rm -f "$log"
