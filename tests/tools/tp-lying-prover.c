@@ -10,6 +10,9 @@
  *                     the manifest allows), over an honest TLS session, and reveal honestly
  *       short-seed  an honest session, then a PROVE_REQ whose commit_seed is 16 bytes
  *       no-seed     an honest session, then a PROVE_REQ without commit_seed
+ *       first-share an honest session with a HelloRetryRequest (a target that refuses
+ *                     X25519), then a key for the first ClientHello's group (x25519)
+ *                     instead of the second ClientHello's
  * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
 #include <getopt.h>
 #include <signal.h>
@@ -138,8 +141,9 @@ int main(int argc, char **argv)
     if (rc == TP_OK) rc = tp_channel_tunnel(&c, tp_manifest_host(m), tp_manifest_port(m), &err);
     int two = strcmp(lie, "two-requests") == 0;
     int seed_len = strcmp(lie, "short-seed") == 0 ? 16 : strcmp(lie, "no-seed") == 0 ? 0 : -1;
+    int first_share = strcmp(lie, "first-share") == 0;
     int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0 || two ||
-                     raw_request || seed_len >= 0;
+                     raw_request || seed_len >= 0 || first_share;
     if (rc == TP_OK && two) { /* copy first: appending a buffer to itself may move it */
         tp_buf once = TP_BUF_INIT;
         if (!tp_buf_append(&once, req.data, req.len) || !tp_buf_append(&req, once.data, once.len))
@@ -153,6 +157,10 @@ int main(int argc, char **argv)
         ts.key.group = TP_TLS_GROUP_X25519;
         rc = send_junk(&c, lie, req.data, req.len, &err);
     }
+    if (rc == TP_OK && first_share && ts.key.client_hellos != 2)
+        rc = tp_error_set(&err, TP_ERR_ARG, "first-share: the target sent no HelloRetryRequest");
+    if (first_share)
+        ts.key.group = TP_TLS_GROUP_X25519; /* the group of the first ClientHello's share */
     if (rc == TP_OK && seed_len >= 0)
         rc = prove_with_seed(&c, mtext, mlen, &vs, &ts.key, (size_t)seed_len, &proof, &err);
     else if (rc == TP_OK && strcmp(lie, "wrong-var") != 0 && !two && !raw_request &&
