@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <openssl/pem.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,6 +221,77 @@ static void hrr_revealed_key_must_be_second_share(void **st)
     tpf_session_free(&s);
 }
 
+/* HelloRetryRequest sessions under the fixed fuzz PKI (tests/data/fuzz-tls12, host
+ * example.test) in the input format of fuzz/fuzz_tls12_transcript.c (group selector 1
+ * secp256r1, 2 secp384r1): each is checked here and written as a seed into
+ * $TP_FUZZ_SEED_DIR when that is set, so that fuzzing reaches hrr.c. */
+static void *read_fuzz_pem(const char *name, int key)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "tests/data/fuzz-tls12/%s", name);
+    FILE *f = fopen(path, "r");
+    void *x = NULL;
+    if (f) {
+        x = key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL)
+                : (void *)PEM_read_X509(f, NULL, NULL, NULL);
+        fclose(f);
+    }
+    assert_non_null(x);
+    return x;
+}
+
+static void fuzz_seeds(void **st)
+{
+    (void)st;
+    static const struct { const char *server; uint8_t sel; } seeds[] = {{"P-256", 1}, {"P-384", 2}};
+    X509 *root = read_fuzz_pem("root.pem", 0), *leaf = read_fuzz_pem("leaf.pem", 0);
+    EVP_PKEY *key = read_fuzz_pem("leaf.key", 1);
+    X509_STORE *store = tpf_store(root);
+    const char *dir = getenv("TP_FUZZ_SEED_DIR");
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        tpf_opts o;
+        tpf_opts_default(&o);
+        o.cert = leaf;
+        o.key = key;
+        o.sni = "example.test";
+        o.groups = "X25519:P-256:P-384";
+        o.server_groups = seeds[i].server;
+        o.close_notify = 1;
+        o.seed = TPF_SEED_WHOLE;
+        tpf_session s;
+        assert_true(tpf_run(&o, &s));
+        assert_int_equal(s.ks.client_hellos, 2);
+        tp_tls_verify_input in;
+        tp_tls_verify_result r;
+        tp_error e = {0};
+        tpf_input(&s, store, "example.test", 0, &in);
+        assert_int_equal(tp_tls_verify_transcript(&in, &r, &e), TP_OK);
+        tp_tls_verify_result_free(&r);
+        tp_buf seed = TP_BUF_PUBLIC_INIT;
+        uint8_t head[1 + 48 + 2] = {seeds[i].sel};
+        memcpy(head + 1, s.ks.priv, s.ks.priv_len);
+        head[49] = (uint8_t)(s.client_bytes.len >> 8);
+        head[50] = (uint8_t)s.client_bytes.len;
+        assert_true(tp_buf_append(&seed, head, sizeof(head)) &&
+                    tp_buf_append(&seed, s.client_bytes.data, s.client_bytes.len) &&
+                    tp_buf_append(&seed, s.server_bytes.data, s.server_bytes.len));
+        if (dir && *dir) {
+            char path[512];
+            snprintf(path, sizeof(path), "%s/session13_hrr_%zu", dir, i);
+            FILE *f = fopen(path, "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(seed.data, 1, seed.len, f), seed.len);
+            fclose(f);
+        }
+        tp_buf_free(&seed);
+        tpf_session_free(&s);
+    }
+    X509_STORE_free(store);
+    X509_free(root);
+    X509_free(leaf);
+    EVP_PKEY_free(key);
+}
+
 static void group_names(void **st)
 {
     (void)st;
@@ -251,6 +324,7 @@ int main(void)
         cmocka_unit_test(hrr_selects_bad_group),
         cmocka_unit_test(hrr_revealed_key_must_be_second_share),
         cmocka_unit_test(group_names),
+        cmocka_unit_test(fuzz_seeds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
