@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../support/tls_fixture.h"
+#include "tls/tls_internal.h"
 #include "tls/transcript.h"
 
 #define HOST "groups.test"
@@ -292,6 +293,129 @@ static void fuzz_seeds(void **st)
     EVP_PKEY_free(key);
 }
 
+/* ---- the second ClientHello rules on hand-made messages (cookies: OpenSSL's server sends
+ * one only in stateless mode) ---- */
+typedef struct hello {
+    uint8_t b[512];
+    size_t n;
+} hello;
+
+static void put(hello *h, const void *p, size_t n)
+{
+    assert_true(h->n + n <= sizeof(h->b));
+    memcpy(h->b + h->n, p, n);
+    h->n += n;
+}
+
+static void put16(hello *h, size_t v)
+{
+    uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+    put(h, x, 2);
+}
+
+static void ext(hello *h, uint16_t type, const void *data, size_t n)
+{
+    put16(h, type);
+    put16(h, n);
+    put(h, data, n);
+}
+
+enum { WITH_COOKIE = 1, WITH_EARLY = 2, WITH_PADDING = 4, SWAP_ORDER = 8, P256_SHARE = 16,
+       OTHER_COOKIE = 32 };
+
+/* A ClientHello body: supported_groups, supported_versions, key_share (x25519, or P-256
+ * with P256_SHARE), then the optional extensions. */
+static void make_hello(hello *h, unsigned flags)
+{
+    static const uint8_t groups[] = {0, 4, 0, 0x1d, 0, 0x17}, versions[] = {2, 3, 4};
+    static const uint8_t cookie[] = {0, 3, 'c', 'k', '1'}, other[] = {0, 3, 'c', 'k', '2'};
+    uint8_t share[2 + 4 + 65] = {0};
+    size_t share_len;
+    if (flags & P256_SHARE) {
+        share[1] = 4 + 65, share[3] = 0x17, share[5] = 65, share[6] = 4;
+        share_len = 2 + 4 + 65;
+    } else {
+        share[1] = 4 + 32, share[3] = 0x1d, share[5] = 32, share[6] = 9;
+        share_len = 2 + 4 + 32;
+    }
+    hello e = {0};
+    if (flags & SWAP_ORDER) {
+        ext(&e, 43, versions, sizeof(versions));
+        ext(&e, 10, groups, sizeof(groups));
+    } else {
+        ext(&e, 10, groups, sizeof(groups));
+        ext(&e, 43, versions, sizeof(versions));
+    }
+    ext(&e, 51, share, share_len);
+    if (flags & (WITH_COOKIE | OTHER_COOKIE))
+        ext(&e, 44, flags & OTHER_COOKIE ? other : cookie, sizeof(cookie));
+    if (flags & WITH_EARLY)
+        ext(&e, 42, NULL, 0);
+    if (flags & WITH_PADDING)
+        ext(&e, 21, "\0\0\0\0", 4);
+    h->n = 0;
+    static const uint8_t fixed[] = {3, 3};
+    put(h, fixed, 2);
+    uint8_t random[32];
+    memset(random, 0x5a, sizeof(random));
+    put(h, random, 32);
+    static const uint8_t tail[] = {0, 0, 2, 0x13, 0x01, 1, 0};
+    put(h, tail, sizeof(tail));
+    put16(h, e.n);
+    put(h, e.b, e.n);
+}
+
+static tp_err second_hello(unsigned first, unsigned second, int hrr_group, int hrr_cookie)
+{
+    hello h1, h2;
+    make_hello(&h1, first);
+    make_hello(&h2, second);
+    tp_server_hello hrr = {.is_hrr = 1, .suite = 0x1301};
+    if (hrr_group) {
+        hrr.has_key_share = 1;
+        hrr.group = TP_TLS_GROUP_SECP256R1;
+    }
+    if (hrr_cookie) {
+        hrr.cookie = (const uint8_t *)"ck1";
+        hrr.cookie_len = 3;
+    }
+    tp_client_hello ch1, ch2;
+    tp_reader r1, r2;
+    tp_error err = {0};
+    tp_hrr_info info;
+    tp_reader_init(&r1, h1.b, h1.n);
+    tp_reader_init(&r2, h2.b, h2.n);
+    assert_int_equal(tp_parse_client_hello_any(r1, 0, &ch1, &err), TP_OK);
+    tp_err rc = tp_hrr_check(&ch1, &hrr, &info, &err);
+    if (rc == TP_OK)
+        rc = tp_parse_client_hello_any(r2, hrr_group ? TP_TLS_GROUP_SECP256R1 : TP_TLS_GROUP_X25519,
+                                       &ch2, &err);
+    if (rc == TP_OK)
+        rc = tp_hrr_check_second_hello(r1, r2, &hrr, &ch2, &err);
+    return rc;
+}
+
+static void hrr_second_hello_rules(void **st)
+{
+    (void)st;
+    /* allowed: the share for the selected group, the cookie, padding added, early_data gone */
+    assert_int_equal(second_hello(0, P256_SHARE, 1, 0), TP_OK);
+    assert_int_equal(second_hello(0, P256_SHARE | WITH_COOKIE, 1, 1), TP_OK);
+    assert_int_equal(second_hello(0, P256_SHARE | WITH_PADDING, 1, 0), TP_OK);
+    assert_int_equal(second_hello(WITH_EARLY, P256_SHARE, 1, 0), TP_OK);
+    assert_int_equal(second_hello(0, WITH_COOKIE, 0, 1), TP_OK); /* cookie only: same share */
+    /* refused */
+    assert_int_equal(second_hello(0, P256_SHARE, 1, 1), TP_ERR_TLS_HANDSHAKE);   /* cookie dropped */
+    assert_int_equal(second_hello(0, P256_SHARE | OTHER_COOKIE, 1, 1), TP_ERR_TLS_HANDSHAKE);
+    assert_int_equal(second_hello(0, P256_SHARE | WITH_COOKIE, 1, 0), TP_ERR_TLS_HANDSHAKE);
+    assert_int_equal(second_hello(0, P256_SHARE | WITH_EARLY, 1, 0), TP_ERR_TLS_HANDSHAKE);
+    assert_int_equal(second_hello(0, P256_SHARE | SWAP_ORDER, 1, 0), TP_ERR_TLS_HANDSHAKE);
+    assert_int_equal(second_hello(0, 0, 1, 0), TP_ERR_TLS_HANDSHAKE);            /* x25519 again */
+    assert_int_equal(second_hello(0, P256_SHARE | WITH_COOKIE, 0, 1), TP_ERR_TLS_HANDSHAKE);
+    assert_int_equal(second_hello(0, 0, 0, 0), TP_ERR_TLS_HANDSHAKE);            /* no change */
+    assert_int_equal(second_hello(P256_SHARE, P256_SHARE, 1, 0), TP_ERR_TLS_HANDSHAKE); /* shared */
+}
+
 static void group_names(void **st)
 {
     (void)st;
@@ -323,6 +447,7 @@ int main(void)
         cmocka_unit_test(hrr_tampered_second_hello),
         cmocka_unit_test(hrr_selects_bad_group),
         cmocka_unit_test(hrr_revealed_key_must_be_second_share),
+        cmocka_unit_test(hrr_second_hello_rules),
         cmocka_unit_test(group_names),
         cmocka_unit_test(fuzz_seeds),
     };
