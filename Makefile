@@ -85,6 +85,13 @@ $(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 # A tool made of more than one file lists its other parts (tests/tools/lib/) here.
 $(BUILD)/bin/tp-demo-api: $(BUILD)/obj/tests/tools/lib/demo_http.o
 
+# A test tool that needs the TDX collateral fixtures (tests/support) links them too.
+TDXCOLL_SUPPORT := $(BUILD)/obj/tests/support/fake_tdxcoll.o $(BUILD)/obj/tests/support/fake_tee.o \
+                   $(BUILD)/obj/tests/support/testvectors.o
+$(BUILD)/bin/tp-tdx-testcoll: $(BUILD)/obj/tests/tools/tp-tdx-testcoll.o $(TDXCOLL_SUPPORT) $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(NOTARY_PART_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka

@@ -23,7 +23,7 @@ median_ms() {
 bash "$ROOT/scripts/mkcerts.sh" "$WORK/certs" >/dev/null
 TOKEN=bench-token
 start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$WORK/certs/server.pem" --key "$WORK/certs/server.key" --token "$TOKEN"
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$WORK/certs/ca.pem" --allow-private
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$WORK/certs/ca.pem" --allow-private
 api=$PORT_api notary=$PORT_notary
 sed "s/localhost:8443/localhost:$api/" "$ROOT/docs/examples/account.manifest.json" >"$WORK/m.json"
 cat >"$WORK/big.json" <<JSON

@@ -18,7 +18,7 @@ start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$WORK/certs/ser
 api_port=$PORT_api
 echo "demo API on https://localhost:$api_port/api/account (needs a bearer token)"
 
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim \
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim \
   --ca-file "$WORK/certs/ca.pem" --allow-private
 notary_port=$PORT_notary
 echo "notary (sim TEE) on 127.0.0.1:$notary_port"

@@ -22,6 +22,10 @@ typedef struct tp_evidence_facts {
     uint8_t report_data[64];      /* REPORTDATA / REPORT_DATA / user_data / eat_nonce */
     size_t report_data_len;
     int debug;                    /* 1 if the TEE is debuggable */
+    /* With collateral (TDX): Intel's TCB status of the platform and of the quoting enclave
+     * ("UpToDate", "SWHardeningNeeded", "OutOfDate", ...); "" when not judged. */
+    char tcb_status[40];
+    char qe_tcb_status[40];
     json_t *details;              /* other platform fields (RTMRs, PCRs, policy, ...); owned */
 } tp_evidence_facts;
 
@@ -34,12 +38,20 @@ typedef struct tp_verify_opts {
     const char *chain_file;       /* extra intermediates PEM (e.g. SEV-SNP ASK/ARK), or NULL */
     const char *jwks_file;        /* gcp-cs: JWKS of the token issuer */
     const char *audience;         /* gcp-cs: expected aud, or NULL for the default */
+    const char *collateral_dir;   /* tdx: directory of Intel PCS collateral, or NULL (no TCB
+                                   * judgement); layout in docs/platforms.md */
+    const json_t *collateral;     /* tdx: the same files bundled, {file name: base64}, used
+                                   * when collateral_dir is NULL (tp_collateral_bundle) */
 } tp_verify_opts;
 
 /* Verifies evidence of the named platform; fills *facts on success. */
 tp_err tp_evidence_verify(const char *platform, const uint8_t *evidence, size_t len,
                           const tp_verify_opts *opts, tp_evidence_facts *facts, tp_error *err);
 void tp_evidence_facts_free(tp_evidence_facts *facts);
+/* The collateral files from dir that this evidence needs, as {file name: base64} (for a
+ * notary to bundle with its evidence); TP_ERR_ARG for a platform without collateral. */
+tp_err tp_collateral_bundle(const char *platform, const uint8_t *evidence, size_t len,
+                            const char *dir, json_t **out, tp_error *err);
 /* JSON object {platform, measurement, report_data, debug, ...details}; new reference. */
 json_t *tp_evidence_facts_json(const tp_evidence_facts *facts);
 
@@ -100,6 +112,9 @@ typedef struct tp_policy tp_policy;
 
 tp_err tp_policy_load(const char *path, tp_policy **out, tp_error *err);
 tp_err tp_policy_parse(const char *json, size_t len, tp_policy **out, tp_error *err);
+/* Uses the collateral in dir for the platform's evidence ("tdx"), replacing the policy's
+ * collateral_dir; its TCB statuses are then judged (default: "UpToDate" only). */
+tp_err tp_policy_set_collateral(tp_policy *p, const char *platform, const char *dir, tp_error *err);
 /* The development policy behind --allow-insecure-sim: accepts sim evidence only. */
 tp_policy *tp_policy_insecure_sim(void);
 void tp_policy_free(tp_policy *p);
@@ -118,6 +133,13 @@ tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
 /* With the policy's "max_proof_age_s" set: TP_ERR_PROOF_AGE when proof_time is older than
  * now minus that age, or more than TP_KEY_WINDOW_SKEW_S after now. TP_OK without it. */
 tp_err tp_policy_check_proof_age(const tp_policy *p, time_t proof_time, time_t now, tp_error *err);
+/* The same with the collateral bundled with the evidence ({file name: base64}, or NULL),
+ * used unless the policy names a collateral directory (the verifier's, maybe newer). */
+tp_err tp_policy_verify_evidence_bundled(const tp_policy *p, const char *platform,
+                                         const uint8_t *evidence, size_t len,
+                                         const uint8_t expected_report_data[64], time_t at,
+                                         const json_t *collateral, tp_evidence_facts *facts,
+                                         tp_error *err);
 
 #ifdef __cplusplus
 }

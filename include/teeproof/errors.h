@@ -72,6 +72,12 @@ typedef enum tp_err {
     TP_ERR_DISCLOSURE,       /* a disclosed value does not open the proof's commitment */
     TP_ERR_KEY_WINDOW,       /* proof time outside the signing key's attested validity window */
     TP_ERR_PROOF_AGE,        /* proof older than the policy's maximum age */
+    TP_ERR_COLLATERAL,       /* TEE collateral (CRL, TCB Info, ...) missing, malformed, expired, badly signed */
+    TP_ERR_COLLATERAL_MISMATCH, /* collateral is not for this platform/QE/TDX module */
+    TP_ERR_REVOKED,          /* an evidence certificate is listed in its issuer's CRL */
+    TP_ERR_TCB_STATUS,       /* TCB level unknown, or its status not accepted by the policy */
+    TP_ERR_TCB_TOO_LOW,      /* a TCB component or firmware version below the policy minimum */
+    TP_ERR_GUEST_POLICY,     /* guest policy / platform state (migration agent, SMT) refused */
     TP_ERR__COUNT
 } tp_err;
 

@@ -124,15 +124,28 @@ static json_t *details_json(const json_t *claims, const json_t *container)
     json_t *d = json_object();
     if (d == NULL)
         return NULL;
-    static const char *const copy[] = {"swversion", "hwmodel", "secboot", "iat", "exp", "dbgstat"};
+    static const char *const copy[] = {"swname", "swversion", "hwmodel", "secboot", "iat", "exp",
+                                       "dbgstat"};
     for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
         json_t *v = json_object_get(claims, copy[i]);
         if (v != NULL)
             json_object_set_new(d, copy[i], json_deep_copy(v));
     }
-    json_t *ref = json_object_get(container, "image_reference");
-    if (json_is_string(ref))
-        json_object_set_new(d, "image_reference", json_deep_copy(ref));
+    /* Strings of the container, and the image's support attributes when they are strings. */
+    static const char *const k_container[] = {"image_reference", "restart_policy"};
+    for (size_t i = 0; i < sizeof(k_container) / sizeof(k_container[0]); i++) {
+        json_t *v = json_object_get(container, k_container[i]);
+        if (json_is_string(v))
+            json_object_set_new(d, k_container[i], json_deep_copy(v));
+    }
+    json_t *attrs = json_object_get(json_object_get(json_object_get(claims, "submods"),
+                                                    "confidential_space"), "support_attributes");
+    size_t i;
+    json_t *a;
+    int strings = json_is_array(attrs);
+    json_array_foreach(attrs, i, a) strings = strings && json_is_string(a);
+    if (strings)
+        json_object_set_new(d, "support_attributes", json_deep_copy(attrs));
     return d;
 }
 

@@ -17,6 +17,10 @@ typedef struct tp_platform {
     tp_err (*get_evidence)(void *state, const uint8_t report_data[64], uint8_t **evidence,
                            size_t *len, tp_error *err);
     void (*attester_free)(void *state);
+    /* The verifier's collateral files from dir for this evidence, {name: base64}; NULL when
+     * the platform takes none. */
+    tp_err (*collateral_bundle)(const uint8_t *evidence, size_t len, const char *dir, json_t **out,
+                                tp_error *err);
 } tp_platform;
 
 extern const tp_platform tp_platform_sim;

@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "attest/platform.h"
+#include "attest/tdx_tcb.h"
+#include "attest/policy_gcpcs.h"
+#include "attest/policy_snp.h"
 #include "attest/x509util.h"
 #include "base/codec.h"
 
@@ -14,7 +17,9 @@
 /* max_proof_age_s accepts 1 s up to ~100 years. */
 #define MAX_PROOF_AGE_LIMIT_S (100LL * 366 * 24 * 3600)
 
-enum { F_ROOTS = 1, F_CHAIN = 2, F_VCEK = 4, F_JWKS = 8, F_AUD = 16 };
+/* F_TCB: Intel TCB statuses judged (tcb_status); F_COLL: takes a collateral directory
+ * (tdx: Intel PCS collateral; sev-snp: AMD CRLs). */
+enum { F_ROOTS = 1, F_CHAIN = 2, F_VCEK = 4, F_JWKS = 8, F_AUD = 16, F_TCB = 32, F_COLL = 64 };
 
 /* Per platform: the member naming its measurement list, extra fields a policy may pin
  * (matched against the same-named hex string in the verified facts' details), and which
@@ -27,9 +32,9 @@ static const struct rules {
 } k_rules[] = {
     {"sim", NULL, {NULL}, 0},
     {"tdx", "mrtd", {"rtmr0", "rtmr1", "rtmr2", "rtmr3", "mrconfigid", "mrowner", "mrownerconfig"},
-     F_ROOTS},
+     F_ROOTS | F_TCB | F_COLL},
     {"sev-snp", "measurement", {"host_data", "id_key_digest", "author_key_digest", "family_id",
-                                "image_id"}, F_ROOTS | F_CHAIN | F_VCEK},
+                                "image_id"}, F_ROOTS | F_CHAIN | F_VCEK | F_COLL},
     {"nitro", "pcr0", {"pcr1", "pcr2", "pcr3", "pcr4", "pcr8"}, F_ROOTS},
     {"gcp-cs", "image_digest", {NULL}, F_JWKS | F_AUD},
 };
@@ -48,11 +53,16 @@ typedef struct hexlist {
 typedef struct plat_policy {
     int allowed;
     int allow_debug;
+    tp_snp_reqs snp;  /* sev-snp only (policy_snp.c) */
+    tp_gcpcs_reqs cs; /* gcp-cs only (policy_gcpcs.c) */
     hexlist measurements;
     hexlist details[MAX_DETAIL_KEYS]; /* n == 0: not pinned */
     char *roots_file, *chain_file, *jwks_file, *audience;
     uint8_t *cert_der;
     size_t cert_der_len;
+    char *collateral_dir;
+    char **tcb_status; /* accepted TCB statuses; NULL: "UpToDate" only */
+    size_t n_tcb_status;
 } plat_policy;
 
 struct tp_policy {
@@ -74,6 +84,8 @@ void tp_policy_free(tp_policy *p)
         return;
     for (size_t i = 0; i < N_RULES; i++) {
         plat_policy *pp = &p->plat[i];
+        tp_snp_reqs_free(&pp->snp);
+        tp_gcpcs_reqs_free(&pp->cs);
         free(pp->measurements.v);
         for (size_t k = 0; k < MAX_DETAIL_KEYS; k++)
             free(pp->details[k].v);
@@ -82,18 +94,98 @@ void tp_policy_free(tp_policy *p)
         free(pp->jwks_file);
         free(pp->audience);
         free(pp->cert_der);
+        free(pp->collateral_dir);
+        for (size_t k = 0; k < pp->n_tcb_status; k++)
+            free(pp->tcb_status[k]);
+        free(pp->tcb_status);
     }
     free(p);
 }
 
-tp_policy *tp_policy_insecure_sim(void)
+/* A policy accepting nothing, with every platform's defaults. */
+static tp_policy *policy_new(void)
 {
     tp_policy *p = calloc(1, sizeof(*p));
+    for (size_t i = 0; p != NULL && i < N_RULES; i++)
+        tp_snp_reqs_init(&p->plat[i].snp);
+    return p;
+}
+
+tp_policy *tp_policy_insecure_sim(void)
+{
+    tp_policy *p = policy_new();
     if (p != NULL) {
         p->plat[0].allowed = 1; /* k_rules[0] is sim */
         p->plat[0].allow_debug = 1;
     }
     return p;
+}
+
+/* --- TCB status (platforms with collateral) --- */
+
+#define MAX_TCB_STATUS 16
+
+static tp_err parse_tcb_status(json_t *v, const char *where, plat_policy *pp, tp_error *err)
+{
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > MAX_TCB_STATUS)
+        return tp_error_set(err, TP_ERR_JSON, "policy: %s must be a non-empty array of at most %d "
+                            "status names", where, MAX_TCB_STATUS);
+    if ((pp->tcb_status = calloc(json_array_size(v), sizeof(char *))) == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) {
+        if (!json_is_string(e) || !tp_tcb_status_known(json_string_value(e)))
+            return tp_error_set(err, TP_ERR_JSON, "policy: %s[%zu] is not an Intel TCB status "
+                                "name", where, i);
+        if ((pp->tcb_status[i] = strdup(json_string_value(e))) == NULL)
+            return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
+        pp->n_tcb_status++;
+    }
+    return TP_OK;
+}
+
+static int status_accepted(const plat_policy *pp, const char *status)
+{
+    if (pp->tcb_status == NULL)
+        return strcmp(status, "UpToDate") == 0;
+    for (size_t i = 0; i < pp->n_tcb_status; i++)
+        if (strcmp(pp->tcb_status[i], status) == 0)
+            return 1;
+    return 0;
+}
+
+/* Judged evidence (collateral given): both statuses accepted. A policy that names
+ * tcb_status needs judged evidence. */
+static tp_err check_tcb_status(const plat_policy *pp, const tp_evidence_facts *f, tp_error *err)
+{
+    if (f->tcb_status[0] == '\0')
+        return pp->tcb_status == NULL ? TP_OK
+                                      : tp_error_set(err, TP_ERR_TCB_STATUS,
+                                                     "the policy requires a TCB status but no "
+                                                     "collateral was given to judge it");
+    if (!status_accepted(pp, f->tcb_status))
+        return tp_error_set(err, TP_ERR_TCB_STATUS, "%s TCB status %s is not accepted by the policy",
+                            f->platform, f->tcb_status);
+    if (!status_accepted(pp, f->qe_tcb_status))
+        return tp_error_set(err, TP_ERR_TCB_STATUS,
+                            "%s QE TCB status %s is not accepted by the policy", f->platform,
+                            f->qe_tcb_status);
+    return TP_OK;
+}
+
+tp_err tp_policy_set_collateral(tp_policy *p, const char *platform, const char *dir, tp_error *err)
+{
+    int i = rules_index(platform);
+    if (i < 0 || !(k_rules[i].files & F_COLL))
+        return tp_error_set(err, TP_ERR_ARG, "collateral is not supported for platform %s",
+                            platform ? platform : "(null)");
+    char *copy = strdup(dir);
+    if (copy == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
+    free(p->plat[i].collateral_dir);
+    p->plat[i].collateral_dir = copy;
+    return TP_OK;
 }
 
 /* --- parsing --- */
@@ -150,6 +242,10 @@ static tp_err parse_file_member(const struct rules *r, plat_policy *pp, const ch
     snprintf(where, sizeof(where), "platforms.%s.%s", r->name, key);
     if ((r->files & F_ROOTS) && strcmp(key, "roots_file") == 0)
         return parse_path(v, where, base_dir, &pp->roots_file, err);
+    if ((r->files & F_COLL) && strcmp(key, "collateral_dir") == 0)
+        return parse_path(v, where, base_dir, &pp->collateral_dir, err);
+    if ((r->files & F_TCB) && strcmp(key, "tcb_status") == 0)
+        return parse_tcb_status(v, where, pp, err);
     if ((r->files & F_CHAIN) && strcmp(key, "chain_file") == 0)
         return parse_path(v, where, base_dir, &pp->chain_file, err);
     if ((r->files & F_JWKS) && strcmp(key, "jwks_file") == 0)
@@ -186,6 +282,10 @@ static tp_err parse_member(const struct rules *r, plat_policy *pp, const char *k
     }
     if (r->measurement_key != NULL && strcmp(key, r->measurement_key) == 0)
         return parse_hexlist(v, where, &pp->measurements, err);
+    if (strcmp(r->name, "sev-snp") == 0 && tp_snp_reqs_has_key(key))
+        return tp_snp_reqs_parse(&pp->snp, key, v, err);
+    if (strcmp(r->name, "gcp-cs") == 0 && tp_gcpcs_reqs_has_key(key))
+        return tp_gcpcs_reqs_parse(&pp->cs, key, v, err);
     for (size_t k = 0; k < MAX_DETAIL_KEYS && r->detail_keys[k] != NULL; k++)
         if (strcmp(key, r->detail_keys[k]) == 0)
             return parse_hexlist(v, where, &pp->details[k], err);
@@ -261,7 +361,7 @@ static tp_err policy_parse_in(const char *json, size_t len, const char *base_dir
     if (doc == NULL)
         return tp_error_set(err, TP_ERR_JSON, "policy: invalid JSON at line %d: %s", jerr.line,
                             jerr.text);
-    tp_policy *p = calloc(1, sizeof(*p));
+    tp_policy *p = policy_new();
     tp_err rc = p ? parse_doc(doc, p, base_dir, err) : tp_error_set(err, TP_ERR_NOMEM, "out of memory");
     json_decref(doc);
     if (rc != TP_OK) {
@@ -351,6 +451,8 @@ static tp_err check_facts(const struct rules *r, const plat_policy *pp,
                             "%s evidence is from a debuggable TEE and the policy forbids debug",
                             r->name);
     tp_err rc = check_details(r, pp, f, err);
+    if (rc == TP_OK)
+        rc = check_tcb_status(pp, f, err);
     if (rc != TP_OK)
         return rc;
     if (f->report_data_len != 64 || memcmp(f->report_data, expected, 64) != 0)
@@ -371,6 +473,16 @@ tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
                                     const uint8_t expected_report_data[64], time_t at,
                                     tp_evidence_facts *facts, tp_error *err)
 {
+    return tp_policy_verify_evidence_bundled(p, platform, evidence, len, expected_report_data, at,
+                                             NULL, facts, err);
+}
+
+tp_err tp_policy_verify_evidence_bundled(const tp_policy *p, const char *platform,
+                                         const uint8_t *evidence, size_t len,
+                                         const uint8_t expected_report_data[64], time_t at,
+                                         const json_t *collateral, tp_evidence_facts *facts,
+                                         tp_error *err)
+{
     memset(facts, 0, sizeof(*facts));
     int i = rules_index(platform);
     if (i < 0)
@@ -387,10 +499,15 @@ tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
     tp_verify_opts opts = {
         .at = at, .roots_file = pp->roots_file, .chain_file = pp->chain_file, .jwks_file = pp->jwks_file,
         .audience = pp->audience, .cert_der = pp->cert_der, .cert_der_len = pp->cert_der_len,
+        .collateral_dir = pp->collateral_dir, .collateral = collateral,
     };
     tp_err rc = tp_evidence_verify(platform, evidence, len, &opts, facts, err);
     if (rc == TP_OK)
         rc = check_facts(&k_rules[i], pp, facts, expected_report_data, err);
+    if (rc == TP_OK && strcmp(platform, "sev-snp") == 0)
+        rc = tp_snp_reqs_check(&pp->snp, facts, err);
+    if (rc == TP_OK && strcmp(platform, "gcp-cs") == 0)
+        rc = tp_gcpcs_reqs_check(&pp->cs, facts, err);
     if (rc != TP_OK)
         tp_evidence_facts_free(facts);
     return rc;

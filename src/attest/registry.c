@@ -51,6 +51,17 @@ tp_err tp_evidence_verify(const char *platform, const uint8_t *evidence, size_t 
     return TP_OK;
 }
 
+tp_err tp_collateral_bundle(const char *platform, const uint8_t *evidence, size_t len,
+                            const char *dir, json_t **out, tp_error *err)
+{
+    const tp_platform *p = tp_platform_find(platform);
+    *out = NULL;
+    if (p == NULL || p->collateral_bundle == NULL)
+        return tp_error_set(err, TP_ERR_ARG, "platform %s takes no collateral",
+                            platform ? platform : "(null)");
+    return p->collateral_bundle(evidence, len, dir, out, err);
+}
+
 void tp_evidence_facts_free(tp_evidence_facts *facts)
 {
     if (facts == NULL)
@@ -68,6 +79,9 @@ json_t *tp_evidence_facts_json(const tp_evidence_facts *facts)
              tp_att_set_hex(o, "measurement", facts->measurement, facts->measurement_len) &&
              tp_att_set_hex(o, "report_data", facts->report_data, facts->report_data_len) &&
              json_object_set_new(o, "debug", json_boolean(facts->debug)) == 0;
+    if (ok && facts->tcb_status[0] != '\0')
+        ok = json_object_set_new(o, "tcb_status", json_string(facts->tcb_status)) == 0 &&
+             json_object_set_new(o, "qe_tcb_status", json_string(facts->qe_tcb_status)) == 0;
     if (ok && facts->details != NULL)
         ok = json_object_update_missing(o, facts->details) == 0;
     if (!ok) {

@@ -3,11 +3,14 @@
  * v4: TD report body (584 bytes); v5: u16 body type (2: TDX 1.0, 584 bytes; 3: TDX 1.5,
  * 648 bytes), u32 body size, body. Then u32 signature data length and the signature data
  * (tdx_qe.c). The quote signature covers everything before that length. Bytes after the
- * signature data are ignored (quotes come in zero-padded buffers). */
+ * signature data are ignored (quotes come in zero-padded buffers). With a collateral
+ * directory the platform's and the QE's TCB statuses are judged too (tdx_collateral.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attest/platform.h"
+#include "attest/tdx_collateral.h"
 #include "attest/tdx_qe.h"
 #include "attest/tsm.h"
 #include "attest/x509util.h"
@@ -152,16 +155,49 @@ static tp_err fill_facts(const tdx_quote *q, tp_evidence_facts *f, tp_error *err
     return TP_OK;
 }
 
+/* With a collateral directory: Intel's TCB statuses of the platform and the QE. The
+ * collateral is checked before the quote's own chain so that expired collateral is
+ * reported as such; nothing is returned unless both pass. */
+static tp_err judge_collateral(const tdx_quote *q, const tp_verify_opts *opts,
+                               char tcb[TP_TCB_STATUS_MAX], char qe[TP_TCB_STATUS_MAX],
+                               tp_error *err)
+{
+    tcb[0] = qe[0] = '\0';
+    if (opts->collateral_dir == NULL && opts->collateral == NULL)
+        return TP_OK;
+    tp_tdx_tcb_in in = {
+        .tee_tcb_svn = q->body.tee_tcb_svn, .mrsignerseam = q->body.mrsignerseam,
+        .seam_attributes = q->body.seam_attributes, .qe_report = q->sig.qe_report,
+    };
+    return tp_tdx_collateral_check(&in, q->sig.pck_pem, q->sig.pck_pem_len, opts, tcb, qe, err);
+}
+
 static tp_err tdx_verify(const uint8_t *ev, size_t len, const tp_verify_opts *opts,
                          tp_evidence_facts *facts, tp_error *err)
 {
     tdx_quote q;
+    char tcb[TP_TCB_STATUS_MAX], qe[TP_TCB_STATUS_MAX];
     tp_err rc = parse_quote(ev, len, &q, err);
+    if (rc == TP_OK)
+        rc = judge_collateral(&q, opts, tcb, qe, err);
     if (rc == TP_OK)
         rc = tp_qe_verify(&q.sig, q.signed_part, q.signed_len, opts, err);
     if (rc == TP_OK)
         rc = fill_facts(&q, facts, err);
+    if (rc == TP_OK) {
+        snprintf(facts->tcb_status, sizeof(facts->tcb_status), "%s", tcb);
+        snprintf(facts->qe_tcb_status, sizeof(facts->qe_tcb_status), "%s", qe);
+    }
     return rc;
+}
+
+static tp_err tdx_collateral_bundle(const uint8_t *ev, size_t len, const char *dir, json_t **out,
+                                    tp_error *err)
+{
+    tdx_quote q;
+    tp_err rc = parse_quote(ev, len, &q, err);
+    return rc == TP_OK ? tp_tdx_collateral_bundle(q.sig.pck_pem, q.sig.pck_pem_len, dir, out, err)
+                       : rc;
 }
 
 /* --- attester: configfs-tsm, provider tdx_guest --- */
@@ -225,4 +261,5 @@ const tp_platform tp_platform_tdx = {
     .attester_new = tdx_new,
     .get_evidence = tdx_get_evidence,
     .attester_free = tdx_free,
+    .collateral_bundle = tdx_collateral_bundle,
 };

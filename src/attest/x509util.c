@@ -115,6 +115,13 @@ static tp_err chain_error(int code, const char *what, tp_error *err)
 tp_err tp_att_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *trusted,
                            time_t at, const char *what, tp_error *err)
 {
+    return tp_att_verify_chain_get(leaf, untrusted, trusted, at, what, NULL, err);
+}
+
+tp_err tp_att_verify_chain_get(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *trusted,
+                               time_t at, const char *what, STACK_OF(X509) **chain,
+                               tp_error *err)
+{
     X509_STORE *store = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     tp_err rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot set up %s chain verification", what);
@@ -128,7 +135,9 @@ tp_err tp_att_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509)
     if (at != 0)
         X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), at);
     if (X509_verify_cert(ctx) == 1)
-        rc = TP_OK;
+        rc = chain == NULL || (*chain = X509_STORE_CTX_get1_chain(ctx)) != NULL
+                 ? TP_OK
+                 : tp_error_set(err, TP_ERR_NOMEM, "out of memory");
     else
         rc = chain_error(X509_STORE_CTX_get_error(ctx), what, err);
 done:

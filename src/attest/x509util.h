@@ -26,6 +26,11 @@ tp_err tp_att_anchors(const char *roots_file, const char *const *builtin, STACK_
  * (0 = now). TP_ERR_EVIDENCE_TIME for validity, TP_ERR_EVIDENCE_CHAIN otherwise. */
 tp_err tp_att_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *trusted,
                            time_t at, const char *what, tp_error *err);
+/* The same; on success *chain (when not NULL) is the verified chain, leaf first, anchor
+ * last (free with sk_X509_pop_free(*chain, X509_free)). */
+tp_err tp_att_verify_chain_get(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *trusted,
+                               time_t at, const char *what, STACK_OF(X509) **chain,
+                               tp_error *err);
 
 /* EC public key from raw X||Y on the named group ("prime256v1", "secp384r1"). */
 EVP_PKEY *tp_att_ec_pubkey(const char *group, const uint8_t *xy, size_t len);

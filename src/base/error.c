@@ -65,6 +65,12 @@ static const struct err_desc k_errs[TP_ERR__COUNT] = {
     [TP_ERR_DISCLOSURE] = {"disclosure", "disclosed value does not match the proof's commitment"},
     [TP_ERR_KEY_WINDOW] = {"key-window", "proof time outside the signing key's attested window"},
     [TP_ERR_PROOF_AGE] = {"proof-age", "proof older than the policy allows"},
+    [TP_ERR_COLLATERAL] = {"collateral", "TEE collateral invalid or expired"},
+    [TP_ERR_COLLATERAL_MISMATCH] = {"collateral-mismatch", "collateral does not match the evidence"},
+    [TP_ERR_REVOKED] = {"revoked", "evidence certificate revoked"},
+    [TP_ERR_TCB_STATUS] = {"tcb-status", "TCB status unknown or not accepted"},
+    [TP_ERR_TCB_TOO_LOW] = {"tcb-too-low", "TEE TCB below the policy's minimum"},
+    [TP_ERR_GUEST_POLICY] = {"guest-policy", "TEE guest policy or platform state refused"},
 };
 
 const char *tp_err_name(tp_err code)

@@ -14,7 +14,7 @@
 static const char k_usage[] =
     "usage: teeproof evidence FILE --platform tdx|sev-snp|nitro|gcp-cs|sim\n"
     "                         [--cert DER] [--chain PEM] [--roots PEM] [--jwks FILE]\n"
-    "                         [--audience AUD] [--at UNIX_TIME]\n"
+    "                         [--audience AUD] [--collateral DIR] [--at UNIX_TIME]\n"
     "\n"
     "Verifies raw attestation evidence offline and prints its facts as JSON\n"
     "(platform, measurement, report_data, debug, and the platform's other fields).\n"
@@ -24,29 +24,31 @@ static const char k_usage[] =
     "  --roots PEM    trust anchors replacing the pinned vendor roots\n"
     "  --jwks FILE    gcp-cs: the token issuer's JWKS\n"
     "  --audience AUD gcp-cs: the expected token audience\n"
+    "  --collateral DIR  tdx: Intel PCS collateral (TCB Info, QE Identity, CRLs; layout in\n"
+    "                 docs/platforms.md); adds tcb_status and qe_tcb_status to the facts\n"
     "  --at TIME      check certificate validity at this UNIX time (default: now)\n";
 
 typedef struct evidence_args {
-    const char *file, *platform, *cert, *chain, *roots, *jwks, *audience;
+    const char *file, *platform, *cert, *chain, *roots, *jwks, *audience, *collateral;
     time_t at;
 } evidence_args;
 
 /* 0 on success, 1 for --help, else the exit status of a usage error (2). */
 static int parse_args(int argc, char **argv, evidence_args *a)
 {
-    static const char *const k_opts[] = {"--platform", "--cert", "--chain", "--roots", "--jwks",
-                                         "--audience", "--at"};
-    const char **slots[] = {&a->platform, &a->cert, &a->chain, &a->roots, &a->jwks, &a->audience,
-                            NULL};
+    static const char *const k_opts[] = {"--platform", "--cert",     "--chain", "--roots",
+                                         "--jwks",     "--audience", "--collateral", "--at"};
+    enum { N_OPTS = sizeof(k_opts) / sizeof(k_opts[0]) };
     const char *at = NULL;
-    slots[6] = &at;
+    const char **slots[N_OPTS] = {&a->platform, &a->cert,     &a->chain,      &a->roots,
+                                  &a->jwks,     &a->audience, &a->collateral, &at};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return 1;
         size_t k = 0;
-        while (k < 7 && strcmp(argv[i], k_opts[k]) != 0)
+        while (k < N_OPTS && strcmp(argv[i], k_opts[k]) != 0)
             k++;
-        if (k < 7) {
+        if (k < N_OPTS) {
             if (i + 1 >= argc)
                 return tp_cli_usage_error("evidence", "%s needs a value", argv[i]);
             *slots[k] = argv[++i];
@@ -78,6 +80,7 @@ static tp_err verify_file(const evidence_args *a, tp_evidence_facts *facts, tp_e
         tp_verify_opts opts = {
             .at = a->at, .roots_file = a->roots, .cert_der = cert, .cert_der_len = cert_len,
             .chain_file = a->chain, .jwks_file = a->jwks, .audience = a->audience,
+            .collateral_dir = a->collateral,
         };
         rc = tp_evidence_verify(a->platform, ev, ev_len, &opts, facts, err);
     }

@@ -11,7 +11,7 @@
 
 static const char k_usage[] =
     "usage: teeproof verify PROOF (--allow-insecure-sim | --policy FILE) [--manifest FILE]\n"
-    "                       [--disclosure FILE]\n"
+    "                       [--disclosure FILE] [--collateral DIR] [--now UNIX-SECONDS]\n"
     "\n"
     "Checks the proof's signature over its canonical claims, the notary's evidence under the\n"
     "policy, that the evidence commits to the signing key, and (with --manifest) that the proof\n"
@@ -25,6 +25,8 @@ static const char k_usage[] =
     "                         from (default: the current time)\n"
     "  --disclosure FILE      check the items of a `teeproof disclose` document against the\n"
     "                         proof's commitments; the output then also has \"disclosed\"\n"
+    "  --collateral DIR       Intel PCS collateral for TDX evidence (replaces the policy's\n"
+    "                         collateral_dir): TCB statuses judged against tcb_status\n"
     "\n"
     "The proof's time must lie inside the signing key's attested window (key-window), and\n"
     "with max_proof_age_s in the policy be at most that old (proof-age).\n";
@@ -49,13 +51,12 @@ int tp_cli_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"policy", required_argument, NULL, 'p'}, {"allow-insecure-sim", no_argument, NULL, 's'},
-        {"manifest", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
-        {"now", required_argument, NULL, 'n'},
         {"manifest", required_argument, NULL, 'm'}, {"disclosure", required_argument, NULL, 'd'},
+        {"collateral", required_argument, NULL, 'c'}, {"now", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *policy_file = NULL, *manifest_file = NULL, *disclosure_file = NULL;
+    const char *policy_file = NULL, *manifest_file = NULL, *disclosure_file = NULL, *collateral = NULL;
     int allow_sim = 0, o;
     time_t now = 0;
     opterr = 0;
@@ -69,6 +70,7 @@ int tp_cli_verify(int argc, char **argv)
                 return tp_cli_usage_error("verify", "--now wants Unix seconds (a positive integer)");
             break;
         case 'd': disclosure_file = optarg; break;
+        case 'c': collateral = optarg; break;
         case 'h': fputs(k_usage, stdout); return 0;
         default: return tp_cli_usage_error("verify", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -83,6 +85,8 @@ int tp_cli_verify(int argc, char **argv)
     size_t len = 0;
     json_t *claims = NULL;
     tp_err e = tp_cli_policy(allow_sim, policy_file, &policy, &err);
+    if (e == TP_OK && collateral != NULL)
+        e = tp_policy_set_collateral(policy, "tdx", collateral, &err);
     if (e == TP_OK && manifest_file != NULL)
         e = tp_manifest_load_file(manifest_file, &manifest, &err);
     if (e == TP_OK)

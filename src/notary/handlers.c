@@ -34,6 +34,7 @@ static void handle_attest(tp_session *s)
     tp_identity *id = tp_session_identity(s);
     uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], sig[64], *evidence = NULL;
     size_t evidence_len = 0;
+    json_t *collateral = NULL;
     tp_error e;
     if (tp_identity_check_time(id, time(NULL), &e) != TP_OK) {
         tp_session_fail(s, &e);
@@ -46,7 +47,7 @@ static void handle_attest(tp_session *s)
     }
     tp_channel_binding_message(exporter, msg);
     if (tp_identity_sign(id, msg, sizeof(msg), sig, &e) != TP_OK ||
-        tp_identity_evidence(id, &evidence, &evidence_len, &e) != TP_OK) {
+        tp_identity_evidence_bundle(id, &evidence, &evidence_len, &collateral, &e) != TP_OK) {
         tp_session_fail(s, &e);
         return;
     }
@@ -55,9 +56,16 @@ static void handle_attest(tp_session *s)
                           "public_key", tp_json_base64(id->spki, id->spki_len),
                           "key_window", tp_key_window_json(&id->window),
                           "binding_signature", tp_json_base64(sig, sizeof(sig)));
+    if (o != NULL && collateral != NULL && json_object_set(o, "collateral", collateral) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    json_decref(collateral);
     char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
     if (txt == NULL || !tp_session_send(s, TP_MSG_ATTEST_RESP, txt, strlen(txt)))
         fail(s, TP_ERR_NOMEM, "cannot encode the attestation");
+    else
+        s->attested = 1;
     free(evidence);
     free(txt);
     json_decref(o);
@@ -74,6 +82,25 @@ static json_t *parse_json(tp_session *s, const tp_frame *f)
     return o;
 }
 
+/* A tunnel only for a prover that asked who we are, to an allowed port, to a host name the
+ * ClientHello's SNI can equal (RFC 6066: no trailing dot). */
+static tp_err check_tunnel(tp_session *s, const json_t *jhost, json_int_t port, tp_error *e)
+{
+    const tp_notary_config *c = &s->notary->cfg;
+    const char *host = json_string_value(jhost);
+    if (!s->attested)
+        return tp_error_set(e, TP_ERR_PROTOCOL, "tunnel requested before attestation");
+    if (host == NULL || host[0] == '\0' || strlen(host) > 253 || strlen(host) != json_string_length(jhost) ||
+        port < 1 || port > 65535)
+        return tp_error_set(e, TP_ERR_PROTOCOL, "tunnel request needs a host name and a port 1-65535");
+    if (host[strlen(host) - 1] == '.')
+        return tp_error_set(e, TP_ERR_PROTOCOL, "tunnel host must not end with a dot");
+    if (!tp_target_port_allowed(c->allow_ports, c->n_allow_ports, c->allow_any_port, (uint16_t)port))
+        return tp_error_set(e, TP_ERR_FORBIDDEN_PORT,
+                            "port %d is not one the notary tunnels to (see --allow-port)", (int)port);
+    return TP_OK;
+}
+
 static void handle_tunnel(tp_session *s, const tp_frame *f)
 {
     if (s->tunnel_used) {
@@ -83,12 +110,11 @@ static void handle_tunnel(tp_session *s, const tp_frame *f)
     json_t *o = parse_json(s, f);
     if (o == NULL)
         return;
-    const char *host = json_string_value(json_object_get(o, "host"));
+    const json_t *host = json_object_get(o, "host");
     json_int_t port = json_integer_value(json_object_get(o, "port"));
     tp_error e;
-    if (host == NULL || host[0] == '\0' || strlen(host) > 253 || port < 1 || port > 65535)
-        fail(s, TP_ERR_PROTOCOL, "tunnel request needs a host name and a port 1-65535");
-    else if (tp_relay_open(s, host, (uint16_t)port, &e) != TP_OK)
+    if (check_tunnel(s, host, port, &e) != TP_OK ||
+        tp_relay_open(s, json_string_value(host), (uint16_t)port, &e) != TP_OK)
         tp_session_fail(s, &e);
     json_decref(o);
 }
@@ -103,13 +129,12 @@ static void handle_data(tp_session *s, const tp_frame *f)
         fail(s, TP_ERR_PROTOCOL, "data outside an open tunnel");
         return;
     }
-    if (!tp_buf_append(&s->rec_client, f->payload, f->len) ||
-        !tp_buf_append(&s->to_target, f->payload, f->len)) {
+    if (!tp_buf_append(&s->rec_client, f->payload, f->len)) {
         fail(s, TP_ERR_NOMEM, "out of memory recording the tunnel");
         return;
     }
     if (tp_relay_within_cap(s))
-        tp_relay_flush(s);
+        tp_relay_from_prover(s, f->payload, f->len);
 }
 
 /* Secret inputs of a PROVE request, wiped when done. */

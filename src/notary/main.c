@@ -20,7 +20,9 @@ static const char k_usage[] =
     "                          prints 'listening on HOST:PORT' when ready\n"
     "  --tee PLATFORM          sim | tdx | sev-snp | nitro | gcp-cs | auto (auto never picks sim)\n"
     "  --ca-file PEM           trust store for target certificates (default: the system's)\n"
-    "  --allow-private         allow targets on loopback, private and link-local addresses\n"
+    "  --allow-private         allow targets on special-purpose addresses (loopback, private,\n"
+    "                          link-local...; refused by default; for tests and enclave forwarders)\n"
+    "  --allow-port PORT|any   a target port to tunnel to (repeatable; default 443 only)\n"
     "  --cert PEM --key PEM    channel certificate and key (default: a fresh self-signed one;\n"
     "                          provers trust the attestation, not a CA)\n"
     "  --tsm-root DIR          configfs-tsm report directory (tdx, sev-snp)\n"
@@ -37,6 +39,9 @@ static const char k_usage[] =
     "  --key-lifetime SECONDS  each signing key's attested window (default 3600, 2-604800);\n"
     "                          a new key replaces it before the window ends, the old one is\n"
     "                          wiped; a leaked key can sign only proofs dated in its window\n"
+    "  --collateral DIR        tdx: Intel PCS collateral (TCB Info, QE Identity, CRLs; layout in\n"
+    "                          docs/platforms.md) re-read at each refresh and sent with the\n"
+    "                          evidence, so proofs carry it\n"
     "  --help                  this text\n"
     "\n"
     "Stops cleanly on SIGTERM or SIGINT.\n";
@@ -57,7 +62,23 @@ static int parse_size(const char *s, size_t min, size_t max, size_t *out)
     return 1;
 }
 
-enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME };
+#define TP_DEFAULT_TARGET_PORT 443
+
+/* --allow-port PORT|any; 1/0. */
+static int add_port(tp_notary_config *c, const char *arg)
+{
+    size_t v;
+    if (strcmp(arg, "any") == 0) {
+        c->allow_any_port = 1;
+        return 1;
+    }
+    if (!parse_size(arg, 1, 65535, &v) || c->n_allow_ports >= TP_NOTARY_MAX_ALLOW_PORTS)
+        return 0;
+    c->allow_ports[c->n_allow_ports++] = (uint16_t)v;
+    return 1;
+}
+
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_COLL, OPT_ALLOW_PORT };
 
 static int parse_args(int argc, char **argv, tp_notary_config *c)
 {
@@ -72,6 +93,8 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         {"nsm-dev", required_argument, NULL, OPT_NSM}, {"teeserver-socket", required_argument, NULL, OPT_TEESERVER},
         {"audience", required_argument, NULL, OPT_AUD},
         {"key-lifetime", required_argument, NULL, OPT_LIFETIME},
+        {"collateral", required_argument, NULL, OPT_COLL},
+        {"allow-port", required_argument, NULL, OPT_ALLOW_PORT},
         {NULL, 0, NULL, 0},
     };
     size_t v;
@@ -89,6 +112,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         case OPT_NSM: c->nsm_dev = optarg; break;
         case OPT_TEESERVER: c->teeserver_socket = optarg; break;
         case OPT_AUD: c->audience = optarg; break;
+        case OPT_COLL: c->collateral_dir = optarg; break;
         case OPT_MAXS:
             if (!parse_size(optarg, 1, 1000000, &c->max_sessions)) return die_usage("--max-sessions wants 1-1000000");
             break;
@@ -112,6 +136,9 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
                 return die_usage("--key-lifetime wants 2-604800 seconds");
             c->key_lifetime_s = (unsigned)v;
             break;
+        case OPT_ALLOW_PORT:
+            if (!add_port(c, optarg)) return die_usage("--allow-port wants a port 1-65535 or 'any' (at most 32 ports)");
+            break;
         case 'h': fputs(k_usage, stdout); return 1;
         default: {
             char msg[128];
@@ -126,6 +153,8 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         return die_usage("--listen and --tee are required");
     if ((c->cert_file == NULL) != (c->key_file == NULL))
         return die_usage("--cert and --key go together");
+    if (!c->allow_any_port && c->n_allow_ports == 0)
+        c->allow_ports[c->n_allow_ports++] = TP_DEFAULT_TARGET_PORT;
     return 0;
 }
 

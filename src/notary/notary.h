@@ -8,6 +8,9 @@
 
 #include "proof/identity.h"
 
+/* Target ports given with --allow-port (443 when none is given). */
+#define TP_NOTARY_MAX_ALLOW_PORTS 32
+
 typedef struct tp_notary_config {
     const char *listen;          /* HOST:PORT */
     const char *tee;             /* attestation platform */
@@ -18,7 +21,10 @@ typedef struct tp_notary_config {
     const char *nsm_dev;         /* Nitro NSM device override */
     const char *teeserver_socket;/* Confidential Space launcher socket override */
     const char *audience;        /* Confidential Space token audience */
-    int allow_private;           /* allow loopback/private/link-local targets */
+    int allow_private;           /* allow special-purpose target addresses (loopback, private...) */
+    uint16_t allow_ports[TP_NOTARY_MAX_ALLOW_PORTS]; /* target ports tunnelled to */
+    size_t n_allow_ports;
+    int allow_any_port;          /* --allow-port any */
     size_t max_sessions;
     size_t max_transcript;       /* bytes recorded per session, both directions */
     unsigned idle_timeout_ms;    /* no traffic for this long ends a session */
@@ -26,6 +32,7 @@ typedef struct tp_notary_config {
     unsigned connect_timeout_ms;
     unsigned evidence_refresh_s; /* re-obtain evidence this often; 0 = never */
     unsigned key_lifetime_s;     /* each signing key's window; a new key at its end */
+    const char *collateral_dir;  /* tdx: Intel collateral bundled with the evidence, or NULL */
 } tp_notary_config;
 
 /* --key-lifetime bounds; the longest is the longest window verifiers accept. */

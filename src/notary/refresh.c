@@ -44,8 +44,12 @@ static tp_err rotate(tp_notary *n, tp_error *err)
     tp_key_window w = {(int64_t)now, (int64_t)now + n->cfg.key_lifetime_s};
     tp_identity *next = NULL;
     tp_err rc = tp_identity_create_window(n->attester, &w, &next, err);
-    if (rc != TP_OK)
+    if (rc == TP_OK && n->cfg.collateral_dir != NULL) /* the new key's evidence needs it too */
+        rc = tp_identity_set_collateral(next, n->cfg.collateral_dir, err);
+    if (rc != TP_OK) {
+        tp_identity_free(next);
         return rc;
+    }
     pthread_mutex_lock(&n->identity_lock);
     tp_identity *old = n->identity;
     n->identity = next;

@@ -1,4 +1,5 @@
-/* The tunnel: relays bytes between the prover and the target and records every byte,
+/* The tunnel: connects to the target (each resolved address in turn), relays bytes between
+ * the prover and the target through the TLS gate (tls/gate.h), and records every byte,
  * within the per-session transcript cap. */
 #include "notary/session.h"
 
@@ -24,30 +25,76 @@ tp_err tp_relay_open(tp_session *s, const char *host, uint16_t port, tp_error *e
     return TP_OK;
 }
 
+static void fail_connect(tp_session *s, int error)
+{
+    tp_error e;
+    tp_error_set(&e, TP_ERR_CONNECT, "cannot connect to %s:%u: %s", s->target_host, s->target_port,
+                 strerror(error));
+    tp_session_fail(s, &e);
+}
+
+/* Starts a connect to the next address that accepts one; when none is left, fails the
+ * session with the last attempt's error. Each attempt may take an equal share of the time
+ * left, so that every address gets its turn before the overall deadline. */
+static void connect_next(tp_session *s)
+{
+    while (s->addr_next < s->addrs.n) {
+        size_t i = s->addr_next++;
+        int fd = tp_target_connect_start(&s->addrs.addr[i], s->addrs.len[i]);
+        if (fd < 0) {
+            s->connect_errno = errno;
+            continue;
+        }
+        s->target.fd = fd;
+        if (!tp_io_add(s->notary, &s->target, EPOLLOUT)) {
+            s->connect_errno = errno;
+            close(fd);
+            s->target.fd = -1;
+            continue;
+        }
+        uint64_t now = tp_now_ms(), left = s->connect_deadline > now ? s->connect_deadline - now : 0;
+        s->attempt_deadline = now + left / (s->addrs.n - i);
+        s->state = TP_SESS_CONNECTING;
+        return;
+    }
+    fail_connect(s, s->connect_errno ? s->connect_errno : ECONNREFUSED);
+}
+
+/* The attempt on the current address failed: drop its socket, go on with the next. */
+static void next_address(tp_session *s, int error)
+{
+    s->connect_errno = error;
+    tp_io_del(s->notary, &s->target);
+    close(s->target.fd);
+    s->target.fd = -1;
+    connect_next(s);
+}
+
+void tp_relay_attempt_expired(tp_session *s)
+{
+    if (s->state != TP_SESS_CONNECTING || s->target.fd < 0)
+        return;
+    next_address(s, ETIMEDOUT);
+    s->prover.on_event(&s->prover, 0); /* an error, if that was the last address, goes now */
+}
+
 void tp_relay_resolved(tp_session *s, tp_err rc, const tp_target_addrs *addrs, const tp_error *rerr)
 {
     if (s->state != TP_SESS_RESOLVING) /* timed out or closed meanwhile */
         return;
-    tp_error err = *rerr;
-    int fd = -1;
-    if (rc == TP_OK)
-        rc = tp_target_connect(s->target_host, s->target_port, addrs, &fd, &err);
     if (rc == TP_OK) {
-        s->target.fd = fd;
-        if (tp_io_add(s->notary, &s->target, EPOLLOUT)) {
-            s->state = TP_SESS_CONNECTING;
-            return;
-        }
-        close(fd);
-        s->target.fd = -1;
-        rc = tp_error_set(&err, TP_ERR_IO, "cannot watch the target socket");
+        s->addrs = *addrs;
+        s->addr_next = 0;
+        connect_next(s);
+    } else {
+        tp_session_fail(s, rerr);
     }
-    tp_session_fail(s, &err);
-    s->prover.on_event(&s->prover, 0); /* send the error now */
+    s->prover.on_event(&s->prover, 0); /* send an error now */
 }
 
 void tp_relay_close(tp_session *s)
 {
+    tp_tls_gate_free(&s->gate); /* nothing is relayed after this */
     if (s->state == TP_SESS_RESOLVING)
         s->state = TP_SESS_RELAY_DONE;
     if (s->target.fd < 0)
@@ -71,20 +118,12 @@ int tp_relay_within_cap(tp_session *s)
     return 0;
 }
 
-static void fail_connect(tp_session *s, int error)
-{
-    tp_error e;
-    tp_error_set(&e, TP_ERR_CONNECT, "cannot connect to %s:%u: %s", s->target_host, s->target_port,
-                 strerror(error));
-    tp_session_fail(s, &e);
-}
-
 static void finish_connect(tp_session *s)
 {
     int soerr = 0;
     socklen_t len = sizeof(soerr);
     if (getsockopt(s->target.fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
-        fail_connect(s, soerr ? soerr : errno);
+        next_address(s, soerr ? soerr : errno);
         return;
     }
     s->state = TP_SESS_TUNNEL;
@@ -116,6 +155,16 @@ void tp_relay_flush(tp_session *s)
     s->to_target.len = s->to_target_pos = 0;
 }
 
+void tp_relay_from_prover(tp_session *s, const uint8_t *p, size_t n)
+{
+    tp_error e;
+    if (tp_tls_gate_client(&s->gate, s->target_host, p, n, &s->to_target, &e) != TP_OK) {
+        tp_session_fail(s, &e); /* closes the target before anything held reaches it */
+        return;
+    }
+    tp_relay_flush(s);
+}
+
 static void read_target(tp_session *s)
 {
     uint8_t buf[TP_DATA_CHUNK];
@@ -125,6 +174,11 @@ static void read_target(tp_session *s)
             return;
         if (n <= 0) {
             end_relay(s);
+            return;
+        }
+        tp_error e;
+        if (tp_tls_gate_server(&s->gate, buf, (size_t)n, &e) != TP_OK) {
+            tp_session_fail(s, &e); /* closes the target; nothing of it reaches the prover */
             return;
         }
         if (!tp_buf_append(&s->rec_server, buf, (size_t)n) || !tp_relay_within_cap(s))

@@ -247,6 +247,8 @@ void tp_session_sweep(tp_notary *n, uint64_t now)
         if ((s->state == TP_SESS_RESOLVING || s->state == TP_SESS_CONNECTING) && now >= s->connect_deadline)
             expire(s, s->state == TP_SESS_RESOLVING ? "resolving the target timed out"
                                                     : "connecting to the target timed out");
+        else if (s->state == TP_SESS_CONNECTING && now >= s->attempt_deadline)
+            tp_relay_attempt_expired(s); /* the target's next address */
         else if (now >= s->end_deadline)
             expire(s, "session exceeded its maximum duration");
         else if (now >= s->idle_deadline)

@@ -6,6 +6,7 @@
 #include "notary/notary.h"
 #include "notary/target.h"
 #include "proto/wire.h"
+#include "tls/gate.h"
 
 enum tp_session_state {
     TP_SESS_HANDSHAKE,   /* TLS with the prover in progress */
@@ -35,13 +36,19 @@ struct tp_session {
     size_t to_target_pos;
     tp_identity *identity;     /* the key this session attested (a reference), or NULL */
     int tunnel_used;           /* one tunnel per session */
+    int attested;              /* ATTEST_REQ answered: a tunnel may be asked for */
+    tp_tls_gate gate;          /* the tunnel carries TLS with target_host, nothing else */
+    tp_target_addrs addrs;     /* the target's acceptable addresses, tried in order */
+    size_t addr_next;          /* the next one to try */
+    int connect_errno;         /* why the last attempt failed */
     char target_host[256];
     uint16_t target_port;
     tp_buf rec_client;         /* recorded prover -> target bytes */
     tp_buf rec_server;         /* recorded target -> prover bytes */
     uint64_t idle_deadline;
     uint64_t end_deadline;
-    uint64_t connect_deadline;
+    uint64_t connect_deadline; /* resolving and connecting, all addresses */
+    uint64_t attempt_deadline; /* connecting to the current address */
 };
 
 /* Queue a frame to the prover (1/0). */
@@ -65,6 +72,10 @@ void tp_relay_resolved(tp_session *s, tp_err rc, const tp_target_addrs *addrs, c
 void tp_relay_on_event(tp_io *io, uint32_t events);
 void tp_relay_close(tp_session *s);
 void tp_relay_flush(tp_session *s);
+/* Prover bytes for the target, through the TLS gate (fails the session on a violation). */
+void tp_relay_from_prover(tp_session *s, const uint8_t *p, size_t n);
+/* The current connect attempt ran out of time: the next address, or fail. */
+void tp_relay_attempt_expired(tp_session *s);
 /* Bytes recorded so far against the cap: 1 if still within it, else fails the session. */
 int tp_relay_within_cap(tp_session *s);
 

@@ -101,6 +101,8 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
     tp_key_window window = {(int64_t)now, (int64_t)now + n->cfg.key_lifetime_s};
     if (rc == TP_OK)
         rc = tp_identity_create_window(n->attester, &window, &n->identity, err);
+    if (rc == TP_OK && n->cfg.collateral_dir != NULL)
+        rc = tp_identity_set_collateral(n->identity, n->cfg.collateral_dir, err);
     if (rc == TP_OK && !tp_resolver_start(n))
         rc = tp_error_set(err, TP_ERR_IO, "cannot start the resolver threads");
     if (rc == TP_OK && !tp_refresher_start(n))

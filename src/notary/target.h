@@ -1,16 +1,38 @@
-/* Connecting to a target: name resolution, the address policy (no loopback, private or
- * link-local addresses unless allowed), non-blocking connect. */
+/* Connecting to a target: the port allow-list, name resolution, the address policy (every
+ * IANA special-purpose range refused, embedded IPv4 judged as IPv4), non-blocking connect. */
 #ifndef TP_NOTARY_TARGET_H
 #define TP_NOTARY_TARGET_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 #include "teeproof/errors.h"
 
-/* 1 if the address is loopback, private, link-local, unspecified, multicast, CGNAT or
- * otherwise not a public unicast address (IPv4-mapped IPv6 addresses are unwrapped). */
-int tp_addr_is_private(const struct sockaddr *sa);
+/* One refused range of the address policy table (target.c). */
+typedef struct tp_addr_range {
+    int family;           /* AF_INET or AF_INET6 */
+    const char *prefix;   /* inet_pton text */
+    unsigned bits;        /* prefix length */
+    int embeds_v4;        /* IPv6: the last 32 bits are an IPv4 address, judged by the IPv4
+                           * rows; the range itself is acceptable */
+    const char *name;     /* what it is and where it is defined */
+} tp_addr_range;
+
+/* The table, in match order (first match wins). */
+const tp_addr_range *tp_addr_ranges(size_t *count);
+
+/* NULL if sa is an acceptable target (public unicast), else the name of the special-purpose
+ * range it falls in. Families other than IPv4 and IPv6 are refused. */
+const char *tp_addr_refused(const struct sockaddr *sa);
+
+/* The row refusing a bare IPv4 (4 bytes) or IPv6 (16 bytes) address in network order, or
+ * NULL. An IPv6 address outside 2000::/3 that no row names gets the global-unicast rule. */
+const tp_addr_range *tp_addr_refusing_v4(const uint8_t a[4]);
+const tp_addr_range *tp_addr_refusing_v6(const uint8_t a[16]);
+
+/* Port allow-list: 1 if port is allowed. any: every port; else one of ports[0..n). */
+int tp_target_port_allowed(const uint16_t *ports, size_t n, int any, uint16_t port);
 
 #define TP_TARGET_MAX_ADDRS 8
 
@@ -26,9 +48,8 @@ typedef struct tp_target_addrs {
  * refused ones. */
 tp_err tp_target_resolve(const char *host, uint16_t port, int allow_private, tp_target_addrs *out,
                          tp_error *err);
-/* Starts a non-blocking connect to the first address that accepts one. On success *fd is
- * connecting (wait for EPOLLOUT and check SO_ERROR). */
-tp_err tp_target_connect(const char *host, uint16_t port, const tp_target_addrs *addrs, int *fd,
-                         tp_error *err);
+/* Starts a non-blocking connect to one address: the connecting socket (wait for EPOLLOUT,
+ * then check SO_ERROR), or -1 with errno set. */
+int tp_target_connect_start(const struct sockaddr_storage *sa, socklen_t len);
 
 #endif

@@ -75,8 +75,9 @@ tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t
     tp_buf_free(&signed_bytes);
     uint8_t *evidence = NULL;
     size_t evidence_len = 0;
+    json_t *collateral = NULL;
     if (rc == TP_OK)
-        rc = tp_identity_evidence(id, &evidence, &evidence_len, err);
+        rc = tp_identity_evidence_bundle(id, &evidence, &evidence_len, &collateral, err);
     if (rc != TP_OK)
         return rc;
     json_t *doc = json_pack("{s:i, s:O, s:{s:s, s:o, s:o, s:o}, s:{s:s, s:o}}",
@@ -89,6 +90,13 @@ tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t
                             "evidence", "platform", id->platform,
                             "data", tp_json_base64(evidence, evidence_len));
     free(evidence);
+    if (doc != NULL && collateral != NULL &&
+        json_object_set_new(json_object_get(doc, "evidence"), "collateral", collateral) != 0) {
+        json_decref(doc);
+        doc = NULL;
+    } else if (doc == NULL) {
+        json_decref(collateral);
+    }
     char *s = tp_json_pretty_string(doc);
     json_decref(doc);
     if (s == NULL)

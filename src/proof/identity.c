@@ -23,34 +23,89 @@ static tp_err make_key(tp_identity *id, tp_error *err)
     return TP_OK;
 }
 
+/* Installs evidence and its collateral bundle (may be NULL) together. */
+static void swap_in(tp_identity *id, uint8_t *evidence, size_t len, json_t *collateral)
+{
+    pthread_mutex_lock(&id->lock);
+    uint8_t *old = id->evidence;
+    json_t *old_coll = id->collateral;
+    id->evidence = evidence;
+    id->evidence_len = len;
+    id->evidence_time = time(NULL);
+    id->collateral = collateral;
+    pthread_mutex_unlock(&id->lock);
+    free(old);
+    json_decref(old_coll);
+}
+
 tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err)
 {
     uint8_t report_data[64], *evidence = NULL;
     size_t len = 0;
+    json_t *collateral = NULL;
     tp_attest_key_binding(id->spki, id->spki_len, &id->window, report_data);
     tp_err rc = tp_attester_get_evidence(attester, report_data, &evidence, &len, err);
-    if (rc != TP_OK)
+    if (rc == TP_OK && id->collateral_dir != NULL)
+        rc = tp_collateral_bundle(id->platform, evidence, len, id->collateral_dir, &collateral,
+                                  err);
+    if (rc != TP_OK) {
+        free(evidence);
         return rc;
-    pthread_mutex_lock(&id->lock);
-    uint8_t *old = id->evidence;
-    id->evidence = evidence;
-    id->evidence_len = len;
-    id->evidence_time = time(NULL);
-    pthread_mutex_unlock(&id->lock);
-    free(old);
+    }
+    swap_in(id, evidence, len, collateral);
     return TP_OK;
 }
 
-tp_err tp_identity_evidence(tp_identity *id, uint8_t **evidence, size_t *len, tp_error *err)
+tp_err tp_identity_set_collateral(tp_identity *id, const char *dir, tp_error *err)
 {
+    uint8_t *evidence = NULL;
+    size_t len = 0;
+    json_t *collateral = NULL;
+    char *copy = strdup(dir);
+    tp_err rc = copy ? tp_identity_evidence(id, &evidence, &len, err)
+                     : tp_error_set(err, TP_ERR_NOMEM, NULL);
+    if (rc == TP_OK)
+        rc = tp_collateral_bundle(id->platform, evidence, len, dir, &collateral, err);
+    if (rc != TP_OK) {
+        free(evidence);
+        free(copy);
+        return rc;
+    }
+    free(id->collateral_dir); /* set before the refresher starts: no reader yet */
+    id->collateral_dir = copy;
+    swap_in(id, evidence, len, collateral);
+    return TP_OK;
+}
+
+tp_err tp_identity_evidence_bundle(tp_identity *id, uint8_t **evidence, size_t *len,
+                                   json_t **collateral, tp_error *err)
+{
+    int ok;
     pthread_mutex_lock(&id->lock);
     *evidence = malloc(id->evidence_len ? id->evidence_len : 1);
     if (*evidence != NULL) {
         memcpy(*evidence, id->evidence, id->evidence_len);
         *len = id->evidence_len;
     }
+    if (collateral != NULL)
+        *collateral = id->collateral ? json_deep_copy(id->collateral) : NULL;
+    ok = *evidence != NULL && (collateral == NULL || id->collateral == NULL || *collateral != NULL);
     pthread_mutex_unlock(&id->lock);
-    return *evidence ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, NULL);
+    if (!ok) {
+        free(*evidence);
+        *evidence = NULL;
+        if (collateral != NULL) {
+            json_decref(*collateral);
+            *collateral = NULL;
+        }
+        return tp_error_set(err, TP_ERR_NOMEM, NULL);
+    }
+    return TP_OK;
+}
+
+tp_err tp_identity_evidence(tp_identity *id, uint8_t **evidence, size_t *len, tp_error *err)
+{
+    return tp_identity_evidence_bundle(id, evidence, len, NULL, err);
 }
 
 tp_err tp_identity_create_window(tp_attester *attester, const tp_key_window *window,
@@ -97,6 +152,8 @@ void tp_identity_free(tp_identity *id)
     EVP_PKEY_free(id->key); /* cleanses the private key */
     free(id->spki);
     free(id->evidence);
+    free(id->collateral_dir);
+    json_decref(id->collateral);
     pthread_mutex_destroy(&id->lock);
     free(id);
 }

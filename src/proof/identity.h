@@ -28,6 +28,10 @@ typedef struct tp_identity {
     uint8_t *evidence;
     size_t evidence_len;
     time_t evidence_time;
+    /* TDX: the operator's Intel collateral directory, re-read at each refresh, and the
+     * collateral the current evidence needs ({file name: base64}), sent with it. */
+    char *collateral_dir;
+    json_t *collateral;
 } tp_identity;
 
 /* A new key valid from now for TP_KEY_LIFETIME_DEFAULT_S seconds, with its evidence. */
@@ -39,6 +43,12 @@ tp_err tp_identity_create_window(tp_attester *attester, const tp_key_window *win
 tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err);
 /* A copy of the current evidence (caller frees). */
 tp_err tp_identity_evidence(tp_identity *id, uint8_t **evidence, size_t *len, tp_error *err);
+/* The same with a copy of its collateral bundle (*collateral NULL when there is none). */
+tp_err tp_identity_evidence_bundle(tp_identity *id, uint8_t **evidence, size_t *len,
+                                   json_t **collateral, tp_error *err);
+/* Bundles the collateral of dir with the evidence from now on (TDX only: TP_ERR_ARG for
+ * other platforms; TP_ERR_IO when a file the evidence needs is missing). */
+tp_err tp_identity_set_collateral(tp_identity *id, const char *dir, tp_error *err);
 /* One more reference (returns id). */
 tp_identity *tp_identity_ref(tp_identity *id);
 /* Drops one reference; the last one frees the identity, wiping the private key

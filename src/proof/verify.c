@@ -17,6 +17,7 @@ typedef struct proof_parts {
     tp_buf evidence;
     tp_key_window window;
     int64_t time;           /* claims.time: the notary's clock when it signed */
+    const json_t *collateral; /* evidence.collateral: bundled by the notary, or NULL */
 } proof_parts;
 
 static void parts_free(proof_parts *p)
@@ -55,6 +56,9 @@ static tp_err split_proof(json_t *doc, proof_parts *p, tp_error *err)
         rc = get_b64(sig, "value", "signature", &p->signature, err);
     if (rc == TP_OK)
         rc = get_b64(ev, "data", "evidence", &p->evidence, err);
+    p->collateral = json_object_get(ev, "collateral");
+    if (rc == TP_OK && p->collateral != NULL && !json_is_object(p->collateral))
+        rc = tp_error_set(err, TP_ERR_PROOF, "evidence.collateral must be an object");
     return rc;
 }
 
@@ -109,8 +113,9 @@ static tp_err check_key(const proof_parts *p, const tp_policy *policy, tp_eviden
         return rc;
     uint8_t binding[64];
     tp_attest_key_binding(p->public_key.data, p->public_key.len, &p->window, binding);
-    return tp_policy_verify_evidence_at(policy, p->platform, p->evidence.data, p->evidence.len,
-                                        binding, (time_t)p->time, f, err);
+    return tp_policy_verify_evidence_bundled(policy, p->platform, p->evidence.data,
+                                             p->evidence.len, binding, (time_t)p->time,
+                                             p->collateral, f, err);
 }
 
 tp_err tp_proof_verify_at(const char *proof, size_t len, const tp_policy *policy,

@@ -136,6 +136,31 @@ void tp_channel_close(tp_channel *c)
     c->fd = -1;
 }
 
+/* After a failed write: the notary may have refused and closed; its ERROR frame, if it
+ * arrived, says why (1, in *err). Other frames still in flight are skipped. */
+static int notary_error(tp_channel *c, tp_error *err)
+{
+    uint8_t buf[16384];
+    tp_frame f;
+    tp_error e;
+    for (;;) {
+        int got = tp_frame_decoder_next(&c->in, &f, &e);
+        if (got < 0)
+            return 0;
+        if (got == 1 && f.type == TP_MSG_ERROR) {
+            tp_error_frame_parse(f.payload, f.len, err);
+            return 1;
+        }
+        if (got == 1)
+            continue;
+        int r = SSL_read(c->ssl, buf, sizeof(buf));
+        if (r <= 0 || !tp_frame_decoder_feed(&c->in, buf, (size_t)r)) {
+            ERR_clear_error();
+            return 0;
+        }
+    }
+}
+
 tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err)
 {
     c->out.len = 0;
@@ -146,8 +171,11 @@ tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_
         size_t chunk = c->out.len - off > 65536 ? 65536 : c->out.len - off;
         int w = SSL_write(c->ssl, c->out.data + off, (int)chunk);
         if (w <= 0) {
+            int timed_out = errno == EAGAIN;
             ERR_clear_error();
-            return tp_error_set(err, errno == EAGAIN ? TP_ERR_TIMEOUT : TP_ERR_IO,
+            if (!timed_out && notary_error(c, err))
+                return err->code;
+            return tp_error_set(err, timed_out ? TP_ERR_TIMEOUT : TP_ERR_IO,
                                 "cannot write to the notary");
         }
         off += (size_t)w;
@@ -212,6 +240,7 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
                                  tp_evidence_facts *facts, tp_error *err)
 {
     const char *platform = json_string_value(json_object_get(o, "platform"));
+    const json_t *collateral = json_object_get(o, "collateral"); /* bundled TDX collateral */
     tp_buf ev = TP_BUF_INIT, spki = TP_BUF_INIT, sig = TP_BUF_INIT;
     uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], binding[64];
     tp_key_window window = {0, 0};
@@ -221,11 +250,14 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
         rc = b64_field(o, "binding_signature", &sig, err);
     if (rc == TP_OK && spki.len > sizeof(c->spki))
         rc = tp_error_set(err, TP_ERR_CHANNEL, "attestation: public key too long");
+    if (rc == TP_OK && collateral != NULL && !json_is_object(collateral))
+        rc = tp_error_set(err, TP_ERR_CHANNEL, "attestation: collateral must be an object");
     if (rc == TP_OK)
         rc = tp_channel_attested_window(o, time(NULL), &window, err);
     if (rc == TP_OK) {
         tp_attest_key_binding(spki.data, spki.len, &window, binding);
-        rc = tp_policy_verify_evidence(policy, platform, ev.data, ev.len, binding, facts, err);
+        rc = tp_policy_verify_evidence_bundled(policy, platform, ev.data, ev.len, binding, 0,
+                                               collateral, facts, err);
     }
     if (rc == TP_OK && SSL_export_keying_material(c->ssl, exporter, sizeof(exporter), TP_EXPORTER_LABEL,
                                                   strlen(TP_EXPORTER_LABEL), NULL, 0, 0) != 1)

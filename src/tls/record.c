@@ -9,9 +9,31 @@ void tp_record_stream_init(tp_record_stream *s, const uint8_t *p, size_t n)
     s->partial = 0;
 }
 
-static int known_content_type(uint8_t t)
+int tp_record_type_known(uint8_t t)
 {
     return t == TP_CT_CCS || t == TP_CT_ALERT || t == TP_CT_HANDSHAKE || t == TP_CT_APPDATA;
+}
+
+tp_err tp_record_header_check(const uint8_t hdr[TP_TLS_RECORD_HEADER], uint8_t *type,
+                              uint16_t *version, uint16_t *len, const char *who, tp_error *err)
+{
+    *type = hdr[0];
+    *version = (uint16_t)(hdr[1] << 8 | hdr[2]);
+    *len = (uint16_t)(hdr[3] << 8 | hdr[4]);
+    if (!tp_record_type_known(*type))
+        return tp_error_set(err, TP_ERR_TLS_RECORD, "%s record: unknown content type %u", who,
+                            *type);
+    /* RFC 8446 5.1: 0x0303, or 0x0301 in an initial ClientHello; TLS 1.2 peers: 0x0301-0x0303. */
+    if (*version < TP_TLS_RECORD_VERSION_MIN || *version > TP_TLS_RECORD_VERSION_MAX)
+        return tp_error_set(err, TP_ERR_TLS_RECORD, "%s record: bad legacy version 0x%04x",
+                            who, *version);
+    if (*len > TP_TLS_MAX_RECORD_CT)
+        return tp_error_set(err, TP_ERR_TLS_RECORD,
+                            "%s record: length %u exceeds 2^14+256 (record_overflow)", who,
+                            *len);
+    if (*len == 0)
+        return tp_error_set(err, TP_ERR_TLS_RECORD, "%s record: empty %u record", who, *type);
+    return TP_OK;
 }
 
 tp_err tp_record_next(tp_record_stream *s, tp_record *out, int *have, const char *who,
@@ -22,28 +44,15 @@ tp_err tp_record_next(tp_record_stream *s, tp_record *out, int *have, const char
         return TP_OK;
     tp_reader peek = s->r;
     const uint8_t *hdr;
-    if (!tp_read_bytes(&peek, 5, &hdr)) {
+    if (!tp_read_bytes(&peek, TP_TLS_RECORD_HEADER, &hdr)) {
         s->partial = 1;
         return TP_OK;
     }
-    tp_reader h;
-    tp_reader_init(&h, hdr, 5);
     uint8_t type;
     uint16_t version, len;
-    if (!tp_read_u8(&h, &type) || !tp_read_u16(&h, &version) || !tp_read_u16(&h, &len))
-        return tp_error_set(err, TP_ERR_TLS_RECORD, "%s record header unreadable", who);
-    if (!known_content_type(type))
-        return tp_error_set(err, TP_ERR_TLS_RECORD, "%s record: unknown content type %u", who,
-                            type);
-    if ((version >> 8) != 0x03)
-        return tp_error_set(err, TP_ERR_TLS_RECORD, "%s record: bad legacy version 0x%04x",
-                            who, version);
-    if (len > TP_TLS_MAX_RECORD_CT)
-        return tp_error_set(err, TP_ERR_TLS_RECORD,
-                            "%s record: length %u exceeds 2^14+256 (record_overflow)", who,
-                            len);
-    if (len == 0)
-        return tp_error_set(err, TP_ERR_TLS_RECORD, "%s record: empty %u record", who, type);
+    tp_err rc = tp_record_header_check(hdr, &type, &version, &len, who, err);
+    if (rc != TP_OK)
+        return rc;
     tp_reader body;
     if (!tp_read_sub(&peek, len, &body)) {
         s->partial = 1;

@@ -13,7 +13,11 @@
 
 #define TP_TLS_MAX_HASH 48
 #include "tls/transcript.h" /* group ids, TP_TLS_MAX_PRIV, TP_TLS_MAX_SECRET */
+#define TP_TLS_RECORD_HEADER 5               /* type, legacy_record_version, length */
 #define TP_TLS_MAX_RECORD_CT (16384 + 256)   /* TLSCiphertext.length limit */
+#define TP_TLS_MAX_RECORD_PLAIN 16384        /* TLSPlaintext.length limit (unprotected) */
+#define TP_TLS_RECORD_VERSION_MIN 0x0301     /* legacy_record_version range accepted */
+#define TP_TLS_RECORD_VERSION_MAX 0x0303
 #define TP_TLS_MAX_RECORD_PT (16384 + 1)     /* TLSInnerPlaintext limit (content + type) */
 #define TP_TLS_MAX_HS_MSG (256u * 1024u)     /* handshake message limit */
 #define TP_TLS_MAX_CERTS 16
@@ -57,6 +61,11 @@ typedef struct tp_record_stream {
     int partial; /* the stream ended inside a record */
 } tp_record_stream;
 
+int tp_record_type_known(uint8_t type); /* 20-23 */
+/* Checks one record header: known content type (20-23), legacy_record_version
+ * 0x0301-0x0303, length 1..2^14+256. Fills the three fields either way. */
+tp_err tp_record_header_check(const uint8_t hdr[TP_TLS_RECORD_HEADER], uint8_t *type,
+                              uint16_t *version, uint16_t *len, const char *who, tp_error *err);
 void tp_record_stream_init(tp_record_stream *s, const uint8_t *p, size_t n);
 /* *have = 1 and *out filled, or *have = 0 at the end (s->partial says whether bytes of an
  * incomplete record remain). Malformed headers: TP_ERR_TLS_RECORD. */

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib/common.sh"
 make_certs
 SECRET=$(printf '%06d' $(( (RANDOM * 32768 + RANDOM) % 1000000 )))
 start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$SECRET"
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 manifest_for "$PORT_api" >"$WORK/m.json"
 PROOF=$WORK/proof.json OPEN=$WORK/openings.json
 VERIFY=("$BIN/teeproof" verify --allow-insecure-sim --manifest "$WORK/m.json")

@@ -24,7 +24,7 @@ cat >"$WORK/m.json" <<JSON
  "response":{"status":"200","headers":{},"body":{"format":"json","extractors":[
   {"id":"user","description":"user id","selector":["data","user","id"],"type":"string"}]}}}
 JSON
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 N="127.0.0.1:$PORT_notary"
 
 lie() { # NAME PATTERN MODE

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib/common.sh"
 make_certs
 start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key"
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 N="127.0.0.1:$PORT_notary"
 
 exact_manifest() { # COMPARISON VALUE > file

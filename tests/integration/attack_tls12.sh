@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib/common.sh"
 make_certs
 start_server api12 "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$TOKEN" --tls-max 1.2
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 N="127.0.0.1:$PORT_notary"
 manifest_for "$PORT_api12" >"$WORK/m.json"
 
@@ -16,8 +16,8 @@ lie() { # NAME PATTERN MODE
 }
 
 lie tls12-wrong-key '\[tls-key-mismatch\]' wrong-key
-lie tls12-truncated '\[(truncated|tls-record)\]' truncate
-lie tls12-garbled '\[(tls-record|tls-handshake)\]' garble
+lie tls12-truncated '\[(truncated|tls-record|tunnel-not-tls)\]' truncate
+lie tls12-garbled '\[tunnel-not-tls\]' garble
 lie tls12-wrong-var '\[manifest-request\]' wrong-var
 
 "$BIN/teeproof" prove --allow-insecure-sim --notary "$N" --manifest "$WORK/m.json" --var "token=$TOKEN" \

@@ -19,5 +19,9 @@ expect_fail notary-badopt 'unknown' "$BIN/teeproof-notary" --listen 127.0.0.1:0 
 expect_fail notary-badtee '\[platform\]|unknown' "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee nonsense
 expect_fail notary-auto 'no TEE' "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee auto --tsm-root "$WORK/none"
 expect_fail notary-badlisten 'HOST:PORT' "$BIN/teeproof-notary" --listen nonsense --tee sim
+expect_fail notary-collateral-sim 'platform sim takes no collateral' "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --collateral "$ROOT/tests/data/testvectors/tdx_collateral"
+for bad in 0 65536 x -1 ""; do
+  expect_fail "notary-badport$bad" 'allow-port' "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --allow-port "$bad"
+done
 rc=0; "$BIN/teeproof" prove --notary x:1 --manifest y --allow-insecure-sim --timeout 0 2>/dev/null || rc=$?
 [[ $rc -eq 2 ]] || fail "usage errors exit 2 (got $rc)"

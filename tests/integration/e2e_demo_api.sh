@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib/common.sh"
 make_certs
 start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$TOKEN"
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 manifest_for "$PORT_api" >"$WORK/m.json"
 
 for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
@@ -30,6 +30,10 @@ done
 
 # The proof verifies from stdin too, and the claims carry the redacted URL template.
 "$BIN/teeproof" verify - --allow-insecure-sim <"$out" | grep -q '"url": "https://localhost:' || fail "verify from stdin"
+# --collateral DIR reaches the policy (TDX collateral; a sim proof is not judged by it), and
+# a directory that is not one is only an error for TDX evidence.
+"$BIN/teeproof" verify "$out" --allow-insecure-sim --collateral "$ROOT/tests/data/testvectors/tdx_collateral" \
+  >/dev/null || fail "verify --collateral"
 
 # Chunked responses from the same API.
 start_server chunked "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$TOKEN" --chunked

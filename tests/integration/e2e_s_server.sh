@@ -13,7 +13,7 @@ cat >"$WORK/m.json.in" <<'JSON'
   {"id":"score","description":"score","selector":["data","user","score"],"type":"number",
    "predicates":[{"type":"value","comparison":"greaterThan","value":90}]}]}}}
 JSON
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 
 # start_s_server NAME ARGS... : openssl s_server -WWW in $WORK/www on a free port (it prints
 # "ACCEPT 127.0.0.1:PORT" once listening); sets $port.

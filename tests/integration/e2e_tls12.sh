@@ -14,7 +14,7 @@ cat >"$WORK/m.json.in" <<'JSON'
   {"id":"user","description":"user id","selector":["data","user","id"],"type":"string","required":true,
    "predicates":[{"type":"value","comparison":"equal","value":"u-42","caseSensitive":true}]}]}}}
 JSON
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 
 # An OpenSSL configuration that turns extended master secret off (s_server has no flag).
 cat >"$WORK/no_ems.cnf" <<'CNF'

@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib/common.sh"
 make_certs
 start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$TOKEN"
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private --idle-timeout 2
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private --idle-timeout 2
 N="127.0.0.1:$PORT_notary"
 manifest_for "$PORT_api" >"$WORK/m.json"
 
@@ -25,7 +25,7 @@ for i in $(seq 1 8); do "$BIN/teeproof" verify "$WORK/p$i.json" --allow-insecure
 note "8 concurrent proofs verified"
 
 # A large response over the transcript cap.
-start_server capped "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private --max-transcript 8192
+start_server capped "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private --max-transcript 8192
 sed -e 's|/api/account|/api/big?kb=64|' "$WORK/m.json" >"$WORK/big.json"
 expect_fail transcript-cap '\[limit\]' "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_capped" --manifest "$WORK/big.json" \
   --var "token=$TOKEN" --ca-file "$CERTS/ca.pem" --allow-insecure-sim
@@ -38,7 +38,7 @@ exec 5<&-
 "$BIN/teeproof" attestation --notary "$N" --allow-insecure-sim >/dev/null || fail "notary alive after idle drop"
 
 # Session limit: with --max-sessions 1 and one idle session open, the next is refused clearly.
-start_server one "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private --max-sessions 1
+start_server one "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private --max-sessions 1
 exec 6<>"/dev/tcp/127.0.0.1/$PORT_one"
 sleep 0.2
 expect_fail busy '\[limit\]' "$BIN/teeproof" attestation --notary "127.0.0.1:$PORT_one" --allow-insecure-sim

@@ -10,8 +10,8 @@ api good server
 api wrongname wrong
 api untrusted untrusted
 api nosan nosan
-start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
-start_server strict "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem"
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+start_server strict "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem"
 N="127.0.0.1:$PORT_notary"
 manifest_for "$PORT_good" >"$WORK/good.json"
 
@@ -75,8 +75,8 @@ grep -q "$TOKEN" "$WORK"/*.stderr && fail "secret token in an error message"
 # Lying provers: a key that is not the session's, a truncated and a garbled transcript, a
 # variable value other than the one sent.
 lie wrong-key '\[tls-key-mismatch\]' wrong-key
-lie truncated '\[(truncated|tls-record)\]' truncate
-lie garbled '\[(tls-record|tls-handshake)\]' garble
+lie truncated '\[(truncated|tls-record|tunnel-not-tls)\]' truncate
+lie garbled '\[tunnel-not-tls\]' garble
 lie wrong-var '\[manifest-request\]' wrong-var
 lie two-requests 'only one request.*\[manifest-request\]' two-requests
 

@@ -41,7 +41,7 @@ printf '{"data":{"user":{"id":"u-42","score":97},"padding":"%s"}}' "$(printf 'x%
 chmod -R a+rX "$WORK/www"
 
 start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" \
-  --allow-private
+  --allow-private --allow-port any
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -241,6 +241,52 @@ static X509 *fake_vcek(fake_snp *s, time_t now)
     return c;
 }
 
+/* A VLEK: the CSP-id and bootloader-SPL extensions, no hwID, issued by the ASVK. */
+static X509 *fake_vlek(fake_snp *s, time_t now)
+{
+    X509 *c = fake_cert("SEV-VLEK", s->vlek_key, s->asvk, s->asvk_key, 0, now - 3600, now + 86400);
+    static const uint8_t k_csp[] = {0x16, 0x07, 'T', 'e', 's', 't', 'C', 'S', 'P'};
+    static const uint8_t k_bl[] = {0x02, 0x01, 0x03};
+    if (c == NULL || !add_raw_ext(c, "1.3.6.1.4.1.3704.1.5", k_csp, sizeof(k_csp)) ||
+        !add_raw_ext(c, "1.3.6.1.4.1.3704.1.3.1", k_bl, sizeof(k_bl)) ||
+        X509_sign(c, s->asvk_key, EVP_sha256()) <= 0) {
+        X509_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int fake_snp_turin_vcek(fake_snp *s)
+{
+    time_t now = time(NULL);
+    X509 *c = fake_cert("SEV-VCEK", s->vcek_key, s->ask, s->ask_key, 0, now - 3600, now + 86400);
+    uint8_t hwid[8];
+    static const uint8_t k_bl[] = {0x02, 0x01, 0x03}, k_fmc[] = {0x02, 0x01, 0x01};
+    memset(hwid, 0x44, sizeof(hwid));
+    if (c == NULL || !add_raw_ext(c, "1.3.6.1.4.1.3704.1.4", hwid, sizeof(hwid)) ||
+        !add_raw_ext(c, "1.3.6.1.4.1.3704.1.3.1", k_bl, sizeof(k_bl)) ||
+        !add_raw_ext(c, "1.3.6.1.4.1.3704.1.3.9", k_fmc, sizeof(k_fmc)) ||
+        X509_sign(c, s->ask_key, EVP_sha256()) <= 0) {
+        X509_free(c);
+        return 0;
+    }
+    X509_free(s->vcek);
+    s->vcek = c;
+    return 1;
+}
+
+static int fake_snp_vlek_init(fake_snp *s, time_t now)
+{
+    s->asvk_key = fake_ec_key("secp384r1");
+    s->vlek_key = fake_ec_key("secp384r1");
+    if (!s->asvk_key || !s->vlek_key)
+        return 0;
+    s->asvk = fake_cert("SEV-VLEK-Test", s->asvk_key, s->ark, s->ark_key, 1, now - 3600,
+                        now + 86400);
+    s->vlek = s->asvk ? fake_vlek(s, now) : NULL;
+    return s->vlek != NULL;
+}
+
 int fake_snp_init(fake_snp *s)
 {
     memset(s, 0, sizeof(*s));
@@ -255,7 +301,7 @@ int fake_snp_init(fake_snp *s)
     s->vcek = fake_vcek(s, now);
     s->report_chip_byte = 0x44;
     s->report_bl_spl = 3;
-    return s->ark && s->ask && s->vcek && fake_pem_append(&s->ark_pem, &s->ark_pem_len, s->ark) &&
+    return s->ark && s->ask && s->vcek && fake_snp_vlek_init(s, now) && fake_pem_append(&s->ark_pem, &s->ark_pem_len, s->ark) &&
            fake_pem_append(&s->ask_pem, &s->ask_pem_len, s->ask);
 }
 
@@ -264,6 +310,10 @@ void fake_snp_free(fake_snp *s)
     EVP_PKEY_free(s->ark_key);
     EVP_PKEY_free(s->ask_key);
     EVP_PKEY_free(s->vcek_key);
+    EVP_PKEY_free(s->asvk_key);
+    EVP_PKEY_free(s->vlek_key);
+    X509_free(s->asvk);
+    X509_free(s->vlek);
     X509_free(s->ark);
     X509_free(s->ask);
     X509_free(s->vcek);
@@ -277,17 +327,21 @@ static const uint8_t k_vcek_guid[16] = {0x63, 0xda, 0x75, 0x8d, 0xe6, 0x64, 0x45
 static const uint8_t k_ask_guid[16] = {0x4a, 0xb7, 0xb3, 0x79, 0xbb, 0xac, 0x4f, 0xe4,
                                        0xa0, 0x2f, 0x05, 0xae, 0xf3, 0x27, 0xc7, 0x82};
 
-/* Table: 3 entries (VCEK, ASK, zero), then the two DER certificates. */
+static const uint8_t k_vlek_guid[16] = {0xa8, 0x07, 0x4b, 0xc2, 0xa2, 0x5a, 0x48, 0x3e,
+                                        0xaa, 0xe6, 0x39, 0xc0, 0x45, 0xa0, 0xb8, 0xa1};
+
+/* Table: 3 entries (VCEK or VLEK, ASK or ASVK, zero), then the two DER certificates. */
 static int append_table(uint8_t **buf, size_t *len, const fake_snp *s)
 {
     uint8_t *vder = NULL, *ader = NULL;
-    int vn = i2d_X509(s->vcek, &vder), an = i2d_X509(s->ask, &ader);
+    int vn = i2d_X509(s->use_vlek ? s->vlek : s->vcek, &vder);
+    int an = i2d_X509(s->use_vlek ? s->asvk : s->ask, &ader);
     size_t hdr = 3 * 24, add = hdr + (size_t)vn + (size_t)an;
     uint8_t *grown = vn > 0 && an > 0 ? realloc(*buf, *len + add) : NULL;
     if (grown != NULL) {
         uint8_t *t = grown + *len;
         memset(t, 0, hdr);
-        memcpy(t, k_vcek_guid, 16);
+        memcpy(t, s->use_vlek ? k_vlek_guid : k_vcek_guid, 16);
         put32(t + 16, (uint32_t)hdr);
         put32(t + 20, (uint32_t)vn);
         memcpy(t + 24, k_ask_guid, 16);
@@ -315,13 +369,60 @@ uint8_t *fake_snp_report(const fake_snp *s, const uint8_t report_data[64], uint6
     put32(r + 0x34, 1);
     memcpy(r + 0x50, report_data, 64);
     memset(r + 0x90, 0x33, 48);
+    put32(r + 0x48, s->use_vlek ? 1u << 2 : 0); /* SIGNING_KEY */
     r[0x180] = s->report_bl_spl; /* REPORTED_TCB bootloader */
-    memset(r + 0x1A0, s->report_chip_byte, 64);
-    fake_ecdsa_sign(s->vcek_key, EVP_sha384(), r, 0x2A0, r + 0x2A0, r + 0x2A0 + 72, 72, 1);
+    r[0x1E0] = s->report_bl_spl; /* COMMITTED_TCB bootloader */
+    if (!s->use_vlek)
+        memset(r + 0x1A0, s->report_chip_byte, 64);
+    fake_snp_resign(s, r);
     *len = 0x4A0;
     if (with_table && !append_table(&r, len, s)) {
         free(r);
         return NULL;
     }
     return r;
+}
+
+void fake_snp_resign(const fake_snp *s, uint8_t *r)
+{
+    fake_ecdsa_sign(s->use_vlek ? s->vlek_key : s->vcek_key, EVP_sha384(), r, 0x2A0, r + 0x2A0,
+                    r + 0x2A0 + 72, 72, 1);
+}
+
+static int crl_revoke(X509_CRL *crl, X509 *cert, time_t when)
+{
+    X509_REVOKED *rev = X509_REVOKED_new();
+    ASN1_TIME *t = ASN1_TIME_set(NULL, when);
+    int ok = rev && t && X509_REVOKED_set_serialNumber(rev, X509_get_serialNumber(cert)) &&
+             X509_REVOKED_set_revocationDate(rev, t) && X509_CRL_add0_revoked(crl, rev);
+    ASN1_TIME_free(t);
+    if (!ok)
+        X509_REVOKED_free(rev);
+    return ok;
+}
+
+uint8_t *fake_snp_crl(const fake_snp *s, int revoke_ask, int revoke_asvk, time_t this_update,
+                      time_t next_update, size_t *len)
+{
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *last = ASN1_TIME_set(NULL, this_update), *next = ASN1_TIME_set(NULL, next_update);
+    uint8_t *der = NULL;
+    int ok = crl && last && next && X509_CRL_set_version(crl, 1) &&
+             X509_CRL_set_issuer_name(crl, X509_get_subject_name(s->ark)) &&
+             X509_CRL_set1_lastUpdate(crl, last) && X509_CRL_set1_nextUpdate(crl, next) &&
+             (!revoke_ask || crl_revoke(crl, s->ask, this_update)) &&
+             (!revoke_asvk || crl_revoke(crl, s->asvk, this_update)) && X509_CRL_sort(crl) &&
+             X509_CRL_sign(crl, s->ark_key, EVP_sha384()) > 0;
+    int n = ok ? i2d_X509_CRL(crl, &der) : -1;
+    ASN1_TIME_free(last);
+    ASN1_TIME_free(next);
+    X509_CRL_free(crl);
+    if (n <= 0)
+        return NULL;
+    uint8_t *out = malloc((size_t)n);
+    if (out != NULL)
+        memcpy(out, der, (size_t)n);
+    OPENSSL_free(der);
+    *len = (size_t)n;
+    return out;
 }

@@ -37,12 +37,15 @@ void fake_tdx_free(fake_tdx *t);
 uint8_t *fake_tdx_quote(const fake_tdx *t, int version, const uint8_t report_data[64],
                         uint8_t td_attr0, size_t *len);
 
-/* SEV-SNP: a test ARK (self-signed) -> ASK -> VCEK (P-384). */
+/* SEV-SNP: a test ARK "ARK-Test" (self-signed) -> ASK "SEV-Test" -> VCEK, and the same
+ * ARK -> ASVK "SEV-VLEK-Test" -> VLEK (CSP id "TestCSP"); keys P-384. */
 typedef struct fake_snp {
-    EVP_PKEY *ark_key, *ask_key, *vcek_key;
-    X509 *ark, *ask, *vcek;
+    EVP_PKEY *ark_key, *ask_key, *vcek_key, *asvk_key, *vlek_key;
+    X509 *ark, *ask, *vcek, *asvk, *vlek;
     char *ark_pem, *ask_pem;
     size_t ark_pem_len, ask_pem_len;
+    /* Reports are signed by the VLEK (SIGNING_KEY 1, table with VLEK + ASVK) when set. */
+    int use_vlek;
     /* The VCEK is issued for chip id 0x44 * 64 and bootloader SPL 3; reports carry these
      * unless changed here (to test the VCEK binding). */
     uint8_t report_chip_byte;
@@ -55,5 +58,15 @@ void fake_snp_free(fake_snp *s);
  * extended certificate table holding the VCEK and ASK follows. */
 uint8_t *fake_snp_report(const fake_snp *s, const uint8_t report_data[64], uint64_t policy,
                          int with_table, size_t *len);
+/* Signs report[0:0x2A0] again (after a test edited it) with the VCEK, or the VLEK when
+ * s->use_vlek. */
+void fake_snp_resign(const fake_snp *s, uint8_t *report);
+/* Replaces the VCEK with a Turin one: 8-byte hwID (0x44 * 8), fmcSPL 1, bootloader SPL 3
+ * (Turin TCB layout: REPORTED_TCB byte 0 = fmc, byte 1 = bootloader). 1/0. */
+int fake_snp_turin_vcek(fake_snp *s);
+/* A DER CRL (malloc'd) issued by the test ARK, valid from this_update to next_update,
+ * listing the ASK's serial when revoke_ask and the ASVK's when revoke_asvk. */
+uint8_t *fake_snp_crl(const fake_snp *s, int revoke_ask, int revoke_asvk, time_t this_update,
+                      time_t next_update, size_t *len);
 
 #endif

@@ -1,6 +1,6 @@
 /* Test tool: a prover that lies to the notary, to check that the notary refuses to sign.
  *   tp-lying-prover --notary HOST:PORT --manifest FILE --lie MODE [--var N=V] [--ca-file PEM]
- *                   [--request FILE]
+ *                   [--request FILE] [--host H --port P] [--send FILE]
  * MODE: wrong-key  reveal a fresh key of the same group instead of the session's
  *       truncate   send only part of the ClientHello through the tunnel, then reveal
  *       garble     send the plaintext request through the tunnel instead of TLS, then reveal
@@ -10,9 +10,12 @@
  *                     the manifest allows), over an honest TLS session, and reveal honestly
  *       short-seed  an honest session, then a PROVE_REQ whose commit_seed is 16 bytes
  *       no-seed     an honest session, then a PROVE_REQ without commit_seed
+ *       no-attest  ask for the tunnel without asking for attestation, then run honestly
+ *       raw-tunnel send the bytes of --send FILE through the tunnel instead of TLS, then reveal
  *       first-share an honest session with a HelloRetryRequest (a target that refuses
  *                     X25519), then a key for the first ClientHello's group (x25519)
  *                     instead of the second ClientHello's
+ * --host H --port P: tunnel to H:P instead of the manifest's host and port.
  * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
 #include <getopt.h>
 #include <signal.h>
@@ -45,9 +48,20 @@ static int fresh_key(tp_keyshare *k)
     return ok;
 }
 
-static tp_err send_junk(tp_channel *c, const char *lie, const uint8_t *req, size_t req_len, tp_error *err)
+static tp_err send_junk(tp_channel *c, const char *lie, const uint8_t *req, size_t req_len,
+                        const char *send_file, tp_error *err)
 {
     uint8_t junk[600];
+    if (strcmp(lie, "raw-tunnel") == 0) { /* any bytes at all, e.g. to a plain-TCP service */
+        char *raw = NULL;
+        size_t raw_len = 0;
+        tp_err rc = send_file ? tp_read_file(send_file, &raw, &raw_len, err)
+                              : tp_error_set(err, TP_ERR_ARG, "raw-tunnel needs --send FILE");
+        if (rc == TP_OK)
+            rc = tp_channel_send(c, TP_MSG_DATA, raw, raw_len, err);
+        free(raw);
+        return rc;
+    }
     if (strcmp(lie, "garble") == 0) { /* the plaintext request where TLS records belong */
         return tp_channel_send(c, TP_MSG_DATA, req, req_len, err);
     }
@@ -87,6 +101,8 @@ int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     const char *notary = NULL, *manifest_file = NULL, *lie = NULL, *ca = NULL, *raw = NULL;
+    const char *host = NULL, *send_file = NULL;
+    long port = 0;
     tp_var vars[8];
     tp_vars vs = {vars, 0};
     int o;
@@ -94,13 +110,17 @@ int main(int argc, char **argv)
         {"notary", required_argument, NULL, 'n'}, {"manifest", required_argument, NULL, 'm'},
         {"lie", required_argument, NULL, 'l'}, {"var", required_argument, NULL, 'v'},
         {"ca-file", required_argument, NULL, 'c'}, {"request", required_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0}};
+        {"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'P'},
+        {"send", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (o == 'n') notary = optarg;
         else if (o == 'm') manifest_file = optarg;
         else if (o == 'l') lie = optarg;
         else if (o == 'c') ca = optarg;
         else if (o == 'r') raw = optarg;
+        else if (o == 'H') host = optarg;
+        else if (o == 'P') port = strtol(optarg, NULL, 10);
+        else if (o == 's') send_file = optarg;
         else if (o == 'v' && vs.n < 8 && strchr(optarg, '=')) {
             char *eq = strchr(optarg, '=');
             *eq = '\0';
@@ -137,13 +157,18 @@ int main(int argc, char **argv)
         rc = tp_manifest_build_request(m, &vs, &req, &err);
     }
     if (rc == TP_OK) rc = tp_channel_open(&c, notary, 10000, &err);
-    if (rc == TP_OK) rc = tp_channel_attest(&c, policy, NULL, &err);
-    if (rc == TP_OK) rc = tp_channel_tunnel(&c, tp_manifest_host(m), tp_manifest_port(m), &err);
+    int no_attest = strcmp(lie, "no-attest") == 0;
+    if (rc == TP_OK && !no_attest) rc = tp_channel_attest(&c, policy, NULL, &err);
+    if (no_attest)
+        c.attested = 1; /* the prover library would refuse to go on */
+    if (rc == TP_OK)
+        rc = tp_channel_tunnel(&c, host ? host : tp_manifest_host(m), port ? (uint16_t)port : tp_manifest_port(m), &err);
     int two = strcmp(lie, "two-requests") == 0;
     int seed_len = strcmp(lie, "short-seed") == 0 ? 16 : strcmp(lie, "no-seed") == 0 ? 0 : -1;
     int first_share = strcmp(lie, "first-share") == 0;
     int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0 || two ||
-                     raw_request || seed_len >= 0 || first_share;
+                     raw_request || no_attest || seed_len >= 0 || first_share;
+    int own_key = strcmp(lie, "wrong-var") == 0 || two || raw_request || no_attest || seed_len >= 0;
     if (rc == TP_OK && two) { /* copy first: appending a buffer to itself may move it */
         tp_buf once = TP_BUF_INIT;
         if (!tp_buf_append(&once, req.data, req.len) || !tp_buf_append(&req, once.data, once.len))
@@ -155,7 +180,15 @@ int main(int argc, char **argv)
         rc = tp_target_exchange(&c, &to, req.data, req.len, &ts, &err);
     else if (rc == TP_OK) {
         ts.key.group = TP_TLS_GROUP_X25519;
-        rc = send_junk(&c, lie, req.data, req.len, &err);
+        rc = send_junk(&c, lie, req.data, req.len, send_file, &err);
+    }
+    if (rc == TP_OK && strcmp(lie, "raw-tunnel") == 0) { /* what came back, until the tunnel ends */
+        size_t answered = 0;
+        tp_frame f;
+        while ((rc = tp_channel_recv(&c, &f, &err)) == TP_OK && f.type == TP_MSG_DATA)
+            answered += f.len;
+        if (answered)
+            fprintf(stderr, "note: %zu bytes from the target were relayed\n", answered);
     }
     if (rc == TP_OK && first_share && ts.key.client_hellos != 2)
         rc = tp_error_set(&err, TP_ERR_ARG, "first-share: the target sent no HelloRetryRequest");
@@ -163,8 +196,7 @@ int main(int argc, char **argv)
         ts.key.group = TP_TLS_GROUP_X25519; /* the group of the first ClientHello's share */
     if (rc == TP_OK && seed_len >= 0)
         rc = prove_with_seed(&c, mtext, mlen, &vs, &ts.key, (size_t)seed_len, &proof, &err);
-    else if (rc == TP_OK && strcmp(lie, "wrong-var") != 0 && !two && !raw_request &&
-             !fresh_key(&ts.key))
+    else if (rc == TP_OK && !own_key && !fresh_key(&ts.key))
         rc = tp_error_set(&err, TP_ERR_CRYPTO, "cannot make a key");
     if (rc == TP_OK && strcmp(lie, "wrong-var") == 0 && vs.n > 0)
         vars[0].value = "not-the-value-that-was-sent";

@@ -65,6 +65,10 @@ static void expect_facts(const char *report, const char *vcek, const char *meas,
     assert_int_equal(f.debug, debug);
     assert_non_null(json_object_get(j, "chip_id"));
     assert_non_null(json_object_get(j, "reported_tcb"));
+    assert_string_equal(json_string_value(json_object_get(j, "signing_key")), "VCEK");
+    assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
+    assert_non_null(json_object_get(json_object_get(j, "reported_tcb_parts"), "microcode"));
+    assert_null(json_object_get(json_object_get(j, "reported_tcb_parts"), "fmc"));
     json_decref(j);
     tp_evidence_facts_free(&f);
     free_vec(&v);
@@ -112,13 +116,17 @@ static void flipped_bytes_are_rejected(void **state)
         size_t at;
         tp_err want;
     } k_flips[] = {
-        {0x00, TP_ERR_EVIDENCE_SIG},   /* version 2 -> 3 */
+        {0x00, TP_ERR_EVIDENCE},       /* version 2 -> 3 without a CPUID family */
+        {0x04, TP_ERR_EVIDENCE_SIG},   /* guest svn */
         {0x0A, TP_ERR_EVIDENCE_SIG},   /* policy */
         {0x34, TP_ERR_EVIDENCE},       /* signature algorithm */
         {0x50, TP_ERR_EVIDENCE_SIG},   /* report data */
         {0x90, TP_ERR_EVIDENCE_SIG},   /* measurement */
         {0x1A0, TP_ERR_EVIDENCE_SIG},  /* chip id */
-        {0x29F, TP_ERR_EVIDENCE_SIG},  /* last signed byte */
+        {0x1F0, TP_ERR_EVIDENCE_SIG},  /* launch tcb */
+        {0x29F, TP_ERR_EVIDENCE},      /* last signed byte: reserved, must be zero */
+        {0x188, TP_ERR_EVIDENCE},      /* version 2: CPUID bytes are reserved */
+        {0x4C, TP_ERR_EVIDENCE},       /* reserved after signer info */
         {0x2A0, TP_ERR_EVIDENCE_SIG},  /* R */
         {0x2A0 + 72, TP_ERR_EVIDENCE_SIG}, /* S */
         {0x400, TP_ERR_EVIDENCE},      /* reserved, unsigned */

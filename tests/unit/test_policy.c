@@ -50,6 +50,13 @@ static void bad_policies_are_rejected(void **state)
         "{\"platforms\":{\"sim\":{\"allow\":true,\"mrtd\":[\"00\"]}}}",
         "{\"version\":2,\"platforms\":{\"sim\":{\"allow\":true}}}",
         "{\"platforms\":{\"sim\":{\"allow\":true},\"sim\":{\"allow\":true}}}",
+        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":\"UpToDate\"}}}",
+        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":[]}}}",
+        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":[1]}}}",
+        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"tcb_status\":[\"UptoDate\"]}}}",
+        "{\"platforms\":{\"tdx\":{\"mrtd\":[\"00\"],\"collateral_dir\":7}}}",
+        "{\"platforms\":{\"nitro\":{\"pcr0\":[\"00\"],\"tcb_status\":[\"UpToDate\"]}}}",
+        "{\"platforms\":{\"nitro\":{\"pcr0\":[\"00\"],\"collateral_dir\":\"x\"}}}",
     };
     for (size_t i = 0; i < sizeof(k_bad) / sizeof(k_bad[0]); i++) {
         tp_policy *p = NULL;
