@@ -303,7 +303,8 @@ typedef struct hello {
 static void put(hello *h, const void *p, size_t n)
 {
     assert_true(h->n + n <= sizeof(h->b));
-    memcpy(h->b + h->n, p, n);
+    if (n) /* early_data is empty: p may be NULL */
+        memcpy(h->b + h->n, p, n);
     h->n += n;
 }
 
