@@ -5,8 +5,6 @@
  * OpenSSL writes the ClientKeyExchange. */
 #include "tls/keyshare.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <string.h>
 
