@@ -47,7 +47,7 @@ TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/bin/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 BINS       := $(if $(NOTARY_SRCS),$(BUILD)/bin/teeproof-notary) $(if $(CLI_SRCS),$(BUILD)/bin/teeproof)
 
-.PHONY: all deps build test test-release test-asan demo bench soak fuzz fuzz-build clean
+.PHONY: all deps build test test-release test-asan demo bench soak fuzz fuzz-build clean interop
 all: build
 
 deps:
@@ -119,6 +119,12 @@ test-release: | deps
 test-asan: | deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build
 	$(Q)bash tests/run.sh build/asan
+
+# Real servers (nginx, apache2, lighttpd, gnutls-serv, s_server, python) on loopback, each
+# cell proved and verified; installs the servers first; writes docs/interop.md.
+interop: build
+	$(Q)bash scripts/deps.sh interop
+	$(Q)TP_BUILD=$(BUILD) bash tests/interop/run.sh
 
 demo: build
 	$(Q)bash scripts/demo.sh $(BUILD)

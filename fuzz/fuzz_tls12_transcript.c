@@ -3,7 +3,9 @@
  * PRF, Finished and AEAD records; a mutated ServerHello may also land in the 1.3 path).
  * Input: group(1: 0 x25519, 1 secp256r1, 2 secp384r1, mod 3) || private key(48; x25519 and
  * secp256r1 use the first 32) || client_len(2, big-endian) || client || server.
- * Seeds: tests/unit/test_tls12.c (fuzz_seeds) with TP_FUZZ_SEED_DIR set. */
+ * Seeds: tests/unit/test_tls12.c (fuzz_seeds) with TP_FUZZ_SEED_DIR set; the session13_hrr_*
+ * seeds, TLS 1.3 sessions with a HelloRetryRequest (to P-256, P-384), from
+ * tests/unit/test_tls_hrr.c (fuzz_seeds), so mutations reach the HRR replay too. */
 #include <openssl/pem.h>
 #include <stddef.h>
 #include <stdint.h>

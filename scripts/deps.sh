@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages teeproof needs to build, test, fuzz and demo.
+# Installs the Debian 12 packages teeproof needs to build, test, fuzz and demo;
+# `deps.sh interop` installs, in addition, the web servers `make interop` proves against
+# (nginx, apache2, lighttpd, gnutls-serv, python3), with no service started by the install.
 # Idempotent and silent when everything is present.
 # `deps.sh node`: what the contract tests need instead (tests/integration/evm.sh): node and
 # npm (Debian's nodejs/npm unless some node is already installed), and contracts/node_modules
@@ -38,6 +40,11 @@ packages=(
   clang libclang-rt-14-dev
   curl procps iproute2
 )
+case ${1:-} in
+  "") ;;
+  interop) packages+=(nginx apache2 lighttpd lighttpd-mod-openssl gnutls-bin python3) ;;
+  *) echo "error: usage: deps.sh [interop]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -48,5 +55,19 @@ done
 
 echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-as_root apt-get update -qq >/dev/null
-as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Packaged servers (nginx, apache2, lighttpd) would start as system services on port 80 when
+# installed; a policy-rc.d that refuses every start prevents it (Docker images have one).
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\n# teeproof deps.sh: no service starts during this install\nexit 101\n' | as_root tee "$policy" >/dev/null
+  as_root chmod 755 "$policy"
+  trap 'as_root rm -f "$policy"' EXIT
+fi
+log=$(mktemp)
+if ! { as_root apt-get update -qq && as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "error: apt-get could not install ${missing[*]}" >&2
+  exit 1
+fi
+rm -f "$log"

@@ -32,7 +32,8 @@ static const char k_usage[] =
     "                            nothing of this proof can ever be disclosed\n"
     "  --tls-ciphersuites LIST   TLS 1.3 suites offered to the target (OpenSSL syntax; TLS 1.2\n"
     "                            offers ECDHE with AES-GCM or ChaCha20-Poly1305 only)\n"
-    "  --tls-groups LIST         key share groups offered to the target, e.g. X25519 or P-256\n"
+    "  --tls-groups LIST         groups offered to the target, first gets the key share (default\n"
+    "                            X25519:P-256:P-384:P-521:X448:ffdhe2048:ffdhe3072:ffdhe4096)\n"
     "  --insecure-skip-target-verify  skip the prover's own check of the target certificate\n"
     "                            (the notary still checks it; for testing notaries)\n"
     "  --timeout SECONDS         per network wait (default 30)\n";

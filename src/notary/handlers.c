@@ -10,6 +10,7 @@
 #include "base/json_bytes.h"
 #include "notary/session.h"
 #include "proof/notarize.h"
+#include "tls/transcript.h" /* TP_TLS_MAX_PRIV */
 #include "teeproof/proof.h"
 
 static void fail(tp_session *s, tp_err code, const char *msg)
@@ -150,7 +151,7 @@ typedef struct prove_secrets {
 static tp_err read_prove_request(json_t *o, prove_secrets *ps, tp_error *e)
 {
     json_t *vars = json_object_get(o, "vars");
-    if (!tp_json_get_base64(o, "private_key", &ps->key) || ps->key.len > 64)
+    if (!tp_json_get_base64(o, "private_key", &ps->key) || ps->key.len > TP_TLS_MAX_PRIV)
         return tp_error_set(e, TP_ERR_PROTOCOL, "prove request: private_key missing or invalid");
     if (!tp_json_get_base64(o, "commit_seed", &ps->seed) || ps->seed.len != TP_COMMIT_SEED_LEN)
         return tp_error_set(e, TP_ERR_PROTOCOL, "prove request: commit_seed missing or not %d bytes",

@@ -87,13 +87,13 @@ static tp_err keep_response(prove_run *r, const tp_buf *resp, tp_error *err)
     return tp_buf_append(&r->response, resp->data, n) ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, NULL);
 }
 
-static tp_err run_once(tp_channel *c, const tp_prove_opts *o, prove_run *r, const char *groups,
-                       int *hrr, char **proof, size_t *len, tp_error *err)
+static tp_err run_once(tp_channel *c, const tp_prove_opts *o, prove_run *r, char **proof,
+                       size_t *len, tp_error *err)
 {
     const tp_manifest *m = r->m;
     tp_target_session ts = {0};
     tp_target_opts to = {.host = tp_manifest_host(m), .method = tp_manifest_method(m), .ca_file = o->target_ca_file,
-                         .ciphersuites = o->tls_ciphersuites, .groups = groups,
+                         .ciphersuites = o->tls_ciphersuites, .groups = o->tls_groups,
                          .no_verify = o->no_target_verify};
     tp_err rc = tp_channel_open(c, o->notary, o->timeout_ms, err);
     if (rc == TP_OK)
@@ -102,7 +102,6 @@ static tp_err run_once(tp_channel *c, const tp_prove_opts *o, prove_run *r, cons
         rc = tp_channel_tunnel(c, tp_manifest_host(m), tp_manifest_port(m), err);
     if (rc == TP_OK)
         rc = tp_target_exchange(c, &to, r->request.data, r->request.len, &ts, err);
-    *hrr = ts.key.client_hellos > 1;
     if (rc == TP_OK)
         rc = keep_response(r, &ts.response, err);
     if (rc == TP_OK)
@@ -116,18 +115,13 @@ static tp_err run_once(tp_channel *c, const tp_prove_opts *o, prove_run *r, cons
 static tp_err run(tp_channel *c, const tp_prove_opts *o, prove_run *r, char **proof, size_t *len,
                   tp_error *err)
 {
-    int hrr = 0;
     tp_err rc = tp_manifest_check_vars(r->m, &o->vars, err);
     if (rc == TP_OK)
         rc = tp_manifest_build_request(r->m, &o->vars, &r->request, err);
     if (rc == TP_OK && RAND_priv_bytes(r->seed, sizeof(r->seed)) != 1)
         rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot draw the commitment seed");
     if (rc == TP_OK)
-        rc = run_once(c, o, r, o->tls_groups, &hrr, proof, len, err);
-    /* The notary does not replay HelloRetryRequest sessions: when the target did not take
-     * the default X25519 share, one new session offering P-256 (the other group we prove). */
-    if (rc != TP_OK && hrr && o->tls_groups == NULL)
-        rc = run_once(c, o, r, "P-256", &hrr, proof, len, err);
+        rc = run_once(c, o, r, proof, len, err); /* one session, HelloRetryRequest included */
     return rc;
 }
 

@@ -1,7 +1,7 @@
 /* The prover's own TLS session with the target (1.3 preferred, 1.2 with ECDHE + AEAD),
  * carried in DATA frames through the notary's tunnel (OpenSSL over memory BIOs), with the
- * ephemeral key captured for revealing (1.3 key share, or the 1.2 ClientKeyExchange key
- * through tls/keycapture.c). */
+ * ephemeral key captured for revealing (1.3 key share, the second ClientHello's after a
+ * HelloRetryRequest, or the 1.2 ClientKeyExchange key, through tls/keycapture.c). */
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <string.h>
@@ -17,12 +17,19 @@
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"  \
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
+/* TLS 1.3 groups offered when the user names none: every group the notary replays, X25519
+ * and P-256 first (OpenSSL sends a key share for the first only, so most servers need no
+ * HelloRetryRequest; the others draw one, which the notary replays). */
+#define TP_PROVER_GROUPS "X25519:P-256:P-384:P-521:X448:ffdhe2048:ffdhe3072:ffdhe4096"
+#define TP_PROVER_GROUP_NAMES "x25519, P-256/384/521, x448, ffdhe2048/3072/4096"
+
 typedef struct pump {
     tp_channel *chan;
     SSL *ssl;
     BIO *rbio;   /* bytes from the target, owned by ssl */
     BIO *wbio;   /* bytes to the target, owned by ssl */
     int eof;     /* the notary reported the target closed */
+    const char *groups; /* the user's --tls-groups, or NULL */
 } pump;
 
 static tp_err flush_to_target(pump *p, tp_error *err)
@@ -69,17 +76,21 @@ static tp_err handshake_error(pump *p, tp_error *err)
                             X509_verify_cert_error_string(vr));
     int reason = ERR_GET_REASON(e);
     if (reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION || reason == SSL_R_UNSUPPORTED_PROTOCOL)
-        return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the target offers only TLS 1.1 or older "
+        return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the server offers only TLS 1.0/1.1 "
                             "(%s); TLS 1.2 or 1.3 is required", ERR_reason_error_string(e));
+    if (reason == SSL_R_NO_SUITABLE_KEY_SHARE || reason == SSL_R_BAD_KEY_SHARE)
+        return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "no common group: the target's "
+                            "HelloRetryRequest asked for a group not offered (offered: %s)",
+                            p->groups ? p->groups : TP_PROVER_GROUP_NAMES);
     if (p->eof)
         return tp_error_set(err, TP_ERR_TRUNCATED, "the target closed during the TLS handshake");
     if (reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE || reason == SSL_R_NO_SHARED_CIPHER ||
         reason == SSL_R_WRONG_CIPHER_RETURNED)
-        return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "TLS handshake with the target failed: %s: it "
-                            "accepted none of the offered suites and groups (TLS 1.3, or TLS 1.2 "
-                            "ECDHE with AES-GCM or ChaCha20-Poly1305; a server with only CBC, RSA "
-                            "key exchange or DHE suites cannot be proven)",
-                            ERR_reason_error_string(e));
+        return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "TLS handshake failed (%s): no common group "
+                            "or suite: the target took none of the offered suites (TLS 1.3; "
+                            "1.2 ECDHE+AES-GCM/ChaCha20, not CBC, RSA key exchange, DHE) and "
+                            "groups (%s)",
+                            ERR_reason_error_string(e), p->groups ? p->groups : TP_PROVER_GROUP_NAMES);
     return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "TLS handshake with the target failed: %s",
                         e ? ERR_reason_error_string(e) : "unknown reason");
 }
@@ -141,7 +152,7 @@ static tp_err configure_ctx(SSL_CTX *ctx, const tp_target_opts *o, tp_error *err
     int ok = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) && /* 1.3 preferred */
              SSL_CTX_set_cipher_list(ctx, TP_PROVER_TLS12_SUITES) &&
              (o->ciphersuites == NULL || SSL_CTX_set_ciphersuites(ctx, o->ciphersuites)) &&
-             (o->groups == NULL || SSL_CTX_set1_groups_list(ctx, o->groups));
+             SSL_CTX_set1_groups_list(ctx, o->groups ? o->groups : TP_PROVER_GROUPS);
     if (!ok)
         return tp_error_set(err, TP_ERR_ARG, "invalid TLS cipher suite or group list");
     if (!o->no_verify) {
@@ -169,19 +180,16 @@ static tp_err uncaptured_key(SSL *ssl, tp_error *err)
 {
     int nid = SSL_get_negotiated_group(ssl);
     const char *g = nid ? SSL_group_to_name(ssl, nid) : NULL;
-    if (g && strcmp(g, "x25519") && strcmp(g, "secp256r1") && strcmp(g, "secp384r1"))
+    if (g && tp_tls_group_from_name(g) == 0)
         return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the target chose key exchange group %s; "
-                            "supported are x25519, secp256r1 and secp384r1 (--tls-groups)", g);
+                            "supported are %s (--tls-groups)", g, TP_PROVER_GROUP_NAMES);
     return tp_error_set(err, TP_ERR_CRYPTO, "could not capture the TLS key share");
 }
 
 static tp_err exchange(pump *p, const tp_target_opts *o, const uint8_t *req, size_t req_len,
                        tp_target_session *ts, tp_error *err)
 {
-    tp_err rc = run_handshake(p, err);
-    if (rc == TP_OK && ts->key.client_hellos != 1)
-        rc = tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the target asked for another key share "
-                          "(HelloRetryRequest); choose a group it supports with --tls-groups");
+    tp_err rc = run_handshake(p, err); /* a HelloRetryRequest is answered by OpenSSL */
     if (rc == TP_OK && !ts->key.captured)
         rc = uncaptured_key(p->ssl, err);
     if (rc == TP_OK && SSL_version(p->ssl) == TLS1_2_VERSION && !ts->key.tls12)
@@ -223,7 +231,7 @@ tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t 
     if (rc == TP_OK && !tp_keyshare_capture_install(ssl, &ts->key))
         rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot install key share capture");
     if (rc == TP_OK) {
-        pump p = {.chan = c, .ssl = ssl, .rbio = rbio, .wbio = wbio};
+        pump p = {.chan = c, .ssl = ssl, .rbio = rbio, .wbio = wbio, .groups = o->groups};
         rc = exchange(&p, o, request, request_len, ts, err);
     }
     SSL_free(ssl);

@@ -111,16 +111,6 @@ static tp_err parse_ch_sigalgs(tp_reader d, tp_client_hello *ch, tp_error *err)
     return TP_OK;
 }
 
-int tp_group_bit(uint16_t group)
-{
-    switch (group) {
-    case 0x001d: return 0;
-    case 0x0017: return 1;
-    case 0x0018: return 2;
-    default: return -1;
-    }
-}
-
 static tp_err parse_ch_groups(tp_reader d, tp_client_hello *ch, tp_error *err)
 {
     tp_reader list;
@@ -129,7 +119,7 @@ static tp_err parse_ch_groups(tp_reader d, tp_client_hello *ch, tp_error *err)
         return bad(err, "ClientHello: malformed supported_groups");
     uint16_t g;
     while (tp_read_u16(&list, &g)) {
-        int b = tp_group_bit(g);
+        int b = tp_tls_group_bit(g);
         if (b >= 0)
             ch->groups_offered |= 1u << b;
     }
@@ -148,6 +138,12 @@ static tp_err parse_ch_key_share(tp_reader d, uint16_t group, tp_client_hello *c
         if (!tp_read_u16(&list, &g) || !tp_read_prefixed_u16(&list, &ke) ||
             tp_reader_left(&ke) == 0)
             return bad(err, "ClientHello: malformed key_share entry");
+        int b = tp_tls_group_bit(g);
+        if (b >= 0 && (ch->shares_offered & (1u << b)))
+            return bad(err, "ClientHello: duplicate key_share group");
+        if (b >= 0)
+            ch->shares_offered |= 1u << b;
+        ch->n_shares++;
         if (g != group)
             continue;
         if (ch->share)
@@ -175,7 +171,10 @@ static tp_err parse_ch_extensions(tp_reader exts, uint16_t group, tp_client_hell
         case EXT_SERVER_NAME: rc = parse_sni(d, ch, err); break;
         case EXT_SUPPORTED_VERSIONS: rc = parse_ch_versions(d, ch, err); break;
         case EXT_SIGNATURE_ALGORITHMS: rc = parse_ch_sigalgs(d, ch, err); break;
-        case EXT_KEY_SHARE: rc = parse_ch_key_share(d, group, ch, err); break;
+        case EXT_KEY_SHARE:
+            rc = parse_ch_key_share(d, group, ch, err);
+            ch->has_key_share = 1;
+            break;
         case EXT_EARLY_DATA: ch->offers_early_data = 1; break;
         case EXT_SUPPORTED_GROUPS: rc = parse_ch_groups(d, ch, err); break;
         case EXT_EXTENDED_MASTER_SECRET: ch->offers_ems = 1; break;
@@ -253,8 +252,12 @@ static tp_err parse_sh_extensions(tp_reader exts, tp_server_hello *sh, tp_error 
             tp_reader ke;
             if (!tp_read_u16(&d, &sh->group))
                 return bad(err, "ServerHello: malformed key_share");
-            if (sh->is_hrr)
-                continue; /* HRR carries only the selected group */
+            sh->has_key_share = 1;
+            if (sh->is_hrr) { /* HRR carries only the selected group */
+                if (tp_reader_left(&d) != 0)
+                    return bad(err, "HelloRetryRequest: malformed key_share");
+                continue;
+            }
             if (!tp_read_prefixed_u16(&d, &ke) || tp_reader_left(&d) != 0)
                 return bad(err, "ServerHello: malformed key_share");
             sh->share_len = tp_reader_left(&ke);
@@ -262,7 +265,12 @@ static tp_err parse_sh_extensions(tp_reader exts, tp_server_hello *sh, tp_error 
         } else if (type == EXT_PRE_SHARED_KEY) {
             sh->has_psk = 1;
         } else if (type == EXT_COOKIE && sh->is_hrr) {
-            continue;
+            tp_reader c;
+            if (!tp_read_prefixed_u16(&d, &c) || tp_reader_left(&d) != 0 ||
+                tp_reader_left(&c) == 0)
+                return bad(err, "HelloRetryRequest: malformed cookie");
+            sh->cookie_len = tp_reader_left(&c);
+            tp_read_bytes(&c, sh->cookie_len, &sh->cookie);
         } else {
             return tp_error_set(err, TP_ERR_TLS_HANDSHAKE,
                                 "ServerHello: unexpected extension %u", type);
@@ -298,10 +306,6 @@ tp_err tp_parse_server_hello(tp_reader body, const tp_client_hello *ch, tp_serve
         return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED,
                             "server negotiated version 0x%04x, only TLS 1.3 is supported",
                             sh->selected_version ? sh->selected_version : legacy_version);
-    if (sh->is_hrr)
-        return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED,
-                            "HelloRetryRequest is not supported (client must offer a key "
-                            "share the server accepts)");
     if (legacy_version != 0x0303 || comp != 0)
         return bad(err, "ServerHello: bad legacy_version or compression method");
     if (tp_reader_left(&sid) != ch->session_id_len ||
@@ -310,7 +314,7 @@ tp_err tp_parse_server_hello(tp_reader body, const tp_client_hello *ch, tp_serve
     if (sh->has_psk)
         return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED,
                             "server selected a PSK (session resumption is not supported)");
-    if (!sh->share)
+    if (!sh->share && !sh->is_hrr)
         return bad(err, "ServerHello: no key_share");
     return TP_OK;
 }

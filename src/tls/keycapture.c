@@ -1,10 +1,11 @@
-/* Prover side: a tiny OpenSSL provider that records the ephemeral ECDHE keys libssl
- * generates, so the prover can reveal its TLS 1.2 ClientKeyExchange key. OpenSSL 3.0 keeps
- * that key only inside tls_construct_cke_ecdhe (SSL_get_tmp_key returns the server's), and
- * the keylog callback yields the master secret, which the notary must never accept.
+/* Prover side: a tiny OpenSSL provider that records the ephemeral (EC)DHE keys libssl
+ * generates, so the prover can reveal its TLS 1.3 key share (the second ClientHello's after
+ * a HelloRetryRequest) and its TLS 1.2 ClientKeyExchange key. OpenSSL 3.0 keeps the latter
+ * only inside tls_construct_cke_ecdhe (SSL_get_tmp_key returns the server's), and the keylog
+ * callback yields the master secret, which the notary must never accept.
  *
  * How: a library context with the default provider plus "tpcapture". tpcapture's provider
- * context IS the default provider's, and its X25519/X448/EC key management and key exchange
+ * context IS the default provider's, and its X25519/X448/EC/DH key management and key exchange
  * dispatch tables are the default provider's own, except that key generation calls the
  * default generator and then exports the new key (private and public part) into a per-thread
  * ring. An SSL_CTX made in this context with the property query "?provider=tpcapture" uses
@@ -21,11 +22,12 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "tls/transcript.h"
+#include "tls/tls_internal.h"
 
-#define RING 4             /* keys remembered per thread (a handshake makes one or two) */
+#define RING 8             /* keys remembered per thread (a handshake makes one to three) */
 #define MAX_TABLE 64       /* dispatch entries copied per algorithm */
-#define MAX_ALGS 4
+#define N_WRAPPED 4        /* X25519, X448, EC, DH */
+#define MAX_ALGS (N_WRAPPED + 1) /* + the terminating entry */
 
 typedef struct captured {
     uint16_t group;
@@ -39,13 +41,14 @@ static _Thread_local captured t_ring[RING];
 static _Thread_local unsigned t_next;
 
 typedef struct wrapped {
-    const char *first_name; /* "X25519", "X448", "EC" */
+    const char *first_name; /* "X25519", "X448", "EC", "DH" */
     OSSL_FUNC_keymgmt_gen_fn *gen;
     OSSL_FUNC_keymgmt_export_fn *export_fn;
     OSSL_DISPATCH table[MAX_TABLE];
 } wrapped;
 
-static wrapped g_km[3] = {{.first_name = "X25519"}, {.first_name = "X448"}, {.first_name = "EC"}};
+static wrapped g_km[N_WRAPPED] = {
+    {.first_name = "X25519"}, {.first_name = "X448"}, {.first_name = "EC"}, {.first_name = "DH"}};
 static OSSL_ALGORITHM g_keymgmt[MAX_ALGS];
 static OSSL_ALGORITHM g_keyexch[MAX_ALGS];
 static OSSL_LIB_CTX *g_libctx;
@@ -53,19 +56,35 @@ static OSSL_PROVIDER *g_default;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_ready;
 
-static uint16_t group_of(const char *alg, const char *curve)
+static uint16_t group_of(const char *alg, const char *group_name)
 {
-    if (strcmp(alg, "X25519") == 0)
-        return TP_TLS_GROUP_X25519;
-    if (strcmp(alg, "X448") == 0)
-        return 0x001e;
-    if (!curve)
-        return 0;
-    if (strcmp(curve, "prime256v1") == 0 || strcmp(curve, "P-256") == 0)
-        return TP_TLS_GROUP_SECP256R1;
-    if (strcmp(curve, "secp384r1") == 0 || strcmp(curve, "P-384") == 0)
-        return TP_TLS_GROUP_SECP384R1;
-    return 0;
+    if (strcmp(alg, "X25519") == 0 || strcmp(alg, "X448") == 0)
+        return tp_tls_group_from_name(alg);
+    return group_name ? tp_tls_group_from_name(group_name) : 0;
+}
+
+/* ffdhe shares are left-padded to the prime (RFC 8446 §4.2.8.1). */
+static size_t ffdhe_prime_len(uint16_t group)
+{
+    switch (group) {
+    case TP_TLS_GROUP_FFDHE2048: return 256;
+    case TP_TLS_GROUP_FFDHE3072: return 384;
+    case TP_TLS_GROUP_FFDHE4096: return 512;
+    default: return 0;
+    }
+}
+
+/* An integer parameter, big-endian: padded to pad bytes, or minimal when pad is 0. 1/0. */
+static int get_bn(const OSSL_PARAM *p, uint8_t *out, size_t cap, size_t pad, size_t *len)
+{
+    BIGNUM *v = NULL;
+    int ok = OSSL_PARAM_get_BN(p, &v);
+    int n = ok ? (pad ? (int)pad : BN_num_bytes(v)) : 0;
+    ok = ok && n > 0 && (size_t)n <= cap && BN_bn2binpad(v, out, n) == n;
+    if (ok)
+        *len = (size_t)n;
+    BN_clear_free(v);
+    return ok;
 }
 
 typedef struct export_arg {
@@ -78,29 +97,28 @@ static int take_params(const OSSL_PARAM params[], void *arg)
 {
     export_arg *a = arg;
     const OSSL_PARAM *p;
-    const char *curve = NULL;
+    const char *group_name = NULL;
     if ((p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_GROUP_NAME)))
-        OSSL_PARAM_get_utf8_string_ptr(p, &curve);
-    a->c.group = group_of(a->w->first_name, curve);
+        OSSL_PARAM_get_utf8_string_ptr(p, &group_name);
+    a->c.group = group_of(a->w->first_name, group_name);
+    size_t plen = ffdhe_prime_len(a->c.group);
     void *dst = a->c.pub;
-    p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PUB_KEY);
-    if (!a->c.group || !p || !OSSL_PARAM_get_octet_string(p, &dst, sizeof(a->c.pub), &a->c.pub_len))
-        return 1; /* not a key we capture (parameters only, or another curve) */
-    p = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY);
-    if (!p)
+    const OSSL_PARAM *pub = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PUB_KEY);
+    const OSSL_PARAM *priv = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_PRIV_KEY);
+    if (!a->c.group || !pub || !priv)
+        return 1; /* not a key we capture (parameters only, or another group) */
+    int pub_ok = plen ? get_bn(pub, a->c.pub, sizeof(a->c.pub), plen, &a->c.pub_len)
+                      : OSSL_PARAM_get_octet_string(pub, &dst, sizeof(a->c.pub), &a->c.pub_len);
+    if (!pub_ok)
         return 1;
-    if (p->data_type == OSSL_PARAM_OCTET_STRING) {
+    if (priv->data_type == OSSL_PARAM_OCTET_STRING) { /* X25519, X448 */
         dst = a->c.priv;
-        a->ok = OSSL_PARAM_get_octet_string(p, &dst, sizeof(a->c.priv), &a->c.priv_len);
+        a->ok = OSSL_PARAM_get_octet_string(priv, &dst, sizeof(a->c.priv), &a->c.priv_len);
         return 1;
     }
-    BIGNUM *d = NULL;
-    size_t field = a->c.group == TP_TLS_GROUP_SECP384R1 ? 48 : 32;
-    if (OSSL_PARAM_get_BN(p, &d) && BN_bn2binpad(d, a->c.priv, (int)field) == (int)field) {
-        a->c.priv_len = field;
-        a->ok = 1;
-    }
-    BN_clear_free(d);
+    /* EC scalar padded to the field size; ffdhe exponent minimal */
+    a->ok = get_bn(priv, a->c.priv, sizeof(a->c.priv), plen ? 0 : tp_ecdhe_key_len(a->c.group),
+                   &a->c.priv_len);
     return 1;
 }
 
@@ -123,7 +141,9 @@ static void *wrap_gen(const wrapped *w, void *genctx, OSSL_CALLBACK *cb, void *c
 static void *gen_x25519(void *g, OSSL_CALLBACK *cb, void *arg) { return wrap_gen(&g_km[0], g, cb, arg); }
 static void *gen_x448(void *g, OSSL_CALLBACK *cb, void *arg) { return wrap_gen(&g_km[1], g, cb, arg); }
 static void *gen_ec(void *g, OSSL_CALLBACK *cb, void *arg) { return wrap_gen(&g_km[2], g, cb, arg); }
-static OSSL_FUNC_keymgmt_gen_fn *const k_gen_wrappers[3] = {gen_x25519, gen_x448, gen_ec};
+static void *gen_dh(void *g, OSSL_CALLBACK *cb, void *arg) { return wrap_gen(&g_km[3], g, cb, arg); }
+static OSSL_FUNC_keymgmt_gen_fn *const k_gen_wrappers[N_WRAPPED] = {gen_x25519, gen_x448, gen_ec,
+                                                                    gen_dh};
 
 static int first_name_is(const char *names, const char *want)
 {
@@ -158,7 +178,7 @@ static int build_tables(void)
     const OSSL_ALGORITHM *kx = OSSL_PROVIDER_query_operation(g_default, OSSL_OP_KEYEXCH, &no_cache);
     size_t nk = 0, nx = 0;
     for (; km && km->algorithm_names; km++)
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < N_WRAPPED; i++)
             if (first_name_is(km->algorithm_names, g_km[i].first_name) && !g_km[i].gen) {
                 if (!wrap_keymgmt(&g_km[i], k_gen_wrappers[i], km->implementation))
                     return 0;
@@ -169,11 +189,12 @@ static int build_tables(void)
     for (; kx && kx->algorithm_names && nx + 1 < MAX_ALGS; kx++)
         if (first_name_is(kx->algorithm_names, "X25519") ||
             first_name_is(kx->algorithm_names, "X448") ||
-            first_name_is(kx->algorithm_names, "ECDH")) {
+            first_name_is(kx->algorithm_names, "ECDH") ||
+            first_name_is(kx->algorithm_names, "DH")) {
             g_keyexch[nx] = *kx;
             g_keyexch[nx++].property_definition = "provider=tpcapture";
         }
-    return nk == 3 && nx == 3;
+    return nk == N_WRAPPED && nx == N_WRAPPED;
 }
 
 static const OSSL_ALGORITHM *query(void *provctx, int op, int *no_cache)

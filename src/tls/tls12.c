@@ -143,7 +143,11 @@ static tp_err do_server_certificate(session12 *S, tp_error *err)
 static tp_err check_server_group(session12 *S, const tp_server_kx *kx, tp_error *err)
 {
     const char *name = tp_tls_group_name(kx->group);
-    int bit = tp_group_bit(kx->group);
+    int bit = tp_tls_group_bit(kx->group);
+    if (!tp_tls_group_is_ec(kx->group))
+        return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED,
+                            "ServerKeyExchange: group 0x%04x is not an elliptic curve "
+                            "(TLS 1.2 ECDHE)", kx->group);
     if (kx->group != S->in->group)
         return tp_error_set(err, TP_ERR_TLS_KEY_MISMATCH,
                             "the server chose group %s (0x%04x) in ServerKeyExchange but the "
@@ -253,7 +257,7 @@ static tp_err do_client_key_exchange(session12 *S, tp_error *err)
     }
     const uint8_t *point = NULL;
     size_t point_len = 0, pms_len = 0;
-    uint8_t pms[TP_TLS_MAX_PRIV];
+    uint8_t pms[TP_TLS_MAX_SECRET];
     if (rc == TP_OK)
         rc = tp_flow_expect_msg(&S->c, TP_HS_CLIENT_KEY_EXCHANGE, &body, &whole, err);
     if (rc == TP_OK)

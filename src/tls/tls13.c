@@ -1,7 +1,7 @@
 /* The TLS 1.3 transcript verifier (and the entry point: a session whose ServerHello
  * negotiates TLS 1.2 goes to tls12.c): replays a relayed session from the two recorded byte
  * streams and the client's revealed (EC)DHE private key. Order of the replay:
- * ClientHello -> ServerHello -> (EC)DHE + handshake keys -> EncryptedExtensions ->
+ * ClientHello -> [HelloRetryRequest -> second ClientHello (hrr.c)] -> ServerHello -> (EC)DHE + handshake keys -> EncryptedExtensions ->
  * [CertificateRequest] -> Certificate -> CertificateVerify -> server Finished ->
  * [empty client Certificate] -> client Finished -> application data in both directions. */
 #include <openssl/crypto.h>
@@ -21,7 +21,9 @@ typedef struct session {
     const tp_suite *suite;
     tp_schedule ks;
     tp_transcript th;
-    tp_buf ch_msg;
+    tp_buf ch_msg;        /* the first ClientHello, whole */
+    int retried;          /* a HelloRetryRequest was replayed */
+    tp_hrr_info hrr;
     STACK_OF(X509) *chain;
     int cert_requested;
 } session;
@@ -53,12 +55,63 @@ static tp_err do_client_hello(session *S, tp_error *err)
     return rc;
 }
 
-static tp_err do_server_hello(session *S, tp_error *err)
+/* HRR: the transcript restarts with message_hash, then HRR, the second ClientHello. */
+static tp_err do_retry(session *S, tp_reader hrr_whole, tp_error *err)
 {
-    tp_reader body, whole;
-    tp_err rc = tp_flow_expect_msg(&S->s, TP_HS_SERVER_HELLO, &body, &whole, err);
+    const tp_suite *suite = tp_suite_find(S->sh.suite);
+    tp_reader body, whole, ch1;
+    if (!suite || !(S->ch.suites_offered & (1u << tp_suite_index(S->sh.suite))))
+        return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "HelloRetryRequest selects cipher suite "
+                            "0x%04x which the client did not offer", S->sh.suite);
+    tp_err rc = tp_hrr_check(&S->ch, &S->sh, &S->hrr, err);
+    if (rc == TP_OK)
+        rc = tp_flow_require_boundary(&S->s, "HelloRetryRequest", err);
+    if (rc != TP_OK)
+        return rc;
+    if (!tp_hrr_transcript_start(&S->th, suite->md(), S->ch_msg.data, S->ch_msg.len))
+        return tp_error_set(err, TP_ERR_CRYPTO, "transcript hash failed");
+    S->retried = 1;
+    if ((rc = th_add(S, hrr_whole, err)) != TP_OK)
+        return rc;
+    /* The server stream is not read again before the cookie is compared. */
+    rc = tp_flow_expect_msg(&S->c, TP_HS_CLIENT_HELLO, &body, &whole, err);
+    if (rc == TP_OK) /* first judged with the selected group's share, then the revealed one's */
+        rc = tp_parse_client_hello(body, S->hrr.has_group ? S->hrr.group : S->in->group,
+                                   &S->ch, err);
+    tp_reader_init(&ch1, S->ch_msg.data + 4, S->ch_msg.len - 4);
+    if (rc == TP_OK)
+        rc = tp_hrr_check_second_hello(ch1, body, &S->sh, &S->ch, err);
+    if (rc == TP_OK)
+        rc = tp_parse_client_hello(body, S->in->group, &S->ch, err);
+    if (rc == TP_OK)
+        rc = th_add(S, whole, err);
+    if (rc == TP_OK)
+        rc = tp_flow_require_boundary(&S->c, "ClientHello", err);
+    return rc;
+}
+
+static tp_err read_server_hello(session *S, tp_reader *whole, tp_error *err)
+{
+    tp_reader body;
+    tp_err rc = tp_flow_expect_msg(&S->s, TP_HS_SERVER_HELLO, &body, whole, err);
     if (rc == TP_OK)
         rc = tp_parse_server_hello(body, &S->ch, &S->sh, err);
+    if (rc == TP_OK && S->sh.is_hrr && !S->retried) {
+        rc = do_retry(S, *whole, err);
+        if (rc == TP_OK)
+            rc = tp_flow_expect_msg(&S->s, TP_HS_SERVER_HELLO, &body, whole, err);
+        if (rc == TP_OK)
+            rc = tp_parse_server_hello(body, &S->ch, &S->sh, err);
+        if (rc == TP_OK)
+            rc = tp_hrr_check_server_hello(&S->hrr, &S->sh, err);
+    }
+    return rc;
+}
+
+static tp_err do_server_hello(session *S, tp_error *err)
+{
+    tp_reader whole;
+    tp_err rc = read_server_hello(S, &whole, err);
     if (rc != TP_OK)
         return rc;
     S->suite = tp_suite_find(S->sh.suite);
@@ -78,15 +131,15 @@ static tp_err do_server_hello(session *S, tp_error *err)
                             S->sh.group, tp_tls_group_name(S->in->group));
     if ((rc = tp_flow_require_boundary(&S->s, "ServerHello", err)) != TP_OK)
         return rc;
-    if (!tp_transcript_init(&S->th, S->suite->md()) ||
-        !tp_transcript_add(&S->th, S->ch_msg.data, S->ch_msg.len))
+    if (!S->retried && (!tp_transcript_init(&S->th, S->suite->md()) ||
+                        !tp_transcript_add(&S->th, S->ch_msg.data, S->ch_msg.len)))
         return tp_error_set(err, TP_ERR_CRYPTO, "transcript hash failed");
     return th_add(S, whole, err);
 }
 
 static tp_err do_key_exchange(session *S, tp_error *err)
 {
-    uint8_t shared[TP_TLS_MAX_PRIV], th[TP_TLS_MAX_HASH];
+    uint8_t shared[TP_TLS_MAX_SECRET], th[TP_TLS_MAX_HASH];
     size_t shared_len = 0;
     tp_err rc = tp_ecdhe_shared(S->in->group, S->in->private_key, S->in->private_key_len,
                                 S->ch.share, S->ch.share_len, S->sh.share, S->sh.share_len,

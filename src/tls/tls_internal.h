@@ -12,9 +12,7 @@
 #include "teeproof/errors.h"
 
 #define TP_TLS_MAX_HASH 48
-#ifndef TP_TLS_MAX_PRIV
-#define TP_TLS_MAX_PRIV 48 /* longest (EC)DHE private key / shared secret (P-384) */
-#endif
+#include "tls/transcript.h" /* group ids, TP_TLS_MAX_PRIV, TP_TLS_MAX_SECRET */
 #define TP_TLS_RECORD_HEADER 5               /* type, legacy_record_version, length */
 #define TP_TLS_MAX_RECORD_CT (16384 + 256)   /* TLSCiphertext.length limit */
 #define TP_TLS_MAX_RECORD_PLAIN 16384        /* TLSPlaintext.length limit (unprotected) */
@@ -87,7 +85,10 @@ typedef struct tp_client_hello {
     uint32_t suites_offered;    /* bit i: tp_suite_table()[i] offered */
     uint32_t sigschemes_offered;/* bit i: scheme table index i offered */
     uint32_t suites12_offered;  /* bit i: tp_suite12_table index i offered */
-    uint32_t groups_offered;    /* supported_groups: bit 0 x25519, 1 secp256r1, 2 secp384r1 */
+    uint32_t groups_offered;    /* supported_groups: bit tp_tls_group_bit(group) */
+    uint32_t shares_offered;    /* key_share entries: bit tp_tls_group_bit(group) */
+    size_t n_shares;            /* key_share entries, supported groups or not */
+    int has_key_share;
     int has_supported_groups;
     int offers_ems;             /* extended_master_secret (RFC 7627) */
     int offers_ticket;          /* session_ticket extension (RFC 5077) */
@@ -95,7 +96,7 @@ typedef struct tp_client_hello {
     int offers_null_compression;
     const uint8_t *share;       /* key_share entry for the requested group (= share_copy) */
     size_t share_len;
-    uint8_t share_copy[97];
+    uint8_t share_copy[TP_TLS_MAX_SECRET];
 } tp_client_hello;
 
 typedef struct tp_server_hello {
@@ -105,6 +106,9 @@ typedef struct tp_server_hello {
     uint16_t group;
     const uint8_t *share; /* into the ServerHello message: use before reading more records */
     size_t share_len;
+    int has_key_share;
+    const uint8_t *cookie; /* HelloRetryRequest cookie, into the message */
+    size_t cookie_len;
     int has_psk;
 } tp_server_hello;
 
@@ -113,8 +117,7 @@ tp_err tp_parse_client_hello(tp_reader body, uint16_t group, tp_client_hello *ch
 /* Any version: the checks common to TLS 1.2 and 1.3, none on the versions offered. */
 tp_err tp_parse_client_hello_any(tp_reader body, uint16_t group, tp_client_hello *ch,
                                  tp_error *err);
-/* Bit of a TLS 1.2 ECDHE group in groups_offered; -1 if not one of ours. */
-int tp_group_bit(uint16_t group);
+/* ServerHello or HelloRetryRequest (sh->is_hrr; tls13.c/hrr.c judge it). */
 tp_err tp_parse_server_hello(tp_reader body, const tp_client_hello *ch, tp_server_hello *sh,
                              tp_error *err);
 tp_err tp_parse_encrypted_extensions(tp_reader body, tp_error *err);
@@ -324,16 +327,44 @@ int tp_transcript_add(tp_transcript *t, const uint8_t *p, size_t n);
 int tp_transcript_peek(const tp_transcript *t, uint8_t *out);
 void tp_transcript_free(tp_transcript *t);
 
-/* ---- ecdh.c ---- */
+/* ---- hrr.c: HelloRetryRequest ---- */
+typedef struct tp_hrr_info {
+    uint16_t suite;
+    uint16_t group;   /* the selected group, if has_group */
+    int has_group;
+} tp_hrr_info;
+
+/* The HRR against the first ClientHello: its group offered in supported_groups, no share
+ * sent for it yet; something must change. */
+tp_err tp_hrr_check(const tp_client_hello *ch1, const tp_server_hello *hrr, tp_hrr_info *info,
+                    tp_error *err);
+/* The second ClientHello (bodies; ch2 parsed for the selected group) against the first. */
+tp_err tp_hrr_check_second_hello(tp_reader ch1_body, tp_reader ch2_body,
+                                 const tp_server_hello *hrr, const tp_client_hello *ch2,
+                                 tp_error *err);
+/* The ServerHello after the HRR: not another HRR, same suite and group. */
+tp_err tp_hrr_check_server_hello(const tp_hrr_info *info, const tp_server_hello *sh,
+                                 tp_error *err);
+/* Starts the transcript after an HRR: message_hash(Hash(ClientHello1)) (RFC 8446 §4.4.1). */
+int tp_hrr_transcript_start(tp_transcript *th, const EVP_MD *md, const uint8_t *ch1,
+                            size_t ch1_len);
+
+/* ---- ecdh.c / ffdhe.c ---- */
 /* Checks that the revealed private key yields the client's share (ClientHello key_share in
  * 1.3, ClientKeyExchange in 1.2) and computes the (EC)DHE shared secret with the server's
- * share. *out_len = the group's key length (32 or 48). */
+ * share. *out_len = the secret's length (the coordinate size, or the ffdhe prime size). */
 tp_err tp_ecdhe_shared(uint16_t group, const uint8_t *priv, size_t priv_len,
                        const uint8_t *client_share, size_t client_share_len,
                        const uint8_t *server_share, size_t server_share_len,
-                       uint8_t out[TP_TLS_MAX_PRIV], size_t *out_len, tp_error *err);
-/* Private key (= shared secret) length of a supported group; 0 if unsupported. */
+                       uint8_t out[TP_TLS_MAX_SECRET], size_t *out_len, tp_error *err);
+/* Private key length of a supported group (the maximum for ffdhe); 0 if unsupported. */
 size_t tp_ecdhe_key_len(uint16_t group);
+/* Index of a supported group in the group table (bits of groups_offered); -1 if unsupported. */
+int tp_tls_group_bit(uint16_t group);
+/* ffdhe (RFC 7919) by OpenSSL group name; plen = prime bytes = share and secret length. */
+tp_err tp_ffdhe_shared(const char *name, size_t plen, const uint8_t *priv, size_t priv_len,
+                       const uint8_t *cs, size_t cs_len, const uint8_t *ss, size_t ss_len,
+                       uint8_t out[TP_TLS_MAX_SECRET], tp_error *err);
 
 /* ---- cert.c ---- */
 int tp_sigscheme_index(uint16_t scheme); /* -1 if not supported */

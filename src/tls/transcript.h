@@ -19,10 +19,17 @@
 
 #define TP_TLS_GROUP_SECP256R1 0x0017
 #define TP_TLS_GROUP_SECP384R1 0x0018
+#define TP_TLS_GROUP_SECP521R1 0x0019
 #define TP_TLS_GROUP_X25519 0x001d
-#ifndef TP_TLS_MAX_PRIV
-#define TP_TLS_MAX_PRIV 48 /* longest revealed private key (P-384 scalar) */
-#endif
+#define TP_TLS_GROUP_X448 0x001e
+#define TP_TLS_GROUP_FFDHE2048 0x0100
+#define TP_TLS_GROUP_FFDHE3072 0x0101
+#define TP_TLS_GROUP_FFDHE4096 0x0102
+/* Longest revealed private key: the P-521 scalar (66 bytes); an ffdhe exponent may be up to
+ * this long too (OpenSSL draws 225..325-bit exponents, RFC 7919 §5.2). */
+#define TP_TLS_MAX_PRIV 66
+/* Longest (EC)DHE shared secret: an ffdhe4096 value left-padded to the prime (RFC 8446 §7.4.1). */
+#define TP_TLS_MAX_SECRET 512
 
 typedef struct tp_tls_verify_input {
     const uint8_t *client_bytes; /* client->server stream exactly as relayed */
@@ -30,7 +37,8 @@ typedef struct tp_tls_verify_input {
     const uint8_t *server_bytes; /* server->client stream exactly as relayed */
     size_t server_len;
     uint16_t group;              /* named group of the revealed key */
-    const uint8_t *private_key;  /* raw: X25519 key, P-256 (32) or P-384 (48, TLS 1.2) scalar */
+    const uint8_t *private_key;  /* raw X25519/X448 key, big-endian P-256/384/521 scalar padded
+                                  * to the field size, or ffdhe exponent (1..TP_TLS_MAX_PRIV) */
     size_t private_key_len;
     X509_STORE *trust;           /* trust store for the server's chain */
     const char *expected_host;   /* must equal the SNI and match the certificate */
@@ -55,7 +63,12 @@ tp_err tp_tls_verify_transcript(const tp_tls_verify_input *in, tp_tls_verify_res
 void tp_tls_verify_result_free(tp_tls_verify_result *r);
 /* "TLS_AES_128_GCM_SHA256" etc.; NULL for unknown suites. */
 const char *tp_tls_suite_name(uint16_t suite);
-/* "x25519", "secp256r1"; NULL for unknown groups. */
+/* "x25519", "secp256r1", "ffdhe2048"; NULL for groups the replay does not support. */
 const char *tp_tls_group_name(uint16_t group);
+/* 1 for the elliptic-curve groups (usable in TLS 1.2 ECDHE), 0 for ffdhe and unknown ones. */
+int tp_tls_group_is_ec(uint16_t group);
+/* The group's TLS id from a name as OpenSSL or a user writes it ("X25519", "P-256",
+ * "secp256r1", "ffdhe2048"); 0 if unknown. */
+uint16_t tp_tls_group_from_name(const char *name);
 
 #endif

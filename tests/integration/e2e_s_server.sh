@@ -19,6 +19,7 @@ start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any
 # "ACCEPT 127.0.0.1:PORT" once listening); sets $port.
 start_s_server() {
   local name=$1; shift
+  : >"$WORK/s_server-$name.out" # exists before it is read (the server may not have opened it yet)
   (cd "$WORK/www" && exec openssl s_server -accept 127.0.0.1:0 -WWW -tls1_3 "$@") >"$WORK/s_server-$name.out" 2>&1 &
   PIDS+=("$!")
   port=
@@ -47,11 +48,27 @@ for key in server server-rsa; do
   done
 done
 
-# A target that only accepts P-256 answers our default X25519 share with a HelloRetryRequest;
-# the prover starts a new session offering P-256 and the proof says secp256r1.
-start_s_server p256 -cert "$CERTS/server.pem" -key "$CERTS/server.key" -groups P-256
+# A target that accepts only one group answers our default X25519 share with a
+# HelloRetryRequest; OpenSSL sends a second ClientHello in the same session and the notary
+# replays it (message_hash transcript): one session, the proof names the group.
+for g in P-256:secp256r1 P-384:secp384r1 P-521:secp521r1 X448:x448 ffdhe2048:ffdhe2048 \
+         ffdhe3072:ffdhe3072 ffdhe4096:ffdhe4096; do
+  start_s_server "hrr-${g%%:*}" -cert "$CERTS/server.pem" -key "$CERTS/server.key" -groups "${g%%:*}"
+  sed "s/PORT/$port/" "$WORK/m.json.in" >"$WORK/m.json"
+  "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/m.json" --ca-file "$CERTS/ca.pem" \
+    --allow-insecure-sim --out "$WORK/p.json" || fail "prove after HelloRetryRequest (${g%%:*})"
+  "$BIN/teeproof" verify "$WORK/p.json" --allow-insecure-sim >"$WORK/c.json" || fail "verify ${g%%:*}"
+  grep -q "\"group\": \"${g#*:}\"" "$WORK/c.json" || fail "group after HRR (${g%%:*})"
+  note "ok HelloRetryRequest replayed in one session: ${g#*:}"
+  # the same group offered first: no HelloRetryRequest
+  "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/m.json" --ca-file "$CERTS/ca.pem" \
+    --allow-insecure-sim --tls-groups "${g%%:*}" --out "$WORK/p.json" || fail "prove ${g%%:*} first"
+  note "ok ${g#*:} as the first key share"
+done
+
+# Errors that name the cause: no common group, TLS 1.0/1.1 only, no acceptable suite.
+start_s_server ffdhe8192 -cert "$CERTS/server.pem" -key "$CERTS/server.key" -groups ffdhe8192
 sed "s/PORT/$port/" "$WORK/m.json.in" >"$WORK/m.json"
-"$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/m.json" --ca-file "$CERTS/ca.pem" \
-  --allow-insecure-sim --out "$WORK/p.json" || fail "prove after HelloRetryRequest"
-"$BIN/teeproof" verify "$WORK/p.json" --allow-insecure-sim | grep -q '"group": "secp256r1"' || fail "group after HRR"
-note "ok HelloRetryRequest -> new session with P-256"
+expect_fail no-common-group 'no common group or suite.*groups.*ffdhe2048.*\[tls-handshake\]' "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" \
+  --manifest "$WORK/m.json" --ca-file "$CERTS/ca.pem" --allow-insecure-sim --out "$WORK/none.json"
+[[ ! -e $WORK/none.json ]] || fail "a proof was written for a failed handshake"

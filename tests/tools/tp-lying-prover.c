@@ -12,6 +12,9 @@
  *       no-seed     an honest session, then a PROVE_REQ without commit_seed
  *       no-attest  ask for the tunnel without asking for attestation, then run honestly
  *       raw-tunnel send the bytes of --send FILE through the tunnel instead of TLS, then reveal
+ *       first-share an honest session with a HelloRetryRequest (a target that refuses
+ *                     X25519), then a key for the first ClientHello's group (x25519)
+ *                     instead of the second ClientHello's
  * --host H --port P: tunnel to H:P instead of the manifest's host and port.
  * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
 #include <getopt.h>
@@ -162,8 +165,9 @@ int main(int argc, char **argv)
         rc = tp_channel_tunnel(&c, host ? host : tp_manifest_host(m), port ? (uint16_t)port : tp_manifest_port(m), &err);
     int two = strcmp(lie, "two-requests") == 0;
     int seed_len = strcmp(lie, "short-seed") == 0 ? 16 : strcmp(lie, "no-seed") == 0 ? 0 : -1;
+    int first_share = strcmp(lie, "first-share") == 0;
     int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0 || two ||
-                     raw_request || no_attest || seed_len >= 0;
+                     raw_request || no_attest || seed_len >= 0 || first_share;
     int own_key = strcmp(lie, "wrong-var") == 0 || two || raw_request || no_attest || seed_len >= 0;
     if (rc == TP_OK && two) { /* copy first: appending a buffer to itself may move it */
         tp_buf once = TP_BUF_INIT;
@@ -186,6 +190,10 @@ int main(int argc, char **argv)
         if (answered)
             fprintf(stderr, "note: %zu bytes from the target were relayed\n", answered);
     }
+    if (rc == TP_OK && first_share && ts.key.client_hellos != 2)
+        rc = tp_error_set(&err, TP_ERR_ARG, "first-share: the target sent no HelloRetryRequest");
+    if (first_share)
+        ts.key.group = TP_TLS_GROUP_X25519; /* the group of the first ClientHello's share */
     if (rc == TP_OK && seed_len >= 0)
         rc = prove_with_seed(&c, mtext, mlen, &vs, &ts.key, (size_t)seed_len, &proof, &err);
     else if (rc == TP_OK && !own_key && !fresh_key(&ts.key))

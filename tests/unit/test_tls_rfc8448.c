@@ -171,7 +171,7 @@ static void fixed(const char *hex, uint8_t *out, size_t n)
 static void ecdhe_and_key_schedule(void **st)
 {
     (void)st;
-    uint8_t priv[32], cpub[32], spub[32], shared[TP_TLS_MAX_PRIV], hh[32], aph[32];
+    uint8_t priv[32], cpub[32], spub[32], shared[TP_TLS_MAX_SECRET], hh[32], aph[32];
     fixed(CLIENT_PRIV, priv, 32);
     fixed(CLIENT_PUB, cpub, 32);
     fixed(SERVER_PUB, spub, 32);

@@ -213,7 +213,7 @@ static void keyshare_names(void **st)
     assert_string_equal(tp_tls_group_name(0x1d), "x25519");
     assert_string_equal(tp_tls_group_name(0x17), "secp256r1");
     assert_string_equal(tp_tls_group_name(0x18), "secp384r1");
-    assert_null(tp_tls_group_name(0x19));
+    assert_string_equal(tp_tls_group_name(0x19), "secp521r1"); /* more in test_tls_hrr */
     assert_null(tp_tls_suite_name(0x1304));
 }
 
