@@ -178,12 +178,59 @@ static tp_err append_headers(const tp_manifest *m, const tp_vars *vars, size_t b
     return ok ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
 }
 
+/* A segment that RFC 3986 5.2.4 removes or resolves ("." or "..", "%2E" counting as a dot,
+ * as servers decode it first), or an empty one (merged with its neighbour by many servers). */
+static int is_dot_or_empty_segment(const uint8_t *s, size_t n)
+{
+    size_t dots = 0;
+    for (size_t i = 0; i < n; dots++) {
+        if (s[i] == '.')
+            i += 1;
+        else if (i + 3 <= n && s[i] == '%' && s[i + 1] == '2' &&
+                 (s[i + 2] == 'e' || s[i + 2] == 'E'))
+            i += 3;
+        else
+            return 0;
+    }
+    return dots <= 2;
+}
+
+/* Percent-encoding keeps "." (unreserved) and an empty value is nothing, so a value could
+ * still make a path segment "..", "." or empty: /users/<% u %>/balance with ".." is
+ * /users/../balance, which a server resolves to /balance. Values never hold "/" or "?"
+ * once encoded, so the built path has the template's segments one for one: each segment
+ * with a placeholder must not have become one of those. */
+static tp_err check_path_segments(const char *tmpl, const uint8_t *built, size_t n,
+                                  tp_error *err)
+{
+    size_t tn = strcspn(tmpl, "?"), bn = 0;
+    while (bn < n && built[bn] != '?')
+        bn++;
+    for (size_t ti = 0, bi = 0; ti <= tn && bi <= bn;) {
+        size_t te = ti, be = bi;
+        while (te < tn && tmpl[te] != '/')
+            te++;
+        while (be < bn && built[be] != '/')
+            be++;
+        if (memmem(tmpl + ti, te - ti, "<%", 2) != NULL &&
+            is_dot_or_empty_segment(built + bi, be - bi))
+            return tp_error_set(err, TP_ERR_VAR,
+                                "a value would make a URL path segment empty or a dot segment");
+        ti = te + 1;
+        bi = be + 1;
+    }
+    return TP_OK;
+}
+
 static tp_err append_request_line(const tp_manifest *m, const tp_vars *vars, tp_buf *out,
                                   tp_error *err)
 {
     if (!tp_buf_append_str(out, m->method) || !tp_buf_append_str(out, " "))
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    size_t start = out->len;
     tp_err rc = tp_mf_substitute(m->target, strlen(m->target), vars, TP_MF_ENC_URL, out, err);
+    if (rc == TP_OK)
+        rc = check_path_segments(m->target, out->data + start, out->len - start, err);
     if (rc == TP_OK && !tp_buf_append_str(out, " HTTP/1.1\r\n"))
         rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     return rc;

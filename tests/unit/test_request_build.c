@@ -130,6 +130,43 @@ static void url_values_are_percent_encoded(void **state)
     expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/a b\"}", "visible ASCII");
 }
 
+/* Red-team review: "." is unreserved, so a value could make a path segment "..", "." or
+ * empty (a server resolves /users/../balance to /balance): refused, wherever the dots come
+ * from; the same values elsewhere are kept. */
+static void values_never_make_dot_segments(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"..", ".", ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/users/<% u %>/balance\"}",
+                           "u", bad[i], "path segment");
+        expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/users/<% u %>\"}", "u",
+                           bad[i], "path segment");
+    }
+    /* a literal dot or %2E next to the value */
+    expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/a/.<% u %>/b\"}", "u", ".",
+                       "path segment");
+    expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/a/%2e<% u %>/b\"}", "u", ".",
+                       "path segment");
+    expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/a/<% u %>%2E/b?x=1\"}", "u",
+                       ".", "path segment");
+    /* not dot segments: kept */
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a/<% u %>/b\"}", "u", "...",
+                   "GET /a/.../b HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a/<% u %>.json\"}", "u", ".",
+                   "GET /a/..json HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a/<% u %>\"}", "u", "x/..",
+                   "GET /a/x%2F.. HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    /* in the query a value may be anything */
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a?p=<% u %>&q=/<% u %>\"}", "u",
+                   "..", "GET /a?p=..&q=/.. HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a?p=<% u %>\"}", "u", "",
+                   "GET /a?p= HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    /* the manifest's own literal dot segments are its author's */
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a/../<% u %>\"}", "u", "b",
+                   "GET /a/../b HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+}
+
 static void form_bodies_are_form_encoded(void **state)
 {
     (void)state;
@@ -326,6 +363,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(url_values_are_percent_encoded),
+        cmocka_unit_test(values_never_make_dot_segments),
         cmocka_unit_test(form_bodies_are_form_encoded),
         cmocka_unit_test(json_bodies_escape_values_inside_strings),
         cmocka_unit_test(header_values_have_no_delimiters),

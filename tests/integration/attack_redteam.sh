@@ -1,0 +1,66 @@
+# Attack suite from the red-team review after issue 6: seams between the parts built
+# separately. Each attack drives a real notary and a real target (tp-demo-api) with
+# tp-lying-prover and asserts the error name and that nothing was signed.
+# TP_ATTACK_EXPECT_PROOF=1 inverts the assertion, to show each attack was signed by a
+# notary from before the fix (run with a TP_BUILD whose teeproof-notary is the old one).
+source "$(dirname "$0")/lib/common.sh"
+make_certs
+start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key"
+start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
+N="127.0.0.1:$PORT_notary"
+AUTH="localhost:$PORT_api"
+TAIL=$'Accept-Encoding: identity\r\nConnection: close\r\n\r\n'
+
+# manifest NAME METHOD PATH HEADERS-JSON BODY-JSON VARS-JSON > $WORK/NAME.json
+manifest() {
+  cat >"$WORK/$1.json" <<EOM
+{"manifestVersion": "2", "id": "redteam-$1", "title": "redteam $1", "description": "echo",
+ "request": {"method": "$2", "url": "https://$AUTH$3", "headers": $4, "body": $5, "vars": $6},
+ "response": {"status": "200", "body": {"format": "json", "extractors": [
+   {"id": "target", "selector": ["target"], "type": "string"}]}}}
+EOM
+}
+
+# attack NAME MANIFEST PATTERN REQUEST-BYTES [--var N=V...]: send REQUEST-BYTES in a
+# session about MANIFEST, reveal honestly; the notary must refuse with PATTERN.
+attack() {
+  local name=$1 mf=$2 pattern=$3 bytes=$4; shift 4
+  printf '%s' "$bytes" >"$WORK/$name.req"
+  local cmd=("$BIN/tp-lying-prover" --notary "$N" --manifest "$WORK/$mf.json" --ca-file "$CERTS/ca.pem"
+             --lie raw-request --request "$WORK/$name.req" "$@")
+  if [[ ${TP_ATTACK_EXPECT_PROOF:-0} = 1 ]]; then
+    "${cmd[@]}" >"$WORK/$name.stdout" 2>"$WORK/$name.stderr" || { cat "$WORK/$name.stderr" >&2; fail "$name: not signed"; }
+    grep -q '"signature"' "$WORK/$name.stdout" || fail "$name: no proof"
+    note "$name signed (as expected of the old notary)"
+    return
+  fi
+  expect_fail "$name" "$pattern" "${cmd[@]}"
+  [[ ! -s "$WORK/$name.stdout" ]] || fail "$name: the notary signed something"
+  return 0
+}
+
+req_head() { # LINE [FIELD-LINE...] -> REQ
+  REQ="$1"$'\r\n'"Host: $AUTH"$'\r\n'; shift
+  local f; for f in "$@"; do REQ+="$f"$'\r\n'; done
+  REQ+="$TAIL"
+}
+
+# (1) Dot segments. "." is RFC 3986 unreserved, so percent-encoding leaves it as is: a
+# value ".." in a path segment makes /users/<% u %>/balance into /users/../balance, which
+# every server normalises (RFC 3986 5.2.4) to /balance, another resource; "." and ""
+# (/users//balance, merged by nginx) change the path the same way. The notary must refuse
+# the value ([var]), as the request it would build is not the structure the manifest
+# allows.
+manifest dots GET '/echo/users/<% u %>/balance' '{}' null '{}'
+req_head "GET /echo/users/../balance HTTP/1.1"
+attack dot-dot-segment dots '\[var\]' "$REQ" --var 'u=..'
+req_head "GET /echo/users/./balance HTTP/1.1"
+attack dot-segment dots '\[var\]' "$REQ" --var 'u=.'
+req_head "GET /echo/users//balance HTTP/1.1"
+attack empty-segment dots '\[var\]' "$REQ" --var 'u='
+# Two placeholders, or a literal dot next to one, make ".." together.
+manifest dots2 GET '/echo/a/<% x %><% y %>/b/.<% z %>/c' '{}' null '{}'
+req_head "GET /echo/a/../b/.x/c HTTP/1.1"
+attack dot-dot-two-vars dots2 '\[var\]' "$REQ" --var 'x=.' --var 'y=.' --var 'z=x'
+req_head "GET /echo/a/xy/b/../c HTTP/1.1"
+attack dot-dot-literal-dot dots2 '\[var\]' "$REQ" --var 'x=x' --var 'y=y' --var 'z=.'
