@@ -2,7 +2,9 @@
  * the prover, so a pattern may not cost the notary unbounded memory or time: glibc
  * compiles "x+" as "xx*" and "x{n}" as n copies of x, so nested repetition grows the
  * compiled form exponentially. Before regcomp, each pattern's expanded size is estimated
- * and refused above a budget; backreferences (exponential matching) are refused. */
+ * and refused above a budget; backreferences (exponential matching) are refused. A search
+ * (regex predicates) is compiled as "^.*(p)", one linear pass instead of one per start
+ * position. */
 #include "manifest/manifest_internal.h"
 
 #include <stdio.h>
@@ -141,14 +143,16 @@ int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int a
     const int flags = REG_EXTENDED | REG_NOSUB | extra_flags;
     if (!pattern_is_affordable(pattern) || regcomp(re, pattern, flags) != 0)
         return 0;
-    if (!anchored)
-        return 1;
     regfree(re);
-    size_t n = strlen(pattern) + 5;
+    size_t n = strlen(pattern) + 6;
     char *wrapped = malloc(n);
     if (wrapped == NULL)
         return 0;
-    snprintf(wrapped, n, "^(%s)$", pattern);
+    /* Anchored: the whole value. Unanchored: a search, written "^.*(p)" (some prefix of
+     * the subject ends with a match of p), which glibc runs in one pass; given p alone it
+     * retries from every start position, quadratic in the subject ("(a|aa)*b" over 64 KiB
+     * of "a": seconds per predicate, with the notary's event loop stalled). */
+    snprintf(wrapped, n, anchored ? "^(%s)$" : "^.*(%s)", pattern);
     int bad = regcomp(re, wrapped, flags);
     free(wrapped);
     return !bad;

@@ -64,3 +64,33 @@ req_head "GET /echo/a/../b/.x/c HTTP/1.1"
 attack dot-dot-two-vars dots2 '\[var\]' "$REQ" --var 'x=.' --var 'y=.' --var 'z=x'
 req_head "GET /echo/a/xy/b/../c HTTP/1.1"
 attack dot-dot-literal-dot dots2 '\[var\]' "$REQ" --var 'x=x' --var 'y=y' --var 'z=.'
+
+
+# (2) The notary's event loop stalled by regex predicates. tp_notarize runs on the loop,
+# and glibc's unanchored regexec retries the pattern from every start position: for
+# "(a|aa)*b" over a 15 KB string of "a" that is quadratic (6 s per predicate for 64 KiB), during
+# which no other session is served (a site that echoes, or the prover's own site, gives
+# the string). Searching with "^.*(p)" is the same search in one linear pass.
+manifest_regex() { # NAME N-PREDICATES
+  local preds="" i
+  for ((i = 0; i < $2; i++)); do
+    preds+="${preds:+,}{\"type\": \"regex\", \"comparison\": \"notContains\", \"value\": \"(a|aa)*b$i\"}"
+  done
+  preds+=",{\"type\": \"regex\", \"comparison\": \"contains\", \"value\": \"^b\"}" # fails last
+  cat >"$WORK/$1.json" <<EOM
+{"manifestVersion": "2", "id": "redteam-$1", "title": "redteam $1", "description": "echo",
+ "request": {"method": "POST", "url": "https://$AUTH/echo/r", "headers": {"Content-Type": "text/plain"},
+             "body": "<% b %>", "vars": {}},
+ "response": {"status": "200", "body": {"format": "json", "extractors": [
+   {"id": "body", "selector": ["body"], "type": "string", "predicates": [$preds]}]}}}
+EOM
+}
+manifest_regex regex-stall 40
+big=$(head -c 15000 /dev/zero | tr '\0' a)
+t0=$(date +%s)
+expect_fail regex-stall '\[predicate\]' "$BIN/teeproof" prove --allow-insecure-sim --notary "$N" \
+  --manifest "$WORK/regex-stall.json" --ca-file "$CERTS/ca.pem" --out "$WORK/regex-stall.proof" --var "b=$big"
+t1=$(date +%s)
+[[ ! -e "$WORK/regex-stall.proof" ]] || fail "regex-stall: a proof was written"
+(( t1 - t0 <= 6 )) || fail "regex-stall: the notary needed $((t1 - t0)) s for 40 regex predicates"
+note "regex-stall: refused in $((t1 - t0)) s"

@@ -327,6 +327,11 @@ static void regex_is_a_full_match(void **state)
     assert_int_equal(tp_manifest_check_vars(m, &vars_ok, &e), TP_OK);
     assert_int_equal(tp_manifest_check_vars(m, &vars_bad, &e), TP_ERR_VAR);
     tp_manifest_free(m);
+    /* Red-team review (held): glibc takes an unmatched ")" as a literal, so "[0-9]+)|(x)"
+     * compiles alone, and wrapped in ^( )$ it would be ^[0-9]+ or x)$; the affordability
+     * guard refuses unbalanced parentheses first. */
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
+                            "\"vars\":{\"v\":{\"regex\":\"[0-9]+)|(x)\"}}}", "regex is invalid");
     /* a regex that would escape the anchors is not a regex */
     expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
                             "\"vars\":{\"v\":{\"regex\":\"a)|(b\"}}}", "regex is invalid");
