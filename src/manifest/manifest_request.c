@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/codec.h"
 #include "http/http.h"
 #include "manifest/manifest_check.h"
 
@@ -88,13 +89,21 @@ static tp_err check_one_header(const tp_manifest *m, const char *name, const jso
     return TP_OK;
 }
 
+/* Visible ASCII, and every "%" starts a whole percent-encoding inside the literal: a "%"
+ * right before a placeholder would let the value choose the byte it decodes to
+ * ("/f/%<% x %>" with "2F" or "00"). */
 static tp_err target_literal_ok(const char *s, size_t n, void *ctx, tp_error *err)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
             return tp_error_set(err, TP_ERR_MANIFEST,
                                 "manifest: request.url: the path and query must be visible ASCII "
                                 "(percent-encode the rest)");
+        if (s[i] == '%' && (i + 2 >= n || tp_hex_digit((unsigned char)s[i + 1]) < 0 ||
+                            tp_hex_digit((unsigned char)s[i + 2]) < 0))
+            return tp_error_set(err, TP_ERR_MANIFEST,
+                                "manifest: request.url: \"%%\" must be followed by two hex digits");
+    }
     return TP_OK;
 }
 

@@ -162,6 +162,14 @@ static void values_never_make_dot_segments(void **state)
                    "..", "GET /a?p=..&q=/.. HTTP/1.1\r\nHost: h.example\r\n" TAIL);
     expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a?p=<% u %>\"}", "u", "",
                    "GET /a?p= HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    /* a "%" right before a placeholder would let the value pick the decoded byte */
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/f/%<% u %>\"}",
+                            "two hex digits");
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/f/%2<% u %>\"}",
+                            "two hex digits");
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/f?a=%\"}", "two hex digits");
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/f%20g/<% u %>\"}", "u", "x",
+                   "GET /f%20g/x HTTP/1.1\r\nHost: h.example\r\n" TAIL);
     /* the manifest's own literal dot segments are its author's */
     expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a/../<% u %>\"}", "u", "b",
                    "GET /a/../b HTTP/1.1\r\nHost: h.example\r\n" TAIL);
