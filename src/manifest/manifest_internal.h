@@ -16,6 +16,9 @@
 /* Longest string a regex is run on (bounds matching time: a regex predicate on a longer
  * value does not hold; a longer variable value is refused). */
 #define TP_MF_MAX_REGEX_SUBJECT (64u * 1024u)
+/* All extracted values together, as bytes of the response body (a proof is one frame of
+ * at most 4 MiB, where each value may grow when re-encoded). */
+#define TP_MF_MAX_VALUES_BYTES (1024u * 1024u)
 
 typedef enum {
     EXT_STRING, EXT_NUMBER, EXT_BOOLEAN, EXT_ARRAY, EXT_OBJECT, EXT_NULL

@@ -92,5 +92,33 @@ expect_fail regex-stall '\[predicate\]' "$BIN/teeproof" prove --allow-insecure-s
   --manifest "$WORK/regex-stall.json" --ca-file "$CERTS/ca.pem" --out "$WORK/regex-stall.proof" --var "b=$big"
 t1=$(date +%s)
 [[ ! -e "$WORK/regex-stall.proof" ]] || fail "regex-stall: a proof was written"
-(( t1 - t0 <= 6 )) || fail "regex-stall: the notary needed $((t1 - t0)) s for 40 regex predicates"
-note "regex-stall: refused in $((t1 - t0)) s"
+if [[ ${TP_ATTACK_EXPECT_PROOF:-0} = 1 ]]; then
+  (( t1 - t0 > 6 )) || fail "regex-stall: the old notary was fast ($((t1 - t0)) s)"
+  note "regex-stall: the old notary's loop stalled $((t1 - t0)) s"
+else
+  (( t1 - t0 <= 6 )) || fail "regex-stall: the notary needed $((t1 - t0)) s for 40 regex predicates"
+  note "regex-stall: refused in $((t1 - t0)) s"
+fi
+
+# (3) Extracted values without a size bound. Every extractor's value is decoded into two
+# jansson trees, kept in the claims, and walked by its predicates, on the notary's event
+# loop: 256 extractors on the root of a 16 MiB array of numbers (from a site the prover
+# runs) would cost gigabytes and minutes. The values together are capped at 1 MiB of the
+# body ([limit]); here 80 extractors on one 15 KB string.
+exts=""
+for ((i = 0; i < 80; i++)); do exts+="${exts:+,}{\"id\": \"v$i\", \"selector\": [\"body\"], \"type\": \"string\"}"; done
+cat >"$WORK/values-size.json" <<EOM
+{"manifestVersion": "2", "id": "redteam-values-size", "title": "redteam", "description": "echo",
+ "request": {"method": "POST", "url": "https://$AUTH/echo/r", "headers": {"Content-Type": "text/plain"},
+             "body": "<% b %>", "vars": {}},
+ "response": {"status": "200", "body": {"format": "json", "extractors": [$exts]}}}
+EOM
+if [[ ${TP_ATTACK_EXPECT_PROOF:-0} = 1 ]]; then
+  "$BIN/teeproof" prove --allow-insecure-sim --notary "$N" --manifest "$WORK/values-size.json" \
+    --ca-file "$CERTS/ca.pem" --out "$WORK/values-size.proof" --var "b=$big" || fail "values-size: not signed"
+  note "values-size signed (as expected of the old notary)"
+else
+  expect_fail values-size '\[limit\]' "$BIN/teeproof" prove --allow-insecure-sim --notary "$N" \
+    --manifest "$WORK/values-size.json" --ca-file "$CERTS/ca.pem" --out "$WORK/values-size.proof" --var "b=$big"
+  [[ ! -e "$WORK/values-size.proof" ]] || fail "values-size: a proof was written"
+fi
