@@ -121,7 +121,8 @@ static tp_err check_headers(const json_t *headers, const char *where, tp_error *
     return TP_OK;
 }
 
-static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_error *err)
+static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, size_t *work_left,
+                        tp_error *err)
 {
     static const char *const k_keys[] = {"regex", "length", "type", "description", NULL};
     vs->name = name;
@@ -149,7 +150,7 @@ static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_e
         return rc;
     if (re == NULL)
         return TP_OK;
-    if (!tp_mf_compile_regex(&vs->regex, re, 0, 1))
+    if (!tp_mf_compile_regex(&vs->regex, re, 0, 1, work_left))
         return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars.%.64s.regex is invalid",
                             name);
     vs->has_regex = 1;
@@ -170,7 +171,7 @@ static tp_err parse_vars(tp_manifest *m, const json_t *vars, tp_error *err)
     json_t *spec;
     json_object_foreach((json_t *)vars, name, spec)
     {
-        tp_err rc = parse_var(&m->vars[m->n_vars++], name, spec, err);
+        tp_err rc = parse_var(&m->vars[m->n_vars++], name, spec, &m->regex_work_left, err);
         if (rc != TP_OK)
             return rc;
     }
@@ -350,6 +351,7 @@ tp_err tp_manifest_parse(const char *json, size_t len, tp_manifest **out, tp_err
     tp_manifest *m = calloc(1, sizeof(*m));
     if (m == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    m->regex_work_left = TP_MF_MAX_REGEX_WORK;
     json_error_t jerr;
     m->doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     tp_err rc;
@@ -402,7 +404,7 @@ void tp_manifest_free(tp_manifest *m)
     tp_mf_free_extractors(m);
     for (size_t i = 0; i < m->n_vars; i++)
         if (m->vars[i].has_regex)
-            regfree(&m->vars[i].regex);
+            tp_mf_regex_free(&m->vars[i].regex);
     free(m->vars);
     free(m->host);
     free(m->target);

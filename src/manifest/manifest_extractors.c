@@ -89,7 +89,7 @@ static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_
     }
     if (!p->case_sensitive)
         cflags |= REG_ICASE;
-    if (!tp_mf_compile_regex(&p->regex, json_string_value(p->value), cflags, 0))
+    if (!tp_mf_compile_regex(&p->regex, json_string_value(p->value), cflags, 0, NULL))
         return ext_error(err, id, "predicates.value is not a valid POSIX extended regex "
                                   "(backreferences not supported)");
     p->has_regex = 1;
@@ -244,6 +244,9 @@ tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err)
         if (rc != TP_OK)
             return rc;
     }
+    for (size_t i = 0; i < m->n_extractors; i++) /* every regex spends the manifest's budget */
+        for (size_t j = 0; j < m->extractors[i].n_preds; j++)
+            m->extractors[i].preds[j].regex.work_left = &m->regex_work_left;
     return check_unique_ids(m, err);
 }
 
@@ -253,7 +256,7 @@ void tp_mf_free_extractors(tp_manifest *m)
         extractor *e = &m->extractors[i];
         for (size_t j = 0; j < e->n_preds; j++) {
             if (e->preds[j].has_regex)
-                regfree(&e->preds[j].regex);
+                tp_mf_regex_free(&e->preds[j].regex);
             json_decref(e->preds[j].exact_value);
         }
         free(e->preds);

@@ -19,6 +19,18 @@
 /* All extracted values together, as bytes of the response body (a proof is one frame of
  * at most 4 MiB, where each value may grow when re-encoded). */
 #define TP_MF_MAX_VALUES_BYTES (1024u * 1024u)
+/* Matching budget of one manifest, all its regexes together: each match costs (subject
+ * bytes + 1) x (pattern size estimate + 2). glibc keeps a DFA state of up to "size"
+ * positions per subject byte in the compiled regex: "(a|b)*a.{900}c" on 64 KiB of random
+ * a/b took 22 s and ~1.4 GB. 2^22 units is about a second and 100 MB at worst. */
+#define TP_MF_MAX_REGEX_WORK ((size_t)1 << 22)
+
+/* A compiled manifest regex: its size estimate and the manifest's shared budget. */
+typedef struct tp_mf_regex {
+    regex_t re;
+    size_t size;
+    size_t *work_left;    /* the owning manifest's budget */
+} tp_mf_regex;
 
 typedef enum {
     EXT_STRING, EXT_NUMBER, EXT_BOOLEAN, EXT_ARRAY, EXT_OBJECT, EXT_NULL
@@ -46,7 +58,7 @@ typedef struct predicate {
     json_t *exact_value;  /* value with its numbers as their tokens (owned) */
     int case_sensitive;
     int has_regex;
-    regex_t regex;        /* PRED_REGEX */
+    tp_mf_regex regex;    /* PRED_REGEX */
 } predicate;
 
 typedef struct extractor {
@@ -68,7 +80,7 @@ typedef struct var_spec {
     const char *name;
     var_type type;
     int has_regex;
-    regex_t regex;        /* anchored */
+    tp_mf_regex regex;    /* anchored */
     long long length;     /* -1: any */
 } var_spec;
 
@@ -90,6 +102,7 @@ struct tp_manifest {
     int has_body_rules;
     extractor *extractors;
     size_t n_extractors;
+    size_t regex_work_left; /* TP_MF_MAX_REGEX_WORK at parse, spent by tp_mf_regex_match */
 };
 
 /* Fails unless every key of obj is in allowed (NULL-terminated); where names the object. */
@@ -101,7 +114,12 @@ tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const cha
  * anchors. Patterns whose compiled form could be huge (nested repetition), backreferences
  * and patterns over 512 bytes are refused. 0 when refused or invalid; otherwise 1 and *re
  * must be regfree'd. */
-int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored);
+int tp_mf_compile_regex(tp_mf_regex *re, const char *pattern, int extra_flags, int anchored,
+                        size_t *work_left);
+/* Matches s (n bytes, no NUL inside) against re, charging the manifest's budget: 1 match,
+ * 0 no match, -1 the budget is spent (nothing run). */
+int tp_mf_regex_match(const tp_mf_regex *re, const char *s, size_t n);
+void tp_mf_regex_free(tp_mf_regex *re);
 
 /* URL: https only; fills host, host_is_ipv6, port and target. */
 tp_err tp_mf_parse_url(tp_manifest *m, tp_error *err);

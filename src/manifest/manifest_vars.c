@@ -172,7 +172,12 @@ static tp_err check_one_var(const tp_manifest *m, const tp_vars *vars, size_t i,
     if (spec && spec->length >= 0 && (long long)strlen(v->value) != spec->length)
         return tp_error_set(err, TP_ERR_VAR, "variable %.64s must be %lld bytes long", v->name,
                             spec->length);
-    if (spec && spec->has_regex && regexec(&spec->regex, v->value, 0, NULL, 0) != 0)
+    int match = spec && spec->has_regex ? tp_mf_regex_match(&spec->regex, v->value,
+                                                             strlen(v->value)) : 1;
+    if (match < 0)
+        return tp_error_set(err, TP_ERR_LIMIT, "the manifest's regexes need more than %zu units "
+                            "of matching (subject bytes x pattern size)", TP_MF_MAX_REGEX_WORK);
+    if (match == 0)
         return tp_error_set(err, TP_ERR_VAR, "variable %.64s does not match its regex",
                             v->name);
     return TP_OK;

@@ -345,6 +345,33 @@ static void regex_is_a_full_match(void **state)
                             "\"vars\":{\"v\":{\"regex\":\"a)|(b\"}}}", "regex is invalid");
 }
 
+/* Red-team review: glibc grows a DFA state per subject byte for "(a|b)*a.{900}c" (5 s and
+ * 700 MB for 32 KiB); a manifest's regexes share one matching budget, past it: limit. */
+static void regex_matching_has_a_budget(void **state)
+{
+    (void)state;
+    char *value = malloc(8193);
+    assert_non_null(value);
+    for (size_t i = 0; i < 8192; i++)
+        value[i] = "ab"[(i * 7 + i / 3) & 1];
+    value[8191] = 'c';
+    value[8192] = '\0';
+    tp_manifest *m = manifest_ok("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
+                                 "\"vars\":{\"v\":{\"regex\":\"(a|b)*a.{900}c\"}}}");
+    tp_var v[] = {{"v", value}};
+    tp_vars vars = {v, 1};
+    tp_error e;
+    assert_int_equal(tp_manifest_check_vars(m, &vars, &e), TP_ERR_LIMIT);
+    tp_manifest_free(m);
+    /* a small pattern over the same value is well within it, several times over */
+    m = manifest_ok("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
+                    "\"vars\":{\"v\":{\"regex\":\"[ab]+c\"}}}");
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(tp_manifest_check_vars(m, &vars, &e), TP_OK);
+    tp_manifest_free(m);
+    free(value);
+}
+
 /* What the old notary accepted (values substituted verbatim) is refused now. */
 static void notary_wants_the_exact_bytes(void **state)
 {
@@ -383,6 +410,7 @@ int main(void)
         cmocka_unit_test(header_set_and_order_are_fixed),
         cmocka_unit_test(types_are_enforced),
         cmocka_unit_test(regex_is_a_full_match),
+        cmocka_unit_test(regex_matching_has_a_budget),
         cmocka_unit_test(notary_wants_the_exact_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
