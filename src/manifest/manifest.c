@@ -121,7 +121,7 @@ static tp_err check_headers(const json_t *headers, const char *where, tp_error *
     return TP_OK;
 }
 
-static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, size_t *work_left,
+static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_manifest *m,
                         tp_error *err)
 {
     static const char *const k_keys[] = {"regex", "length", "type", "description", NULL};
@@ -150,9 +150,9 @@ static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, size
         return rc;
     if (re == NULL)
         return TP_OK;
-    if (!tp_mf_compile_regex(&vs->regex, re, 0, 1, work_left))
-        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars.%.64s.regex is invalid",
-                            name);
+    if (!tp_mf_compile_regex(&vs->regex, re, 0, 1, m))
+        return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.vars.%.64s.regex is invalid "
+                            "(or the manifest's regexes together are too large)", name);
     vs->has_regex = 1;
     return TP_OK;
 }
@@ -171,7 +171,7 @@ static tp_err parse_vars(tp_manifest *m, const json_t *vars, tp_error *err)
     json_t *spec;
     json_object_foreach((json_t *)vars, name, spec)
     {
-        tp_err rc = parse_var(&m->vars[m->n_vars++], name, spec, &m->regex_work_left, err);
+        tp_err rc = parse_var(&m->vars[m->n_vars++], name, spec, m, err);
         if (rc != TP_OK)
             return rc;
     }
@@ -352,6 +352,7 @@ tp_err tp_manifest_parse(const char *json, size_t len, tp_manifest **out, tp_err
     if (m == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     m->regex_work_left = TP_MF_MAX_REGEX_WORK;
+    m->regex_size_left = TP_MF_MAX_REGEX_SIZE_TOTAL;
     json_error_t jerr;
     m->doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     tp_err rc;

@@ -79,7 +79,8 @@ static const char *check_combination(const predicate *p)
     return "unknown predicate type";
 }
 
-static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_error *err)
+static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_manifest *m,
+                            tp_error *err)
 {
     int cflags = 0;
     for (const char *f = flags ? flags : ""; *f; f++) {
@@ -89,14 +90,16 @@ static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_
     }
     if (!p->case_sensitive)
         cflags |= REG_ICASE;
-    if (!tp_mf_compile_regex(&p->regex, json_string_value(p->value), cflags, 0, NULL))
+    if (!tp_mf_compile_regex(&p->regex, json_string_value(p->value), cflags, 0, m))
         return ext_error(err, id, "predicates.value is not a valid POSIX extended regex "
-                                  "(backreferences not supported)");
+                                  "(backreferences not supported), or the manifest's regexes "
+                                  "together are too large");
     p->has_regex = 1;
     return TP_OK;
 }
 
-static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, tp_error *err)
+static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, tp_manifest *m,
+                              tp_error *err)
 {
     static const char *const k_keys[] = {"type",  "comparison",  "value", "caseSensitive",
                                          "flags", "description", NULL};
@@ -136,7 +139,7 @@ static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, 
     const char *bad = check_combination(p);
     if (bad)
         return ext_error(err, id, bad);
-    return p->type == PRED_REGEX ? compile_regex(p, json_string_value(flags), id, err) : TP_OK;
+    return p->type == PRED_REGEX ? compile_regex(p, json_string_value(flags), id, m, err) : TP_OK;
 }
 
 static tp_err check_selector(const json_t *sel, const char *id, tp_error *err)
@@ -151,7 +154,7 @@ static tp_err check_selector(const json_t *sel, const char *id, tp_error *err)
     return TP_OK;
 }
 
-static tp_err parse_predicates(extractor *e, const json_t *preds, tp_error *err)
+static tp_err parse_predicates(extractor *e, const json_t *preds, tp_manifest *m, tp_error *err)
 {
     if (preds == NULL)
         return TP_OK;
@@ -163,14 +166,15 @@ static tp_err parse_predicates(extractor *e, const json_t *preds, tp_error *err)
     if (e->preds == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     for (size_t i = 0; i < json_array_size(preds); i++) {
-        tp_err rc = parse_predicate(&e->preds[e->n_preds++], json_array_get(preds, i), e->id, err);
+        tp_err rc = parse_predicate(&e->preds[e->n_preds++], json_array_get(preds, i), e->id, m,
+                                    err);
         if (rc != TP_OK)
             return rc;
     }
     return TP_OK;
 }
 
-static tp_err parse_extractor(extractor *e, const json_t *spec, tp_error *err)
+static tp_err parse_extractor(extractor *e, const json_t *spec, tp_manifest *m, tp_error *err)
 {
     static const char *const k_keys[] = {"id",       "description", "selector", "type",
                                          "required", "predicates",  NULL};
@@ -199,7 +203,7 @@ static tp_err parse_extractor(extractor *e, const json_t *spec, tp_error *err)
     if (req && !json_is_boolean(req))
         return ext_error(err, e->id, "required must be a boolean");
     e->required = req ? json_is_true(req) : 1;
-    return parse_predicates(e, json_object_get(spec, "predicates"), err);
+    return parse_predicates(e, json_object_get(spec, "predicates"), m, err);
 }
 
 static tp_err check_unique_ids(const tp_manifest *m, tp_error *err)
@@ -240,13 +244,10 @@ tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err)
     if (m->extractors == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     for (size_t i = 0; i < json_array_size(list); i++) {
-        rc = parse_extractor(&m->extractors[m->n_extractors++], json_array_get(list, i), err);
+        rc = parse_extractor(&m->extractors[m->n_extractors++], json_array_get(list, i), m, err);
         if (rc != TP_OK)
             return rc;
     }
-    for (size_t i = 0; i < m->n_extractors; i++) /* every regex spends the manifest's budget */
-        for (size_t j = 0; j < m->extractors[i].n_preds; j++)
-            m->extractors[i].preds[j].regex.work_left = &m->regex_work_left;
     return check_unique_ids(m, err);
 }
 

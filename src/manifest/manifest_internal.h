@@ -24,6 +24,9 @@
  * positions per subject byte in the compiled regex: "(a|b)*a.{900}c" on 64 KiB of random
  * a/b took 22 s and ~1.4 GB. 2^22 units is about a second and 100 MB at worst. */
 #define TP_MF_MAX_REGEX_WORK ((size_t)1 << 22)
+/* Compiled size of all of a manifest's regexes together (each at most ~1000): glibc needs
+ * ~0.2 ms and 100 KB for a pattern of size 1000, and a 1 MiB manifest held 15000. */
+#define TP_MF_MAX_REGEX_SIZE_TOTAL 16384u
 
 /* A compiled manifest regex: its size estimate and the manifest's shared budget. */
 typedef struct tp_mf_regex {
@@ -103,6 +106,7 @@ struct tp_manifest {
     extractor *extractors;
     size_t n_extractors;
     size_t regex_work_left; /* TP_MF_MAX_REGEX_WORK at parse, spent by tp_mf_regex_match */
+    size_t regex_size_left; /* TP_MF_MAX_REGEX_SIZE_TOTAL at parse, spent by compiling */
 };
 
 /* Fails unless every key of obj is in allowed (NULL-terminated); where names the object. */
@@ -115,7 +119,7 @@ tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const cha
  * and patterns over 512 bytes are refused. 0 when refused or invalid; otherwise 1 and *re
  * must be regfree'd. */
 int tp_mf_compile_regex(tp_mf_regex *re, const char *pattern, int extra_flags, int anchored,
-                        size_t *work_left);
+                        tp_manifest *m);
 /* Matches s (n bytes, no NUL inside) against re, charging the manifest's budget: 1 match,
  * 0 no match, -1 the budget is spent (nothing run). */
 int tp_mf_regex_match(const tp_mf_regex *re, const char *s, size_t n);

@@ -142,12 +142,15 @@ static int pattern_is_affordable(const char *pattern, size_t *size)
 }
 
 int tp_mf_compile_regex(tp_mf_regex *r, const char *pattern, int extra_flags, int anchored,
-                        size_t *work_left)
+                        tp_manifest *m)
 {
     const int flags = REG_EXTENDED | REG_NOSUB | extra_flags;
     regex_t *re = &r->re;
-    r->work_left = work_left;
-    if (!pattern_is_affordable(pattern, &r->size) || regcomp(re, pattern, flags) != 0)
+    r->work_left = &m->regex_work_left;
+    if (!pattern_is_affordable(pattern, &r->size) || r->size + 2 > m->regex_size_left)
+        return 0;
+    m->regex_size_left -= r->size + 2;
+    if (regcomp(re, pattern, flags) != 0)
         return 0;
     regfree(re);
     size_t n = strlen(pattern) + 6;
