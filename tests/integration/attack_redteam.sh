@@ -154,3 +154,29 @@ else
   t1=$(date +%s)
   (( t1 - t0 <= 4 )) || fail "regex-dfa: the notary needed $((t1 - t0)) s"
 fi
+
+# (5) Proof documents edited after signing (held): duplicate "claims" (also spelled with
+# an escape), a duplicate member inside the claims, a re-spelled number, the claims moved
+# under another member. jansson (JSON_REJECT_DUPLICATES) and the strict span parser must
+# agree on the one "claims" they read, so verify refuses rather than chooses.
+if [[ ${TP_ATTACK_EXPECT_PROOF:-0} != 1 ]]; then
+  "$BIN/teeproof" prove --allow-insecure-sim --notary "$N" --manifest "$WORK/dots.json" \
+    --ca-file "$CERTS/ca.pem" --out "$WORK/honest.proof" --var u=alice || fail "honest prove"
+  "$BIN/teeproof" verify "$WORK/honest.proof" --allow-insecure-sim --manifest "$WORK/dots.json" >/dev/null ||
+    fail "honest proof does not verify"
+  edit() { # NAME PYTHON-EXPR-ON-s -> $WORK/NAME.proof
+    python3 -c 'import sys; s=open(sys.argv[1]).read(); print(eval(sys.argv[2]), end="")' \
+      "$WORK/honest.proof" "$2" >"$WORK/$1.proof"
+  }
+  forged='{"version": 2, "values": {"target": "/echo/users/admin/balance"}}'
+  edit dup-claims "s.replace('\"claims\":', '\"claims\": $forged, \"claims\":', 1)"
+  edit dup-claims-last "s[:s.rindex('}')] + ', \"claims\": $forged}'"
+  edit dup-claims-escaped "s[:s.rindex('}')] + ', \"cl\\\\u0061ims\": $forged}'"
+  edit dup-inner "s.replace('\"values\":', '\"values\": {\"target\": \"/admin\"}, \"values\":', 1)"
+  edit respelled-time "__import__('re').sub(r'\"time\": ([0-9]+)', lambda m: '\"time\": %s.0' % m.group(1), s, 1)"
+  for f in dup-claims dup-claims-last dup-claims-escaped dup-inner; do
+    expect_fail "verify-$f" '\[proof\]' "$BIN/teeproof" verify "$WORK/$f.proof" --allow-insecure-sim --manifest "$WORK/dots.json"
+  done
+  expect_fail verify-respelled-time '\[noncanonical\]' "$BIN/teeproof" verify "$WORK/respelled-time.proof" --allow-insecure-sim --manifest "$WORK/dots.json"
+fi
+note "all red-team attacks refused"
