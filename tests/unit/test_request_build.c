@@ -227,6 +227,15 @@ static void json_bodies_escape_values_inside_strings(void **state)
     expect_manifest_refused("{\"method\":\"POST\",\"url\":\"https://h.example/p\","
                             "\"headers\":{\"Content-Type\":\"application/json\"},\"body\":\"{\\\"a\\\":\"}",
                             "not valid JSON");
+    /* Red-team review: a placeholder inside a member name let the value pick the member
+     * ({"<% k %>":"x"} with "role"), as object bodies already forbid */
+    const char *in_names[] = {"{\\\"<% k %>\\\":\\\"x\\\"}", "[{\\\"a\\\":{\\\"p<% k %>\\\":1}}]"};
+    for (size_t i = 0; i < sizeof(in_names) / sizeof(in_names[0]); i++) {
+        char req[512];
+        snprintf(req, sizeof(req), "{\"method\":\"POST\",\"url\":\"https://h.example/p\","
+                 "\"headers\":{\"Content-Type\":\"application/json\"},\"body\":\"%s\"}", in_names[i]);
+        expect_manifest_refused(req, "member name");
+    }
     /* a value that is not UTF-8 cannot be put in JSON */
     expect_var_refused(json, "memo", "\xff", "UTF-8");
 }
