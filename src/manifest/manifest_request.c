@@ -187,9 +187,8 @@ static tp_err append_headers(const tp_manifest *m, const tp_vars *vars, size_t b
     return ok ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
 }
 
-/* A segment that RFC 3986 5.2.4 removes or resolves ("." or "..", "%2E" counting as a dot,
- * as servers decode it first), or an empty one (merged with its neighbour by many servers). */
-static int is_dot_or_empty_segment(const uint8_t *s, size_t n)
+/* How many dots s is made of ("." or "%2E"), or 0 when it holds anything else or nothing. */
+static size_t dot_count(const uint8_t *s, size_t n)
 {
     size_t dots = 0;
     for (size_t i = 0; i < n; dots++) {
@@ -201,7 +200,38 @@ static int is_dot_or_empty_segment(const uint8_t *s, size_t n)
         else
             return 0;
     }
-    return dots <= 2;
+    return dots;
+}
+
+/* "%2F" or "%5C": a "/" or "\" that some servers decode, then take as a separator (nginx
+ * proxy_pass with a URI part, IIS). */
+static int is_encoded_separator(const uint8_t *s, size_t n, size_t i)
+{
+    if (i + 3 > n || s[i] != '%')
+        return 0;
+    return (s[i + 1] == '2' && (s[i + 2] == 'F' || s[i + 2] == 'f')) ||
+           (s[i + 1] == '5' && (s[i + 2] == 'C' || s[i + 2] == 'c'));
+}
+
+/* An empty segment (merged with its neighbour by many servers), or one with a part that
+ * RFC 3986 5.2.4 removes or resolves ("." or "..", "%2E" counting as a dot, as servers
+ * decode it first), parts being split at "/" and at encoded separators. */
+static int is_unsafe_segment(const uint8_t *s, size_t n)
+{
+    if (n == 0)
+        return 1;
+    for (size_t i = 0, start = 0; i <= n;) {
+        if (i < n && !is_encoded_separator(s, n, i)) {
+            i++;
+            continue;
+        }
+        size_t dots = dot_count(s + start, i - start);
+        if (dots == 1 || dots == 2)
+            return 1;
+        i += 3;
+        start = i;
+    }
+    return 0;
 }
 
 /* Percent-encoding keeps "." (unreserved) and an empty value is nothing, so a value could
@@ -222,7 +252,7 @@ static tp_err check_path_segments(const char *tmpl, const uint8_t *built, size_t
         while (be < bn && built[be] != '/')
             be++;
         if (memmem(tmpl + ti, te - ti, "<%", 2) != NULL &&
-            is_dot_or_empty_segment(built + bi, be - bi))
+            is_unsafe_segment(built + bi, be - bi))
             return tp_error_set(err, TP_ERR_VAR,
                                 "a value would make a URL path segment empty or a dot segment");
         ti = te + 1;

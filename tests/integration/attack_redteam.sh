@@ -58,6 +58,10 @@ req_head "GET /echo/users/./balance HTTP/1.1"
 attack dot-segment dots '\[var\]' "$REQ" --var 'u=.'
 req_head "GET /echo/users//balance HTTP/1.1"
 attack empty-segment dots '\[var\]' "$REQ" --var 'u='
+# "x/../admin" is sent as x%2F..%2Fadmin: a server that decodes %2F before resolving dot
+# segments (nginx proxy_pass with a URI part) serves /echo/users/admin/balance.
+req_head "GET /echo/users/x%2F..%2Fadmin/balance HTTP/1.1"
+attack encoded-dot-dot dots '\[var\]' "$REQ" --var 'u=x/../admin'
 # Two placeholders, or a literal dot next to one, make ".." together.
 manifest dots2 GET '/echo/a/<% x %><% y %>/b/.<% z %>/c' '{}' null '{}'
 req_head "GET /echo/a/../b/.x/c HTTP/1.1"
