@@ -353,6 +353,8 @@ tp_err tp_manifest_parse(const char *json, size_t len, tp_manifest **out, tp_err
     tp_manifest *m = calloc(1, sizeof(*m));
     if (m == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    m->regex_work_left = TP_MF_MAX_REGEX_WORK;
+    m->regex_size_left = TP_MF_MAX_REGEX_SIZE_TOTAL;
     json_error_t jerr;
     m->doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     tp_err rc;

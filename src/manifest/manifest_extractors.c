@@ -84,7 +84,8 @@ static const char *check_combination(const predicate *p)
 /* Flags as Pluto reads them: "i" (case-insensitive) and "s" ('.' matches a newline, as it
  * always does in POSIX). "m" would need REG_NEWLINE, which also keeps [^x] from matching a
  * newline: a different meaning, refused; so is any other flag. */
-static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_error *err)
+static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_manifest *m,
+                            tp_error *err)
 {
     int cflags = 0;
     for (const char *f = flags ? flags : ""; *f; f++) {
@@ -101,14 +102,16 @@ static tp_err compile_regex(predicate *p, const char *flags, const char *id, tp_
                             "manifest: extractor %.64s: predicates.value: %s is not supported "
                             "in a regex (its meaning differs between regex dialects)",
                             id ? id : "?", why);
-    if (!tp_mf_compile_regex(&p->regex, json_string_value(p->value), cflags, 0))
+    if (!tp_mf_compile_regex(&p->regex, json_string_value(p->value), cflags, 0, m))
         return ext_error(err, id, "predicates.value is not a valid POSIX extended regex "
-                                  "(backreferences not supported)");
+                                  "(backreferences not supported), or the manifest's regexes "
+                                  "together are too large");
     p->has_regex = 1;
     return TP_OK;
 }
 
-static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, tp_error *err)
+static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, tp_manifest *m,
+                              tp_error *err)
 {
     static const char *const k_keys[] = {"type",  "comparison",  "value", "caseSensitive",
                                          "case_sensitive", "flags", "description", NULL};
@@ -154,7 +157,7 @@ static tp_err parse_predicate(predicate *p, const json_t *spec, const char *id, 
     const char *bad = check_combination(p);
     if (bad)
         return ext_error(err, id, bad);
-    return p->type == PRED_REGEX ? compile_regex(p, json_string_value(flags), id, err) : TP_OK;
+    return p->type == PRED_REGEX ? compile_regex(p, json_string_value(flags), id, m, err) : TP_OK;
 }
 
 static tp_err check_selector(const json_t *sel, const char *id, tp_error *err)
@@ -169,7 +172,7 @@ static tp_err check_selector(const json_t *sel, const char *id, tp_error *err)
     return TP_OK;
 }
 
-static tp_err parse_predicates(extractor *e, const json_t *preds, tp_error *err)
+static tp_err parse_predicates(extractor *e, const json_t *preds, tp_manifest *m, tp_error *err)
 {
     if (preds == NULL)
         return TP_OK;
@@ -181,7 +184,8 @@ static tp_err parse_predicates(extractor *e, const json_t *preds, tp_error *err)
     if (e->preds == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     for (size_t i = 0; i < json_array_size(preds); i++) {
-        tp_err rc = parse_predicate(&e->preds[e->n_preds++], json_array_get(preds, i), e->id, err);
+        tp_err rc = parse_predicate(&e->preds[e->n_preds++], json_array_get(preds, i), e->id, m,
+                                    err);
         if (rc != TP_OK)
             return rc;
     }
@@ -221,7 +225,8 @@ static tp_err parse_html_selector(extractor *e, const json_t *spec, tp_error *er
     return TP_OK;
 }
 
-static tp_err parse_extractor(extractor *e, const json_t *spec, int html, tp_error *err)
+static tp_err parse_extractor(extractor *e, const json_t *spec, int html, tp_manifest *m,
+                              tp_error *err)
 {
     static const char *const k_keys[] = {"id",       "description", "selector",  "type",
                                          "required", "predicates",  "attribute", NULL};
@@ -256,7 +261,7 @@ static tp_err parse_extractor(extractor *e, const json_t *spec, int html, tp_err
     if (req && !json_is_boolean(req))
         return ext_error(err, e->id, "required must be a boolean");
     e->required = req ? json_is_true(req) : 1;
-    return parse_predicates(e, json_object_get(spec, "predicates"), err);
+    return parse_predicates(e, json_object_get(spec, "predicates"), m, err);
 }
 
 static tp_err check_unique_ids(const tp_manifest *m, tp_error *err)
@@ -338,7 +343,7 @@ tp_err tp_mf_parse_extractors(tp_manifest *m, const json_t *body, tp_error *err)
         return rc;
     for (size_t i = 0; i < n; i++) {
         rc = parse_extractor(&m->extractors[m->n_extractors++], json_array_get(list, i),
-                             m->body_is_html, err);
+                             m->body_is_html, m, err);
         if (rc != TP_OK)
             return rc;
     }
@@ -351,7 +356,7 @@ void tp_mf_free_extractors(tp_manifest *m)
         extractor *e = &m->extractors[i];
         for (size_t j = 0; j < e->n_preds; j++) {
             if (e->preds[j].has_regex)
-                regfree(&e->preds[j].regex);
+                tp_mf_regex_free(&e->preds[j].regex);
             json_decref(e->preds[j].exact_value);
         }
         free(e->preds);

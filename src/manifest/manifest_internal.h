@@ -19,6 +19,24 @@
 /* Longest string a regex is run on (bounds matching time: a regex predicate on a longer
  * value does not hold; a longer variable value is refused). */
 #define TP_MF_MAX_REGEX_SUBJECT (64u * 1024u)
+/* All extracted values together, as bytes of the response body (a proof is one frame of
+ * at most 4 MiB, where each value may grow when re-encoded). */
+#define TP_MF_MAX_VALUES_BYTES (1024u * 1024u)
+/* Matching budget of one manifest, all its regexes together: each match costs (subject
+ * bytes + 1) x (pattern size estimate + 2). glibc keeps a DFA state of up to "size"
+ * positions per subject byte in the compiled regex: "(a|b)*a.{900}c" on 64 KiB of random
+ * a/b took 22 s and ~1.4 GB. 2^22 units is about a second and 100 MB at worst. */
+#define TP_MF_MAX_REGEX_WORK ((size_t)1 << 22)
+/* Compiled size of all of a manifest's regexes together (each at most ~1000): glibc needs
+ * ~0.2 ms and 100 KB for a pattern of size 1000, and a 1 MiB manifest held 15000. */
+#define TP_MF_MAX_REGEX_SIZE_TOTAL 16384u
+
+/* A compiled manifest regex: its size estimate and the manifest's shared budget. */
+typedef struct tp_mf_regex {
+    regex_t re;
+    size_t size;
+    size_t *work_left;    /* the owning manifest's budget */
+} tp_mf_regex;
 
 /* EXT_ANY: the legacy response.body.json path (any value; it must exist). */
 typedef enum {
@@ -47,7 +65,7 @@ typedef struct predicate {
     json_t *exact_value;  /* value with its numbers as their tokens (owned) */
     int case_sensitive;
     int has_regex;
-    regex_t regex;        /* PRED_REGEX */
+    tp_mf_regex regex;    /* PRED_REGEX */
 } predicate;
 
 typedef struct extractor {
@@ -73,7 +91,7 @@ typedef struct var_spec {
     int legacy;           /* {regex, length, type} rather than {required, default, pattern} */
     var_type type;
     int has_regex;
-    regex_t regex;        /* anchored */
+    tp_mf_regex regex;    /* anchored */
     int ascii_only;       /* the pattern could match non-ASCII: only ASCII values match */
     long long length;     /* -1: any */
     int optional;         /* required: false (then default_value is set) */
@@ -101,6 +119,8 @@ struct tp_manifest {
     const json_t *body_contains; /* legacy response.body.contains (string) or NULL */
     extractor *extractors;
     size_t n_extractors;
+    size_t regex_work_left; /* TP_MF_MAX_REGEX_WORK at parse, spent by tp_mf_regex_match */
+    size_t regex_size_left; /* TP_MF_MAX_REGEX_SIZE_TOTAL at parse, spent by compiling */
 };
 
 /* Fails unless every key of obj is in allowed (NULL-terminated); where names the object. */
@@ -112,7 +132,12 @@ tp_err tp_mf_check_keys(const json_t *obj, const char *const *allowed, const cha
  * anchors. Patterns whose compiled form could be huge (nested repetition), backreferences
  * and patterns over 512 bytes are refused. 0 when refused or invalid; otherwise 1 and *re
  * must be regfree'd. */
-int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored);
+int tp_mf_compile_regex(tp_mf_regex *re, const char *pattern, int extra_flags, int anchored,
+                        tp_manifest *m);
+/* Matches s (n bytes, no NUL inside) against re, charging the manifest's budget: 1 match,
+ * 0 no match, -1 the budget is spent (nothing run). */
+int tp_mf_regex_match(const tp_mf_regex *re, const char *s, size_t n);
+void tp_mf_regex_free(tp_mf_regex *re);
 /* For a POSIX regex written by a manifest author (legacy var `regex`, regex predicates):
  * NULL, or the construct whose meaning differs between POSIX and the regex dialects Pluto
  * used (ECMAScript, Rust), refused rather than read one way: escaped letters and digits,
@@ -123,7 +148,8 @@ const char *tp_mf_posix_dialect_refusal(const char *pattern);
  * that every placeholder is declared and every required variable used. */
 tp_err tp_mf_parse_vars(tp_manifest *m, const json_t *vars, tp_error *err);
 void tp_mf_free_vars(tp_manifest *m);
-/* The value satisfies the variable's regex or pattern (1) or not (0). */
+/* The value satisfies the variable's regex or pattern (1) or not (0); -1 when the
+ * manifest's matching budget is spent (nothing run). */
 int tp_mf_var_matches(const var_spec *vs, const char *value);
 /* vars plus the default of every optional variable without a value; out->items is
  * malloc'd (free it), names and values are borrowed. */

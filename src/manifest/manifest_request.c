@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/codec.h"
 #include "http/http.h"
 #include "manifest/manifest_check.h"
 
@@ -88,13 +89,21 @@ static tp_err check_one_header(const tp_manifest *m, const char *name, const jso
     return TP_OK;
 }
 
+/* Visible ASCII, and every "%" starts a whole percent-encoding inside the literal: a "%"
+ * right before a placeholder would let the value choose the byte it decodes to
+ * ("/f/%<% x %>" with "2F" or "00"). */
 static tp_err target_literal_ok(const char *s, size_t n, void *ctx, tp_error *err)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
             return tp_error_set(err, TP_ERR_MANIFEST,
                                 "manifest: request.url: the path and query must be visible ASCII "
                                 "(percent-encode the rest)");
+        if (s[i] == '%' && (i + 2 >= n || tp_hex_digit((unsigned char)s[i + 1]) < 0 ||
+                            tp_hex_digit((unsigned char)s[i + 2]) < 0))
+            return tp_error_set(err, TP_ERR_MANIFEST,
+                                "manifest: request.url: \"%%\" must be followed by two hex digits");
+    }
     return TP_OK;
 }
 
@@ -178,12 +187,89 @@ static tp_err append_headers(const tp_manifest *m, const tp_vars *vars, size_t b
     return ok ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
 }
 
+/* How many dots s is made of ("." or "%2E"), or 0 when it holds anything else or nothing. */
+static size_t dot_count(const uint8_t *s, size_t n)
+{
+    size_t dots = 0;
+    for (size_t i = 0; i < n; dots++) {
+        if (s[i] == '.')
+            i += 1;
+        else if (i + 3 <= n && s[i] == '%' && s[i + 1] == '2' &&
+                 (s[i + 2] == 'e' || s[i + 2] == 'E'))
+            i += 3;
+        else
+            return 0;
+    }
+    return dots;
+}
+
+/* "%2F" or "%5C": a "/" or "\" that some servers decode, then take as a separator (nginx
+ * proxy_pass with a URI part, IIS). */
+static int is_encoded_separator(const uint8_t *s, size_t n, size_t i)
+{
+    if (i + 3 > n || s[i] != '%')
+        return 0;
+    return (s[i + 1] == '2' && (s[i + 2] == 'F' || s[i + 2] == 'f')) ||
+           (s[i + 1] == '5' && (s[i + 2] == 'C' || s[i + 2] == 'c'));
+}
+
+/* An empty segment (merged with its neighbour by many servers), or one with a part that
+ * RFC 3986 5.2.4 removes or resolves ("." or "..", "%2E" counting as a dot, as servers
+ * decode it first), parts being split at "/" and at encoded separators. */
+static int is_unsafe_segment(const uint8_t *s, size_t n)
+{
+    if (n == 0)
+        return 1;
+    for (size_t i = 0, start = 0; i <= n;) {
+        if (i < n && !is_encoded_separator(s, n, i)) {
+            i++;
+            continue;
+        }
+        size_t dots = dot_count(s + start, i - start);
+        if (dots == 1 || dots == 2)
+            return 1;
+        i += 3;
+        start = i;
+    }
+    return 0;
+}
+
+/* Percent-encoding keeps "." (unreserved) and an empty value is nothing, so a value could
+ * still make a path segment "..", "." or empty: /users/<% u %>/balance with ".." is
+ * /users/../balance, which a server resolves to /balance. Values never hold "/" or "?"
+ * once encoded, so the built path has the template's segments one for one: each segment
+ * with a placeholder must not have become one of those. */
+static tp_err check_path_segments(const char *tmpl, const uint8_t *built, size_t n,
+                                  tp_error *err)
+{
+    size_t tn = strcspn(tmpl, "?"), bn = 0;
+    while (bn < n && built[bn] != '?')
+        bn++;
+    for (size_t ti = 0, bi = 0; ti <= tn && bi <= bn;) {
+        size_t te = ti, be = bi;
+        while (te < tn && tmpl[te] != '/')
+            te++;
+        while (be < bn && built[be] != '/')
+            be++;
+        if (memmem(tmpl + ti, te - ti, "<%", 2) != NULL &&
+            is_unsafe_segment(built + bi, be - bi))
+            return tp_error_set(err, TP_ERR_VAR,
+                                "a value would make a URL path segment empty or a dot segment");
+        ti = te + 1;
+        bi = be + 1;
+    }
+    return TP_OK;
+}
+
 static tp_err append_request_line(const tp_manifest *m, const tp_vars *vars, tp_buf *out,
                                   tp_error *err)
 {
     if (!tp_buf_append_str(out, m->method) || !tp_buf_append_str(out, " "))
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
+    size_t start = out->len;
     tp_err rc = tp_mf_substitute(m->target, strlen(m->target), vars, TP_MF_ENC_URL, out, err);
+    if (rc == TP_OK)
+        rc = check_path_segments(m->target, out->data + start, out->len - start, err);
     if (rc == TP_OK && !tp_buf_append_str(out, " HTTP/1.1\r\n"))
         rc = tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     return rc;

@@ -125,6 +125,24 @@ static tp_err run_extractor(const extractor *e, const tp_json_match *match, cons
     return rc;
 }
 
+/* Each extractor's value is decoded into two trees and kept in the claims, and its
+ * predicates walk it: 256 extractors on the root of a 16 MiB array would cost the notary
+ * gigabytes and minutes (a site of the prover's own choosing can send it). A proof must
+ * fit in one frame anyway, so the values together may not exceed TP_MF_MAX_VALUES_BYTES
+ * of the body, checked before anything is decoded. */
+static tp_err check_extracted_size(const tp_json_match *matches, size_t n, tp_error *err)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += matches[i].found ? matches[i].len : 0;
+        if (total > TP_MF_MAX_VALUES_BYTES)
+            return tp_error_set(err, TP_ERR_LIMIT,
+                                "the extracted values together exceed %u bytes of the body",
+                                TP_MF_MAX_VALUES_BYTES);
+    }
+    return TP_OK;
+}
+
 /* One scan of the body validates it and finds every extractor's value. */
 static tp_err run_extractors(const tp_manifest *m, const tp_http_message *resp, json_t *values,
                              tp_error *err)
@@ -139,6 +157,8 @@ static tp_err run_extractors(const tp_manifest *m, const tp_http_message *resp, 
     tp_err rc = tp_json_select_many(resp->body.data, resp->body.len, matches, m->n_extractors, err);
     if (rc != TP_OK)
         tp_error_prefix(err, rc, "response body");
+    if (rc == TP_OK)
+        rc = check_extracted_size(matches, m->n_extractors, err);
     for (size_t i = 0; rc == TP_OK && i < m->n_extractors; i++)
         rc = run_extractor(&m->extractors[i], &matches[i], &resp->body, values, err);
     free(matches);

@@ -173,7 +173,11 @@ static tp_err check_one_var(const tp_manifest *m, const tp_vars *vars, size_t i,
     if (spec && spec->length >= 0 && (long long)strlen(v->value) != spec->length)
         return tp_error_set(err, TP_ERR_VAR, "variable %.64s must be %lld bytes long", v->name,
                             spec->length);
-    if (spec && !tp_mf_var_matches(spec, v->value))
+    int match = spec ? tp_mf_var_matches(spec, v->value) : 1;
+    if (match < 0)
+        return tp_error_set(err, TP_ERR_LIMIT, "the manifest's regexes need more than %zu units "
+                            "of matching (subject bytes x pattern size)", TP_MF_MAX_REGEX_WORK);
+    if (match == 0)
         return tp_error_set(err, TP_ERR_VAR, "variable %.64s does not match its %s", v->name,
                             spec->legacy ? "regex" : "pattern");
     return TP_OK;

@@ -41,7 +41,7 @@ static tp_err opt_string(const json_t *spec, const char *key, const char *name, 
     return TP_OK;
 }
 
-static tp_err parse_legacy(var_spec *vs, const json_t *spec, tp_error *err)
+static tp_err parse_legacy(var_spec *vs, const json_t *spec, tp_manifest *m, tp_error *err)
 {
     const json_t *len = json_object_get(spec, "length");
     if (len && (!json_is_integer(len) || json_integer_value(len) < 0))
@@ -64,7 +64,7 @@ static tp_err parse_legacy(var_spec *vs, const json_t *spec, tp_error *err)
                             "manifest: request.vars.%.64s.regex: %s is not supported (its "
                             "meaning differs between regex dialects)",
                             vs->name, why);
-    if (!tp_mf_compile_regex(&vs->regex, re, 0, 1))
+    if (!tp_mf_compile_regex(&vs->regex, re, 0, 1, m))
         return var_error(err, vs->name, "regex is invalid or refused (POSIX extended regex; "
                                         "no backreference, no stacked quantifier such as "
                                         "{,20}+, no nested repetition that explodes)");
@@ -72,7 +72,7 @@ static tp_err parse_legacy(var_spec *vs, const json_t *spec, tp_error *err)
     return TP_OK;
 }
 
-static tp_err compile_pattern(var_spec *vs, const char *pattern, tp_error *err)
+static tp_err compile_pattern(var_spec *vs, const char *pattern, tp_manifest *m, tp_error *err)
 {
     tp_buf ere = TP_BUF_PUBLIC_INIT;
     const char *why = NULL;
@@ -86,7 +86,7 @@ static tp_err compile_pattern(var_spec *vs, const char *pattern, tp_error *err)
                             "meaning differs between ECMAScript and POSIX regexes)",
                             vs->name, why ? why : "?");
     }
-    int ok = tp_mf_compile_regex(&vs->regex, (const char *)ere.data, 0, 1);
+    int ok = tp_mf_compile_regex(&vs->regex, (const char *)ere.data, 0, 1, m);
     tp_buf_free(&ere);
     if (!ok)
         return var_error(err, vs->name, "pattern is invalid or too large");
@@ -94,7 +94,7 @@ static tp_err compile_pattern(var_spec *vs, const char *pattern, tp_error *err)
     return TP_OK;
 }
 
-static tp_err parse_current(var_spec *vs, const json_t *spec, tp_error *err)
+static tp_err parse_current(var_spec *vs, const json_t *spec, tp_manifest *m, tp_error *err)
 {
     const json_t *req = json_object_get(spec, "required");
     if (req && !json_is_boolean(req))
@@ -110,9 +110,9 @@ static tp_err parse_current(var_spec *vs, const json_t *spec, tp_error *err)
         return var_error(err, vs->name, "an optional variable (required: false) needs a default");
     if (vs->default_value && strpbrk(vs->default_value, "\r\n"))
         return var_error(err, vs->name, "default contains CR or LF");
-    if (pattern && (rc = compile_pattern(vs, pattern, err)) != TP_OK)
+    if (pattern && (rc = compile_pattern(vs, pattern, m, err)) != TP_OK)
         return rc;
-    if (vs->default_value && !tp_mf_var_matches(vs, vs->default_value))
+    if (vs->default_value && tp_mf_var_matches(vs, vs->default_value) != 1)
         return var_error(err, vs->name, "default does not match the pattern");
     return TP_OK;
 }
@@ -125,10 +125,11 @@ int tp_mf_var_matches(const var_spec *vs, const char *value)
         for (const unsigned char *p = (const unsigned char *)value; *p; p++)
             if (*p >= 0x80)
                 return 0;
-    return regexec(&vs->regex, value, 0, NULL, 0) == 0;
+    return tp_mf_regex_match(&vs->regex, value, strlen(value));
 }
 
-static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_error *err)
+static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_manifest *m,
+                        tp_error *err)
 {
     static const char *const k_keys[] = {"description", "required", "default", "pattern",
                                          "regex",       "length",   "type",    NULL};
@@ -146,7 +147,7 @@ static tp_err parse_var(var_spec *vs, const char *name, const json_t *spec, tp_e
     if (vs->legacy && has_any(spec, k_current_keys))
         return var_error(err, name, "mixes the legacy form (regex, length, type) with the "
                                     "current one (required, default, pattern)");
-    return vs->legacy ? parse_legacy(vs, spec, err) : parse_current(vs, spec, err);
+    return vs->legacy ? parse_legacy(vs, spec, m, err) : parse_current(vs, spec, m, err);
 }
 
 struct use_ctx {
@@ -206,7 +207,7 @@ tp_err tp_mf_parse_vars(tp_manifest *m, const json_t *vars, tp_error *err)
     json_t *spec;
     json_object_foreach((json_t *)vars, name, spec)
     {
-        tp_err rc = parse_var(&m->vars[m->n_vars++], name, spec, err);
+        tp_err rc = parse_var(&m->vars[m->n_vars++], name, spec, m, err);
         if (rc != TP_OK)
             return rc;
     }
@@ -217,7 +218,7 @@ void tp_mf_free_vars(tp_manifest *m)
 {
     for (size_t i = 0; i < m->n_vars; i++)
         if (m->vars[i].has_regex)
-            regfree(&m->vars[i].regex);
+            tp_mf_regex_free(&m->vars[i].regex);
     free(m->vars);
     m->vars = NULL;
     m->n_vars = 0;

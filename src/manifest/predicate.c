@@ -204,12 +204,15 @@ static int eval_length(const predicate *p, const json_t *v)
     return ordering_holds(p->cmp, len < want ? -1 : len > want);
 }
 
+/* 1 holds, 0 does not, -1 the manifest's matching budget is spent. */
 static int eval_regex(const predicate *p, const json_t *v)
 {
     if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
         json_string_length(v) > TP_MF_MAX_REGEX_SUBJECT)
         return 0; /* regexec cannot see past a NUL; matching time is bounded */
-    int match = regexec(&p->regex, json_string_value(v), 0, NULL, 0) == 0;
+    int match = tp_mf_regex_match(&p->regex, json_string_value(v), json_string_length(v));
+    if (match < 0)
+        return -1;
     return (p->cmp == CMP_EQUAL || p->cmp == CMP_CONTAINS) ? match : !match;
 }
 
@@ -231,7 +234,11 @@ static int holds(const predicate *p, tp_mf_value v)
 tp_err tp_mf_eval_predicate(const predicate *p, tp_mf_value v, tp_error *err)
 {
     static const char *const k_type_prefix[] = {"", "length ", "regex ", "string ", "array "};
-    if (holds(p, v))
+    int held = holds(p, v);
+    if (held < 0)
+        return tp_error_set(err, TP_ERR_LIMIT, "the manifest's regexes need more than %zu units "
+                            "of matching (subject bytes x pattern size)", TP_MF_MAX_REGEX_WORK);
+    if (held)
         return TP_OK;
     tp_buf shown = TP_BUF_INIT;
     int ok = tp_jcs_serialize(p->value, &shown) && tp_buf_terminate(&shown);

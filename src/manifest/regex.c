@@ -2,7 +2,12 @@
  * the prover, so a pattern may not cost the notary unbounded memory or time: glibc
  * compiles "x+" as "xx*" and "x{n}" as n copies of x, so nested repetition grows the
  * compiled form exponentially. Before regcomp, each pattern's expanded size is estimated
- * and refused above a budget; backreferences (exponential matching) are refused. */
+ * and refused above a budget; backreferences (exponential matching) are refused. Matching
+ * is charged to the manifest's budget (TP_MF_MAX_REGEX_WORK): glibc's DFA grows a state
+ * per subject byte for patterns like "(a|b)*a.{900}c", so one match may cost size x
+ * length in time and memory. A search
+ * (regex predicates) is compiled as "^.*(p)", one linear pass instead of one per start
+ * position. */
 #include "manifest/manifest_internal.h"
 
 #include <stdio.h>
@@ -127,13 +132,13 @@ static size_t expr_size(guard *g, int depth)
     return total;
 }
 
-static int pattern_is_affordable(const char *pattern)
+static int pattern_is_affordable(const char *pattern, size_t *size)
 {
     guard g = {pattern, 0, strlen(pattern), 0};
     if (g.n > MAX_PATTERN_BYTES)
         return 0;
-    size_t size = expr_size(&g, 0);
-    return !g.bad && g.i >= g.n && size <= MAX_EXPANDED;
+    *size = expr_size(&g, 0);
+    return !g.bad && g.i >= g.n && *size <= MAX_EXPANDED;
 }
 
 const char *tp_mf_posix_dialect_refusal(const char *p)
@@ -172,20 +177,39 @@ const char *tp_mf_posix_dialect_refusal(const char *p)
     return NULL;
 }
 
-int tp_mf_compile_regex(regex_t *re, const char *pattern, int extra_flags, int anchored)
+int tp_mf_compile_regex(tp_mf_regex *r, const char *pattern, int extra_flags, int anchored,
+                        tp_manifest *m)
 {
     const int flags = REG_EXTENDED | REG_NOSUB | extra_flags;
-    if (!pattern_is_affordable(pattern) || regcomp(re, pattern, flags) != 0)
+    regex_t *re = &r->re;
+    r->work_left = &m->regex_work_left;
+    if (!pattern_is_affordable(pattern, &r->size) || r->size + 2 > m->regex_size_left)
         return 0;
-    if (!anchored)
-        return 1;
+    m->regex_size_left -= r->size + 2;
+    if (regcomp(re, pattern, flags) != 0)
+        return 0;
     regfree(re);
-    size_t n = strlen(pattern) + 5;
+    size_t n = strlen(pattern) + 6;
     char *wrapped = malloc(n);
     if (wrapped == NULL)
         return 0;
-    snprintf(wrapped, n, "^(%s)$", pattern);
+    /* Anchored: the whole value. Unanchored: a search, written "^.*(p)" (some prefix of
+     * the subject ends with a match of p), which glibc runs in one pass; given p alone it
+     * retries from every start position, quadratic in the subject ("(a|aa)*b" over 64 KiB
+     * of "a": seconds per predicate, with the notary's event loop stalled). */
+    snprintf(wrapped, n, anchored ? "^(%s)$" : "^.*(%s)", pattern);
     int bad = regcomp(re, wrapped, flags);
     free(wrapped);
     return !bad;
 }
+
+int tp_mf_regex_match(const tp_mf_regex *r, const char *s, size_t n)
+{
+    size_t cost = (r->size + 2) * (n + 1); /* size <= MAX_EXPANDED + 1, n <= 64 KiB */
+    if (cost > *r->work_left)
+        return -1;
+    *r->work_left -= cost;
+    return regexec(&r->re, s, 0, NULL, 0) == 0;
+}
+
+void tp_mf_regex_free(tp_mf_regex *r) { regfree(&r->re); }

@@ -139,6 +139,11 @@ static tp_err lex_literal(const char *s, size_t n, void *ctx, tp_error *err)
     return TP_OK;
 }
 
+/* Stands for a placeholder in the template's literal text: a private-use character,
+ * written as a JSON escape, so that member names holding one can be found. */
+#define PLACEHOLDER_MARK_JSON "\\ue000"
+#define PLACEHOLDER_MARK_UTF8 "\xee\x80\x80"
+
 static tp_err lex_placeholder(const char *name, size_t len, void *ctx, tp_error *err)
 {
     struct json_lex *l = ctx;
@@ -147,9 +152,38 @@ static tp_err lex_placeholder(const char *name, size_t len, void *ctx, tp_error 
                             "manifest: request.body is JSON: placeholder %.*s must be inside a "
                             "JSON string",
                             (int)(len > 64 ? 64 : len), name);
+    if (!tp_buf_append_str(&l->literal, PLACEHOLDER_MARK_JSON))
+        return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     return TP_OK;
 }
 
+/* 1 when a member name anywhere in v holds a placeholder mark. */
+static int mark_in_member_name(const json_t *v)
+{
+    const char *key;
+    json_t *member;
+    size_t i;
+    json_t *item;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, key, member)
+        {
+            if (strstr(key, PLACEHOLDER_MARK_UTF8) || mark_in_member_name(member))
+                return 1;
+        }
+    }
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
+        {
+            if (mark_in_member_name(item))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* The template with each placeholder replaced by a mark inside its string is strict JSON,
+ * and no member name holds a mark: a value may fill a string value, never name a member
+ * ({"<% k %>": "x"} with "role" would set any member the prover likes). */
 tp_err tp_mf_check_json_template(const char *s, size_t n, tp_error *err)
 {
     struct json_lex l = {0, 0, 0, TP_BUF_PUBLIC_INIT};
@@ -157,6 +191,14 @@ tp_err tp_mf_check_json_template(const char *s, size_t n, tp_error *err)
     if (rc == TP_OK && tp_json_validate(l.literal.data, l.literal.len, NULL) != TP_OK)
         rc = tp_error_set(err, TP_ERR_MANIFEST,
                           "manifest: request.body is declared JSON but is not valid JSON");
+    json_t *doc = rc == TP_OK ? json_loadb((const char *)l.literal.data, l.literal.len,
+                                           JSON_DECODE_ANY, NULL) : NULL;
+    if (rc == TP_OK && doc == NULL)
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.body cannot be read as JSON");
+    if (rc == TP_OK && mark_in_member_name(doc))
+        rc = tp_error_set(err, TP_ERR_MANIFEST,
+                          "manifest: request.body: a placeholder may not be in a member name");
+    json_decref(doc);
     tp_buf_free(&l.literal);
     return rc;
 }

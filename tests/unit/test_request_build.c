@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "manifest/manifest_check.h"
 #include "teeproof/manifest.h"
 
@@ -130,6 +131,57 @@ static void url_values_are_percent_encoded(void **state)
     expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/a b\"}", "visible ASCII");
 }
 
+/* Red-team review: "." is unreserved, so a value could make a path segment "..", "." or
+ * empty (a server resolves /users/../balance to /balance): refused, wherever the dots come
+ * from; the same values elsewhere are kept. */
+static void values_never_make_dot_segments(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"..", ".", ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/users/<% u %>/balance\"}",
+                           "u", bad[i], "path segment");
+        expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/users/<% u %>\"}", "u",
+                           bad[i], "path segment");
+    }
+    /* a literal dot or %2E next to the value */
+    expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/a/.<% u %>/b\"}", "u", ".",
+                       "path segment");
+    expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/a/%2e<% u %>/b\"}", "u", ".",
+                       "path segment");
+    expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/a/<% u %>%2E/b?x=1\"}", "u",
+                       ".", "path segment");
+    /* dot parts between separators a server may decode (%2F, %5C) */
+    static const char *const encoded[] = {"x/../admin", "../admin", "a/.", "x/..", "..\\admin",
+                                          "a\\.\\b"};
+    for (size_t i = 0; i < sizeof(encoded) / sizeof(encoded[0]); i++)
+        expect_var_refused("{\"method\":\"GET\",\"url\":\"https://h.example/users/<% u %>/balance\"}",
+                           "u", encoded[i], "path segment");
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a/<% u %>\"}", "u", "x/.../y\\z",
+                   "GET /a/x%2F...%2Fy%5Cz HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    /* not dot segments: kept */
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a/<% u %>/b\"}", "u", "...",
+                   "GET /a/.../b HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a/<% u %>.json\"}", "u", ".",
+                   "GET /a/..json HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    /* in the query a value may be anything */
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a?p=<% u %>&q=/<% u %>\"}", "u",
+                   "..", "GET /a?p=..&q=/.. HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a?p=<% u %>\"}", "u", "",
+                   "GET /a?p= HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    /* a "%" right before a placeholder would let the value pick the decoded byte */
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/f/%<% u %>\"}",
+                            "two hex digits");
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/f/%2<% u %>\"}",
+                            "two hex digits");
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/f?a=%\"}", "two hex digits");
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/f%20g/<% u %>\"}", "u", "x",
+                   "GET /f%20g/x HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+    /* the manifest's own literal dot segments are its author's */
+    expect_request("{\"method\":\"GET\",\"url\":\"https://h.example/a/../<% u %>\"}", "u", "b",
+                   "GET /a/../b HTTP/1.1\r\nHost: h.example\r\n" TAIL);
+}
+
 static void form_bodies_are_form_encoded(void **state)
 {
     (void)state;
@@ -181,6 +233,15 @@ static void json_bodies_escape_values_inside_strings(void **state)
     expect_manifest_refused("{\"method\":\"POST\",\"url\":\"https://h.example/p\","
                             "\"headers\":{\"Content-Type\":\"application/json\"},\"body\":\"{\\\"a\\\":\"}",
                             "not valid JSON");
+    /* Red-team review: a placeholder inside a member name let the value pick the member
+     * ({"<% k %>":"x"} with "role"), as object bodies already forbid */
+    const char *in_names[] = {"{\\\"<% k %>\\\":\\\"x\\\"}", "[{\\\"a\\\":{\\\"p<% k %>\\\":1}}]"};
+    for (size_t i = 0; i < sizeof(in_names) / sizeof(in_names[0]); i++) {
+        char req[512];
+        snprintf(req, sizeof(req), "{\"method\":\"POST\",\"url\":\"https://h.example/p\","
+                 "\"headers\":{\"Content-Type\":\"application/json\"},\"body\":\"%s\"}", in_names[i]);
+        expect_manifest_refused(req, "member name");
+    }
     /* a value that is not UTF-8 cannot be put in JSON */
     expect_var_refused(json, "memo", "\xff", "UTF-8");
 }
@@ -290,9 +351,70 @@ static void regex_is_a_full_match(void **state)
     assert_int_equal(tp_manifest_check_vars(m, &vars_ok, &e), TP_OK);
     assert_int_equal(tp_manifest_check_vars(m, &vars_bad, &e), TP_ERR_VAR);
     tp_manifest_free(m);
+    /* Red-team review (held): glibc takes an unmatched ")" as a literal, so "[0-9]+)|(x)"
+     * compiles alone, and wrapped in ^( )$ it would be ^[0-9]+ or x)$; the affordability
+     * guard refuses unbalanced parentheses first. */
+    expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
+                            "\"vars\":{\"v\":{\"regex\":\"[0-9]+)|(x)\"}}}", "regex is invalid");
     /* a regex that would escape the anchors is not a regex */
     expect_manifest_refused("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
                             "\"vars\":{\"v\":{\"regex\":\"a)|(b\"}}}", "regex is invalid");
+}
+
+/* Red-team review: glibc grows a DFA state per subject byte for "(a|b)*a.{900}c" (5 s and
+ * 700 MB for 32 KiB); a manifest's regexes share one matching budget, past it: limit. */
+static void regex_matching_has_a_budget(void **state)
+{
+    (void)state;
+    char *value = malloc(8193);
+    assert_non_null(value);
+    for (size_t i = 0; i < 8192; i++)
+        value[i] = "ab"[(i * 7 + i / 3) & 1];
+    value[8191] = 'c';
+    value[8192] = '\0';
+    tp_manifest *m = manifest_ok("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
+                                 "\"vars\":{\"v\":{\"regex\":\"(a|b)*a.{900}c\"}}}");
+    tp_var v[] = {{"v", value}};
+    tp_vars vars = {v, 1};
+    tp_error e;
+    assert_int_equal(tp_manifest_check_vars(m, &vars, &e), TP_ERR_LIMIT);
+    tp_manifest_free(m);
+    /* a small pattern over the same value is well within it, several times over */
+    m = manifest_ok("{\"method\":\"GET\",\"url\":\"https://h.example/<% v %>\","
+                    "\"vars\":{\"v\":{\"regex\":\"[ab]+c\"}}}");
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(tp_manifest_check_vars(m, &vars, &e), TP_OK);
+    tp_manifest_free(m);
+    free(value);
+}
+
+/* Red-team review: each compiled pattern of size ~1000 costs glibc ~0.2 ms and 100 KB; a
+ * 1 MiB manifest held 15000 of them (1.5 GB at PROVE_REQ). Compiled sizes share a budget. */
+static void regex_compilation_has_a_budget(void **state)
+{
+    (void)state;
+    static const char head[] =
+        "{\"manifestVersion\":\"2\",\"id\":\"t\",\"title\":\"T\",\"description\":\"d\","
+        "\"request\":{\"method\":\"GET\",\"url\":\"https://h.example/\"},"
+        "\"response\":{\"status\":\"200\",\"body\":{\"format\":\"json\",\"extractors\":["
+        "{\"id\":\"a\",\"selector\":[\"a\"],\"type\":\"string\",\"predicates\":[";
+    static const char pred[] = "{\"type\":\"regex\",\"comparison\":\"contains\",\"value\":\"x.{990}y\"}";
+    for (int n = 8; n <= 64; n += 56) {
+        tp_buf doc = TP_BUF_INIT;
+        assert_true(tp_buf_append_str(&doc, head));
+        for (int i = 0; i < n; i++)
+            assert_true((i == 0 || tp_buf_append_str(&doc, ",")) && tp_buf_append_str(&doc, pred));
+        assert_true(tp_buf_append_str(&doc, "]}]}}}"));
+        tp_manifest *m = NULL;
+        tp_error e;
+        tp_err rc = tp_manifest_parse((const char *)doc.data, doc.len, &m, &e);
+        if (n == 8)
+            assert_int_equal(rc, TP_OK);
+        else if (rc != TP_ERR_MANIFEST || strstr(e.detail, "regexes") == NULL)
+            fail_msg("64 large regexes: rc %d '%s'", rc, rc ? e.detail : "");
+        tp_manifest_free(m);
+        tp_buf_free(&doc);
+    }
 }
 
 /* What the old notary accepted (values substituted verbatim) is refused now. */
@@ -326,12 +448,15 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(url_values_are_percent_encoded),
+        cmocka_unit_test(values_never_make_dot_segments),
         cmocka_unit_test(form_bodies_are_form_encoded),
         cmocka_unit_test(json_bodies_escape_values_inside_strings),
         cmocka_unit_test(header_values_have_no_delimiters),
         cmocka_unit_test(header_set_and_order_are_fixed),
         cmocka_unit_test(types_are_enforced),
         cmocka_unit_test(regex_is_a_full_match),
+        cmocka_unit_test(regex_matching_has_a_budget),
+        cmocka_unit_test(regex_compilation_has_a_budget),
         cmocka_unit_test(notary_wants_the_exact_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
