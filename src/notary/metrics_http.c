@@ -27,6 +27,8 @@ typedef struct mconn {
     tp_buf resp;            /* public bytes */
     size_t resp_pos;
     uint64_t deadline;
+    int draining;           /* answered: reading what the client still sends until it closes,
+                               so that closing does not reset the answer away */
 } mconn;
 
 struct tp_metrics_http {
@@ -42,6 +44,22 @@ static void conn_close(tp_notary *n, mconn *c)
     c->io.fd = -1;
     tp_buf_free(&c->resp);
     c->req_len = c->resp_pos = 0;
+    c->draining = 0;
+}
+
+/* After the answer: discard input until the client's FIN (or the deadline). */
+static void drain(tp_notary *n, mconn *c)
+{
+    char sink[TP_METRICS_REQ_MAX];
+    for (;;) {
+        ssize_t k = read(c->io.fd, sink, sizeof(sink));
+        if (k < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (k <= 0) {
+            conn_close(n, c);
+            return;
+        }
+    }
 }
 
 /* 1: the headers after the request line are well-formed ("Name: value" lines, no control
@@ -118,6 +136,10 @@ static void on_conn(tp_io *io, uint32_t events)
         conn_close(n, c);
         return;
     }
+    if (c->draining) {
+        drain(n, c);
+        return;
+    }
     while (c->resp.len == 0) {
         ssize_t k = read(c->io.fd, c->req + c->req_len, TP_METRICS_REQ_MAX - c->req_len);
         if (k < 0 && (errno == EAGAIN || errno == EINTR))
@@ -152,7 +174,11 @@ static void on_conn(tp_io *io, uint32_t events)
         c->resp_pos += (size_t)k;
     }
     shutdown(c->io.fd, SHUT_WR);
-    conn_close(n, c);
+    c->draining = 1;
+    if (!tp_io_mod(n, &c->io, EPOLLIN))
+        conn_close(n, c);
+    else
+        drain(n, c);
 }
 
 static void on_accept(tp_io *io, uint32_t events)
