@@ -47,7 +47,7 @@ TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/bin/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 BINS       := $(if $(NOTARY_SRCS),$(BUILD)/bin/teeproof-notary) $(if $(CLI_SRCS),$(BUILD)/bin/teeproof)
 
-.PHONY: all deps build test test-release test-asan demo bench soak fuzz fuzz-build clean
+.PHONY: all deps build test test-release test-asan demo bench soak fuzz fuzz-build clean man
 all: build
 
 deps:
@@ -116,6 +116,11 @@ test-release: | deps
 test-asan: | deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build
 	$(Q)bash tests/run.sh build/asan
+
+# The manual pages (man/*.[158], roff written by hand): no groff warning, every --help
+# option documented when a build exists (tests/integration/man.sh, also run by `make test`).
+man:
+	$(Q)TP_BUILD=$(BUILD) bash tests/integration/man.sh
 
 demo: build
 	$(Q)bash scripts/demo.sh $(BUILD)
