@@ -47,7 +47,7 @@ TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/bin/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 BINS       := $(if $(NOTARY_SRCS),$(BUILD)/bin/teeproof-notary) $(if $(CLI_SRCS),$(BUILD)/bin/teeproof)
 
-.PHONY: all deps build test test-release test-asan demo bench soak fuzz fuzz-build clean interop
+.PHONY: all deps build test test-release test-asan demo bench soak fuzz fuzz-build clean interop man
 all: build
 
 deps:
@@ -125,6 +125,11 @@ test-asan: | deps
 interop: build
 	$(Q)bash scripts/deps.sh interop
 	$(Q)TP_BUILD=$(BUILD) bash tests/interop/run.sh
+
+# The manual pages (man/*.[158], roff written by hand): no groff warning, every --help
+# option documented when a build exists (tests/integration/man.sh, also run by `make test`).
+man:
+	$(Q)TP_BUILD=$(BUILD) bash tests/integration/man.sh
 
 demo: build
 	$(Q)bash scripts/demo.sh $(BUILD)

@@ -136,6 +136,7 @@ static void handle_data(tp_session *s, const tp_frame *f)
         fail(s, TP_ERR_NOMEM, "out of memory recording the tunnel");
         return;
     }
+    tp_event_relayed(s, 1, f->len);
     if (tp_relay_within_cap(s))
         tp_relay_from_prover(s, f->payload, f->len);
 }
@@ -169,17 +170,6 @@ static tp_err read_prove_request(json_t *o, prove_secrets *ps, tp_error *e)
         ps->vars[ps->n_vars++] = (tp_var){.name = name, .value = json_string_value(v)};
     }
     return TP_OK;
-}
-
-/* One line per decision for operators. Error details never carry secret values. */
-static void log_outcome(const tp_session *s, tp_err rc, const tp_error *e, uint64_t ms)
-{
-    if (rc == TP_OK)
-        fprintf(stderr, "teeproof-notary: signed proof for %s:%u (%zu+%zu bytes recorded, %llu ms)\n",
-                s->target_host, s->target_port, s->rec_client.len, s->rec_server.len, (unsigned long long)ms);
-    else
-        fprintf(stderr, "teeproof-notary: refused %s:%u: %s [%s]\n", s->target_host, s->target_port,
-                tp_error_message(e), tp_err_name(rc));
 }
 
 static void handle_prove(tp_session *s, const tp_frame *f)
@@ -217,7 +207,7 @@ static void handle_prove(tp_session *s, const tp_frame *f)
     }
     if (rc == TP_OK && !tp_session_send(s, TP_MSG_PROOF, proof, proof_len))
         rc = tp_error_set(&e, TP_ERR_NOMEM, "cannot send the proof");
-    log_outcome(s, rc, &e, tp_now_ms() - t0);
+    tp_event_proof(s, rc, &e, tp_now_ms() - t0); /* one line per decision */
     if (rc == TP_OK)
         s->state = TP_SESS_CLOSING;
     else

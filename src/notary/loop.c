@@ -92,7 +92,7 @@ static int watch_signals(tp_notary *n)
 int tp_notary_run(tp_notary *n)
 {
     n->listen_io = (tp_io){.fd = n->listen_fd, .on_event = on_listen, .owner = n};
-    if (!tp_io_add(n, &n->listen_io, EPOLLIN) || !watch_signals(n))
+    if (!tp_io_add(n, &n->listen_io, EPOLLIN) || !watch_signals(n) || !tp_metrics_http_register(n))
         return 0;
     struct epoll_event events[64];
     uint64_t next_sweep = tp_now_ms() + 250;
@@ -108,6 +108,7 @@ int tp_notary_run(tp_notary *n)
         uint64_t now = tp_now_ms();
         if (now >= next_sweep) {
             tp_session_sweep(n, now);
+            tp_metrics_http_sweep(n, now);
             next_sweep = now + 250;
         }
     }

@@ -3,8 +3,6 @@
  * plus an estimate of its OpenSSL state) to one counter, notary->mem_used; a new session
  * that would not fit, or a session whose buffers grow the total past the budget, is
  * refused with memory-budget. Also the SIGUSR1 status line. */
-#include <stdio.h>
-
 #include "notary/session.h"
 
 /* What a session costs beyond its tp_buf allocations and its struct: the OpenSSL
@@ -75,6 +73,5 @@ void tp_notary_log_status(const tp_notary *n)
     size_t paused = 0;
     for (const tp_session *s = n->sessions; s != NULL; s = s->next)
         paused += tp_session_queue_full(s);
-    fprintf(stderr, "teeproof-notary: status: sessions=%zu memory=%zu budget=%zu paused=%zu\n",
-            n->n_sessions, n->mem_used, n->cfg.memory_budget, paused);
+    tp_event_status(n, paused);
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "notary/metrics.h"
 #include "proof/identity.h"
 
 /* Target ports given with --allow-port (443 when none is given). */
@@ -35,6 +36,10 @@ typedef struct tp_notary_config {
     unsigned key_lifetime_s;     /* each signing key's window; a new key at its end */
     const char *collateral_dir;  /* tdx, sev-snp: collateral bundled with the evidence, or NULL */
     const char *collateral_url;  /* the same from a local PCS/KDS-compatible cache, or NULL */
+    int log_json;                /* --log-format json (log.c) */
+    const char *metrics;         /* --metrics HOST:PORT, or NULL (metrics_http.c) */
+    int metrics_allow_remote;    /* a non-loopback --metrics address is allowed */
+    struct json_t *config_doc;   /* --config's document: strings above may point into it */
 } tp_notary_config;
 
 /* --key-lifetime bounds; the longest is the longest window verifiers accept. */
@@ -84,6 +89,8 @@ typedef struct tp_notary {
     size_t n_sessions;
     size_t mem_used;             /* bytes charged by all sessions against cfg.memory_budget */
     size_t n_refusing;           /* sessions open only to say limit or memory-budget */
+    tp_metrics metrics;          /* counters (metrics.c), served with --metrics */
+    struct tp_metrics_http *metrics_http; /* the --metrics listener, or NULL */
     int stop;
 } tp_notary;
 
@@ -103,6 +110,18 @@ void tp_session_close_all(tp_notary *n);
 /* Frees sessions destroyed during the last batch of events (their tp_io may still be
  * referenced by that batch, so freeing waits until the batch is done). */
 void tp_session_reap(tp_notary *n);
+
+/* The --metrics listener (metrics_http.c): binds cfg.metrics (refused when not loopback
+ * unless cfg.metrics_allow_remote); registers it with the loop; ends overdue exchanges
+ * (sweep); closes it. Without cfg.metrics, listen and the rest do nothing. */
+tp_err tp_metrics_http_listen(tp_notary *n, char *bound, size_t bound_len, tp_error *err);
+int tp_metrics_http_register(tp_notary *n);
+void tp_metrics_http_sweep(tp_notary *n, uint64_t now_ms);
+void tp_metrics_http_close(tp_notary *n);
+/* A listening socket on HOST:PORT for what ("--listen", "--metrics"), optionally only on a
+ * loopback address (setup.c); bound gets the address actually bound. */
+tp_err tp_notary_bind(const char *spec, const char *what, int loopback_only, int *fd,
+                      char *bound, size_t bound_len, tp_error *err);
 
 /* Memory accounting (memory.c): one line on stderr with the session count, the memory
  * charged against the budget and the sessions paused by their queue cap (on SIGUSR1). */

@@ -6,7 +6,6 @@
  * old key is freed and wiped when the last reference goes. Between rotations, evidence for
  * the current key is re-obtained every --evidence-refresh seconds (not for sim). */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -55,8 +54,7 @@ static tp_err rotate(tp_notary *n, tp_error *err)
     n->identity = next;
     pthread_mutex_unlock(&n->identity_lock);
     tp_identity_free(old); /* the notary's reference; sessions may still hold theirs */
-    fprintf(stderr, "teeproof-notary: new signing key, window [%lld, %lld]\n", (long long)w.not_before,
-            (long long)w.not_after);
+    tp_event_key_rotated(n, w.not_before, w.not_after);
     return TP_OK;
 }
 
@@ -92,13 +90,13 @@ static void act(tp_notary *n, time_t *retry_rotation, time_t *next_refresh)
         if (rc == TP_OK)
             *next_refresh = now + n->cfg.evidence_refresh_s;
         else /* keep the current key until its window ends; then attestations are refused */
-            fprintf(stderr, "teeproof-notary: key rotation failed: %s [%s]\n", tp_error_message(&err),
-                    tp_err_name(rc));
+            tp_event_key_rotation_failed(n, rc, &err);
     } else if (refreshes_evidence(n) && now >= *next_refresh) {
         tp_err rc = tp_identity_refresh(id, n->attester, &err);
         if (rc != TP_OK) /* keep serving the old evidence; retry sooner */
-            fprintf(stderr, "teeproof-notary: evidence refresh failed: %s [%s]\n", tp_error_message(&err),
-                    tp_err_name(rc));
+            tp_event_evidence_refresh_failed(n, rc, &err);
+        else
+            tp_event_evidence_refreshed(n);
         *next_refresh = now + (rc == TP_OK ? n->cfg.evidence_refresh_s : REFRESH_RETRY_S);
     }
     tp_identity_free(id);

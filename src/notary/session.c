@@ -114,6 +114,7 @@ int tp_session_send(tp_session *s, uint8_t type, const void *p, size_t n)
 
 void tp_session_fail(tp_session *s, const tp_error *e)
 {
+    tp_event_session_refused(s, e); /* logged and counted once; not after a refused proof */
     tp_relay_close(s);
     if (s->state != TP_SESS_HANDSHAKE)
         tp_error_frame_write(&s->out, e);

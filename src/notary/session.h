@@ -29,6 +29,7 @@ struct tp_session {
     int frames_waiting;        /* whole frames left in the decoder (queue full, or the
                                   per-event frame limit): handled before reading more */
     size_t mem_charged;        /* this session's share of notary->mem_used */
+    int refusal_logged;        /* its error was logged and counted (events.c) */
     int in_frame;              /* a frame's handler is running (on_event must not recurse) */
     tp_io prover;
     SSL *ssl;

@@ -173,15 +173,28 @@ static int split_host_port(const char *s, char *host, size_t host_len, char *por
     return 1;
 }
 
-tp_err tp_notary_listen(tp_notary *n, char *bound, size_t bound_len, tp_error *err)
+static int is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    return sa->sa_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+}
+
+tp_err tp_notary_bind(const char *spec, const char *what, int loopback_only, int *fd_out,
+                      char *bound, size_t bound_len, tp_error *err)
 {
     char host[256], port[16];
-    if (!split_host_port(n->cfg.listen, host, sizeof(host), port, sizeof(port)))
-        return tp_error_set(err, TP_ERR_ARG, "--listen wants HOST:PORT, got '%s'", n->cfg.listen);
+    if (!split_host_port(spec, host, sizeof(host), port, sizeof(port)))
+        return tp_error_set(err, TP_ERR_ARG, "%s wants HOST:PORT, got '%s'", what, spec);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res = NULL;
     int rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0)
-        return tp_error_set(err, TP_ERR_RESOLVE, "cannot resolve listen address %s: %s", host, gai_strerror(rc));
+        return tp_error_set(err, TP_ERR_RESOLVE, "cannot resolve %s address %s: %s", what, host, gai_strerror(rc));
+    if (loopback_only && !is_loopback(res->ai_addr)) {
+        freeaddrinfo(res);
+        return tp_error_set(err, TP_ERR_ARG, "%s %s is not a loopback address (see --metrics-allow-remote)",
+                            what, spec);
+    }
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -190,7 +203,7 @@ tp_err tp_notary_listen(tp_notary *n, char *bound, size_t bound_len, tp_error *e
         freeaddrinfo(res);
         if (fd >= 0)
             close(fd);
-        return tp_error_set(err, TP_ERR_IO, "cannot listen on %s: %s", n->cfg.listen, strerror(e));
+        return tp_error_set(err, TP_ERR_IO, "cannot listen on %s: %s", spec, strerror(e));
     }
     freeaddrinfo(res);
     struct sockaddr_storage ss;
@@ -200,6 +213,11 @@ tp_err tp_notary_listen(tp_notary *n, char *bound, size_t bound_len, tp_error *e
     getnameinfo((struct sockaddr *)&ss, sl, addr, sizeof(addr), serv, sizeof(serv),
                 NI_NUMERICHOST | NI_NUMERICSERV);
     snprintf(bound, bound_len, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr, serv);
-    n->listen_fd = fd;
+    *fd_out = fd;
     return TP_OK;
+}
+
+tp_err tp_notary_listen(tp_notary *n, char *bound, size_t bound_len, tp_error *err)
+{
+    return tp_notary_bind(n->cfg.listen, "--listen", 0, &n->listen_fd, bound, bound_len, err);
 }
