@@ -4,6 +4,8 @@
 # `deps.sh node`: what the contract tests need instead (tests/integration/evm.sh): node and
 # npm (Debian's nodejs/npm unless some node is already installed), and contracts/node_modules
 # from the pinned contracts/package-lock.json (`npm ci`, again only when missing or stale).
+# `deps.sh scale`: what `make scale-test` and bench/relay.sh need: haproxy (only the binary
+# is used; the test writes its own config to a temp dir and never starts the system service).
 set -euo pipefail
 
 as_root() {
@@ -25,6 +27,17 @@ if [[ ${1:-} == node ]]; then
   if [[ ! -f $stamp || $contracts/package-lock.json -nt $stamp ]]; then
     echo "deps: npm ci in contracts/" >&2
     (cd "$contracts" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  exit 0
+fi
+
+if [[ ${1:-} == scale ]]; then
+  status=$(dpkg-query -W -f='${Status}' haproxy 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    echo "deps: installing haproxy" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq >/dev/null
+    as_root apt-get install -y -qq --no-install-recommends haproxy >/dev/null
   fi
   exit 0
 fi
