@@ -17,25 +17,6 @@ SESSION_TIMEOUT_S=60
 bash "$ROOT/scripts/deps.sh" scale
 HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 
-# free_port: a loopback port nobody listens on now.
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
-  done
-}
-
-# wait_port PORT: until something accepts connections on 127.0.0.1:PORT.
-wait_port() {
-  local _
-  for _ in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "nothing listening on port $1"
-}
-
 make_certs
 start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key" --token "$TOKEN"
 notary_args=(--allow-port any --allow-private --tee sim --ca-file "$CERTS/ca.pem" --session-timeout "$SESSION_TIMEOUT_S")
