@@ -143,6 +143,14 @@ for k in "${!keys[@]}"; do printf '    %s %6d\n' "${k#*: }" "${keys[$k]}"; done
 # The HAProxy log lines of server state changes (health checks), for the record.
 grep -E '\[WARNING\].*is (DOWN|UP)' "$WORK/haproxy.err" | sed 's/^/  haproxy: /' || true
 
+# Negative control: the same check refuses a proof with one signed value changed.
+any=$(ls "$WORK"/out/*.json | head -n1)
+sed 's/"balance": "1234.56"/"balance": "9234.56"/' "$any" >"$WORK/tampered.json"
+cmp -s "$any" "$WORK/tampered.json" && fail "negative control: no value to change"
+if "$BIN/teeproof" verify "$WORK/tampered.json" --allow-insecure-sim --manifest "$WORK/m.json" >/dev/null 2>&1; then
+  fail "negative control: a tampered proof verified"
+fi
+
 (( ok + failed + lost + wrong == PROOFS )) || fail "outcomes do not add up"
 (( lost == 0 )) || fail "$lost proofs lost"
 (( wrong == 0 )) || fail "$wrong proofs wrong"
