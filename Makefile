@@ -47,7 +47,7 @@ TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/bin/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 BINS       := $(if $(NOTARY_SRCS),$(BUILD)/bin/teeproof-notary) $(if $(CLI_SRCS),$(BUILD)/bin/teeproof)
 
-.PHONY: all deps build test test-release test-asan demo bench soak fuzz fuzz-build clean interop man
+.PHONY: all deps build test test-release test-asan demo bench soak scale-test fuzz fuzz-build clean interop man
 all: build
 
 deps:
@@ -141,6 +141,11 @@ bench: build
 # fds and sessions must be flat at the end (tests/soak/soak.sh).
 soak: build
 	$(Q)bash tests/soak/soak.sh $(BUILD)
+
+# Not in `make test` (about a minute): three notaries behind HAProxy (deps.sh scale), 1,000
+# proofs while one is killed and restarted (tests/scale/scale.sh; SCALE_PROOFS, SCALE_PARALLEL).
+scale-test: build
+	$(Q)TP_BUILD=$(BUILD) bash tests/scale/scale.sh
 
 # libFuzzer targets (clang); `make fuzz` runs each for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 20

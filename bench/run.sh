@@ -56,3 +56,4 @@ if prove "$WORK/big.json"; then
   printf '%-44s %10s ms\n' "baseline: curl GET 1 MiB" "$bbase"
   printf '%-44s %10s ms  %6.2fx baseline\n' "teeproof prove, 1 MiB response" "$bp" "$(echo "$bp $bbase" | awk '{print $1/$2}')"
 fi
+bash "$ROOT/bench/relay.sh" "${1:-build}" # relay throughput vs HAProxy (TCP mode), 100 MiB

@@ -6,6 +6,9 @@
 # `deps.sh node`: what the contract tests need instead (tests/integration/evm.sh): node and
 # npm (Debian's nodejs/npm unless some node is already installed), and contracts/node_modules
 # from the pinned contracts/package-lock.json (`npm ci`, again only when missing or stale).
+# `deps.sh scale`: what `make scale-test` and bench/relay.sh need: haproxy and nginx (only
+# the binaries: the scripts write their own configs to a temp dir and run them in the
+# foreground; no system service is started or configured).
 set -euo pipefail
 
 as_root() {
@@ -27,6 +30,21 @@ if [[ ${1:-} == node ]]; then
   if [[ ! -f $stamp || $contracts/package-lock.json -nt $stamp ]]; then
     echo "deps: npm ci in contracts/" >&2
     (cd "$contracts" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  exit 0
+fi
+
+if [[ ${1:-} == scale ]]; then
+  want=()
+  for p in haproxy nginx; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || want+=("$p")
+  done
+  if ((${#want[@]} > 0)); then
+    echo "deps: installing ${want[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq >/dev/null
+    as_root apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
   fi
   exit 0
 fi

@@ -33,3 +33,24 @@ start_server() {
   echo "error: $name did not start listening" >&2
   exit 1
 }
+
+# free_port: a loopback TCP port nobody listens on now (for servers that cannot bind :0 and
+# report it, e.g. haproxy, nginx).
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+}
+
+# wait_port PORT: waits until something accepts connections on 127.0.0.1:PORT (10 s).
+wait_port() {
+  local _
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "error: nothing listening on port $1" >&2
+  exit 1
+}

@@ -60,6 +60,7 @@ typedef struct tp_refresher {
 /* epoll registration: data.ptr points at one of these. */
 typedef struct tp_io {
     int fd;
+    uint32_t events; /* what epoll watches for now (set by tp_io_add and tp_io_mod) */
     void (*on_event)(struct tp_io *io, uint32_t events);
     void *owner;
 } tp_io;

@@ -89,7 +89,8 @@ int tp_relay_within_cap(tp_session *s);
 /* Per-session cap on queued bytes: frames waiting for the prover plus bytes waiting for the
  * target. While a session is at it the notary neither reads its prover nor handles the
  * frames already received, and relay.c stops reading its target. A frame handled just
- * under the cap may pass it by that frame's answer (an attestation, at most one proof). */
+ * under the cap may pass it by that frame's answer (an attestation, at most one proof), and
+ * a read from the target by one DATA frame (TP_RELAY_READ, 64 KiB). */
 #define TP_SESSION_QUEUE_CAP (256u << 10)
 #define TP_BACKPRESSURE_BYTES TP_SESSION_QUEUE_CAP
 /* Sessions open at once only to answer limit or memory-budget after the handshake: past
