@@ -101,6 +101,7 @@ struct tp_manifest {
     const json_t *body_contains; /* legacy response.body.contains (string) or NULL */
     extractor *extractors;
     size_t n_extractors;
+    int direct;                /* mode "Proxy": only the notary's own TLS client may prove it */
 };
 
 /* Fails unless every key of obj is in allowed (NULL-terminated); where names the object. */
