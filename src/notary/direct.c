@@ -221,8 +221,16 @@ static void read_response(tp_session *s, struct tp_direct *d)
         }
         if (would_block(d, n))
             return;
-        d->close_notify = SSL_get_error(d->ssl, n) == SSL_ERROR_ZERO_RETURN;
+        int e = SSL_get_error(d->ssl, n);
+        unsigned long why = ERR_peek_error();
         ERR_clear_error();
+        /* A bad record or an alert is an error; a bare end of the stream is not: what
+         * arrived is judged, as in tunnel mode (a cut-short response is incomplete). */
+        if (e == SSL_ERROR_SSL && ERR_GET_REASON(why) != SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+            fail(s, TP_ERR_TLS_RECORD, "TLS error reading the target's response");
+            return;
+        }
+        d->close_notify = e == SSL_ERROR_ZERO_RETURN;
         break; /* closed, with or without close_notify */
     }
     finish(s);

@@ -15,6 +15,8 @@ api good server
 api tls12 server --tls-max 1.2
 api wrongname wrong
 api untrusted untrusted
+api chunked server --chunked
+api noclose server --no-close-notify
 start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 start_server strict "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem"
 start_server ports "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
@@ -83,6 +85,15 @@ m["response"]["body"]["extractors"] = [{"id": "kb", "description": "size", "sele
 json.dump(m, sys.stdout)' >"$WORK/big.json"
 direct_ok big "$WORK/big.json" --direct
 note "ok 1 MiB response"
+
+# 5. Chunked bodies, and a target that closes without close_notify.
+for t in chunked noclose; do
+  port_var="PORT_$t"
+  manifest_for "${!port_var}" >"$WORK/$t.json"
+  direct_ok "$t" "$WORK/$t.json" --direct
+  grep -q '"owner": "Ada Lovelace"' "$WORK/$t.claims" || fail "$t: owner not extracted"
+done
+note "ok chunked, no close_notify"
 
 # Refusals: nothing signed, the error named.
 manifest_for "$PORT_wrongname" >"$WORK/wrongname.json"
