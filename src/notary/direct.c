@@ -199,6 +199,7 @@ static int response_complete(const tp_buf *resp, const char *method)
 }
 
 static void finish(tp_session *s);
+static void log_outcome(const tp_session *s, tp_err rc, const tp_error *e);
 
 /* Reads the response: done when it is whole, or when the target closed (what arrived is
  * then judged by the shared checks). */
@@ -244,7 +245,8 @@ static void step(tp_session *s)
         int rc = SSL_do_handshake(d->ssl);
         if (rc != 1) {
             if (!would_block(d, rc)) {
-                tp_tls_client_handshake_error(d->ssl, SSL_get_error(d->ssl, rc) == SSL_ERROR_SYSCALL, &e);
+                tp_err why = tp_tls_client_handshake_error(d->ssl, SSL_get_error(d->ssl, rc) == SSL_ERROR_SYSCALL, &e);
+                log_outcome(s, why, &e);
                 tp_session_fail(s, &e);
             }
             return;
