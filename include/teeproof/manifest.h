@@ -36,6 +36,9 @@ const char *tp_manifest_url_template(const tp_manifest *m);
 /* Host (no brackets, lowercase) and port (default 443) of the URL. */
 const char *tp_manifest_host(const tp_manifest *m);
 uint16_t tp_manifest_port(const tp_manifest *m);
+/* 1 for `mode: "Proxy"`: only a direct-mode proof (the notary as the TLS client) is one of
+ * this manifest; the notary refuses to prove it from a tunnel and verifiers check the mode. */
+int tp_manifest_requires_direct(const tp_manifest *m);
 
 #ifdef __cplusplus
 }

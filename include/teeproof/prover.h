@@ -25,6 +25,11 @@ typedef struct tp_prove_opts {
     int no_target_verify;          /* skip the prover's own certificate check (the notary
                                     * still checks; for tests of the notary's checks) */
     unsigned timeout_ms;           /* per network wait; 0 = 30 s */
+    int direct;                    /* direct mode: the notary is the TLS client, fetches with
+                                    * the variables sent over the attested channel and signs
+                                    * what it received (target_ca_file, tls_* and
+                                    * no_target_verify do not apply). Always on for a manifest
+                                    * with mode "Proxy". */
 } tp_prove_opts;
 
 /* Runs the whole flow and returns the proof. Writes to a socket the notary has closed

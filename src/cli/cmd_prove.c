@@ -13,10 +13,13 @@
 static const char k_usage[] =
     "usage: teeproof prove --notary HOST:PORT --manifest FILE (--allow-insecure-sim | --policy FILE)\n"
     "                      [--var NAME=VALUE | --var NAME=@FILE ...] [--ca-file PEM] [--out FILE]\n"
-    "                      [--openings FILE]\n"
+    "                      [--openings FILE] [--direct]\n"
     "\n"
     "Opens an attested channel to the notary (its evidence must satisfy the policy), runs the\n"
     "manifest's request to the target through the notary's tunnel, and writes the signed proof.\n"
+    "In direct mode (--direct, and always for a manifest with mode \"Proxy\") the notary itself\n"
+    "is the TLS client: the variables go to it over the attested channel, it sends the request\n"
+    "and signs what it received.\n"
     "\n"
     "  --notary HOST:PORT        the notary\n"
     "  --manifest FILE           Pluto manifest v2 JSON\n"
@@ -36,7 +39,9 @@ static const char k_usage[] =
     "                            X25519:P-256:P-384:P-521:X448:ffdhe2048:ffdhe3072:ffdhe4096)\n"
     "  --insecure-skip-target-verify  skip the prover's own check of the target certificate\n"
     "                            (the notary still checks it; for testing notaries)\n"
-    "  --timeout SECONDS         per network wait (default 30)\n";
+    "  --timeout SECONDS         per network wait (default 30)\n"
+    "  --direct                  direct mode: the notary fetches (the options about the\n"
+    "                            prover's own TLS with the target do not apply)\n";
 
 #define MAX_VARS 64
 
@@ -89,7 +94,7 @@ static tp_err add_var(prove_args *a, const char *spec, tp_error *err)
 }
 
 enum { O_NOTARY = 256, O_MANIFEST, O_VAR, O_POLICY, O_SIM, O_CA, O_OUT, O_SUITES, O_GROUPS, O_SKIP, O_TIMEOUT,
-       O_OPENINGS };
+       O_OPENINGS, O_DIRECT };
 
 static int parse(int argc, char **argv, prove_args *a, tp_error *err)
 {
@@ -101,7 +106,7 @@ static int parse(int argc, char **argv, prove_args *a, tp_error *err)
         {"tls-groups", required_argument, NULL, O_GROUPS},
         {"insecure-skip-target-verify", no_argument, NULL, O_SKIP},
         {"timeout", required_argument, NULL, O_TIMEOUT}, {"openings", required_argument, NULL, O_OPENINGS},
-        {"help", no_argument, NULL, 'h'},
+        {"direct", no_argument, NULL, O_DIRECT}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -121,6 +126,7 @@ static int parse(int argc, char **argv, prove_args *a, tp_error *err)
         case O_SUITES: a->o.tls_ciphersuites = optarg; break;
         case O_GROUPS: a->o.tls_groups = optarg; break;
         case O_SKIP: a->o.no_target_verify = 1; break;
+        case O_DIRECT: a->o.direct = 1; break;
         case O_TIMEOUT: {
             int t = atoi(optarg);
             if (t < 1 || t > 3600) return tp_cli_usage_error("prove", "--timeout wants 1-3600 seconds");

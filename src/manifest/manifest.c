@@ -266,14 +266,13 @@ static tp_err check_version(const json_t *doc, tp_error *err)
 }
 
 /* Pluto's `mode` chooses how the proof is made; every mode's proof is about what the site
- * sent, which is what teeproof proves. "Proxy" needs the notary to be the TLS client. */
-static tp_err check_mode(const json_t *doc, tp_error *err)
+ * sent, which is what teeproof proves. "Proxy" needs the notary to be the TLS client:
+ * such a manifest is proven in direct mode only (docs/manifest.md). */
+static tp_err check_mode(tp_manifest *m, tp_error *err)
 {
     const char *mode;
-    tp_err rc = get_string(doc, "mode", 0, "manifest", &mode, err);
-    if (rc == TP_OK && mode && strcasecmp(mode, "proxy") == 0)
-        rc = tp_error_set(err, TP_ERR_MANIFEST, "manifest: mode \"Proxy\" (the notary as the "
-                                                "TLS client): direct mode not supported yet");
+    tp_err rc = get_string(m->doc, "mode", 0, "manifest", &mode, err);
+    m->direct = rc == TP_OK && mode && strcasecmp(mode, "proxy") == 0;
     return rc;
 }
 
@@ -285,7 +284,7 @@ static tp_err parse_document(tp_manifest *m, tp_error *err)
         return tp_error_set(err, TP_ERR_MANIFEST, "manifest: not a JSON object");
     tp_err rc = check_version(m->doc, err);
     if (rc == TP_OK)
-        rc = check_mode(m->doc, err);
+        rc = check_mode(m, err);
     if (rc == TP_OK)
         rc = get_string(m->doc, "id", 1, "manifest", &tmp, err);
     if (rc == TP_OK)
@@ -418,3 +417,4 @@ const char *tp_manifest_method(const tp_manifest *m) { return m->method; }
 const char *tp_manifest_url_template(const tp_manifest *m) { return m->url; }
 const char *tp_manifest_host(const tp_manifest *m) { return m->host; }
 uint16_t tp_manifest_port(const tp_manifest *m) { return m->port; }
+int tp_manifest_requires_direct(const tp_manifest *m) { return m->direct; }

@@ -121,6 +121,7 @@ struct tp_manifest {
     size_t n_extractors;
     size_t regex_work_left; /* TP_MF_MAX_REGEX_WORK at parse, spent by tp_mf_regex_match */
     size_t regex_size_left; /* TP_MF_MAX_REGEX_SIZE_TOTAL at parse, spent by compiling */
+    int direct;                /* mode "Proxy": only the notary's own TLS client may prove it */
 };
 
 /* Fails unless every key of obj is in allowed (NULL-terminated); where names the object. */

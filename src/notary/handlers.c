@@ -222,6 +222,10 @@ static void handle_prove(tp_session *s, const tp_frame *f)
 
 void tp_session_handle_frame(tp_session *s, const tp_frame *f)
 {
+    if (s->direct != NULL) { /* a direct session takes nothing after its DIRECT_REQ */
+        tp_direct_refuse(s, f);
+        return;
+    }
     switch (f->type) {
     case TP_MSG_ATTEST_REQ:
         handle_attest(s);
@@ -237,6 +241,9 @@ void tp_session_handle_frame(tp_session *s, const tp_frame *f)
         break;
     case TP_MSG_PROVE_REQ:
         handle_prove(s, f);
+        break;
+    case TP_MSG_DIRECT_REQ:
+        tp_direct_start(s, f);
         break;
     default:
         fail(s, TP_ERR_PROTOCOL, "unexpected message from the prover");

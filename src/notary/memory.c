@@ -21,7 +21,7 @@ int tp_session_queue_full(const tp_session *s)
 
 size_t tp_session_footprint(const tp_session *s)
 {
-    return sizeof(*s) + TP_SSL_CONN_ESTIMATE + s->in.buf.cap + s->out.cap + s->to_target.cap +
+    return sizeof(*s) + TP_SSL_CONN_ESTIMATE * (s->direct ? 2 : 1) + s->in.buf.cap + s->out.cap + s->to_target.cap +
            s->rec_client.cap + s->rec_server.cap;
 }
 

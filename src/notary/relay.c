@@ -102,7 +102,7 @@ void tp_relay_close(tp_session *s)
     tp_io_del(s->notary, &s->target);
     close(s->target.fd);
     s->target.fd = -1;
-    if (s->state == TP_SESS_TUNNEL || s->state == TP_SESS_CONNECTING)
+    if (s->state == TP_SESS_TUNNEL || s->state == TP_SESS_CONNECTING || s->state == TP_SESS_DIRECT)
         s->state = TP_SESS_RELAY_DONE;
 }
 
@@ -124,6 +124,10 @@ static void finish_connect(tp_session *s)
     socklen_t len = sizeof(soerr);
     if (getsockopt(s->target.fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
         next_address(s, soerr ? soerr : errno);
+        return;
+    }
+    if (s->direct != NULL) { /* direct mode: the notary's own TLS client, not a relay */
+        tp_direct_connected(s);
         return;
     }
     s->state = TP_SESS_TUNNEL;

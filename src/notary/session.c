@@ -79,6 +79,7 @@ void tp_session_destroy(tp_session *s)
 {
     tp_notary *n = s->notary;
     tp_relay_close(s);
+    tp_direct_free(s);
     tp_io_del(n, &s->prover);
     SSL_free(s->ssl);
     close(s->prover.fd);
@@ -139,6 +140,8 @@ void tp_session_update_interest(tp_session *s)
             tev |= EPOLLOUT;
         if (s->state == TP_SESS_TUNNEL && s->out.len - s->out_pos < TP_BACKPRESSURE_BYTES)
             tev |= EPOLLIN;
+        if (s->state == TP_SESS_DIRECT)
+            tev = tp_direct_interest(s);
         tp_io_mod(s->notary, &s->target, tev);
     }
 }

@@ -15,6 +15,7 @@ enum tp_session_state {
     TP_SESS_CONNECTING,  /* tunnel target connect in progress */
     TP_SESS_TUNNEL,      /* relaying */
     TP_SESS_RELAY_DONE,  /* target closed; waiting for PROVE */
+    TP_SESS_DIRECT,      /* direct mode: the notary's own TLS client talks to the target */
     TP_SESS_CLOSING,     /* flushing the last message, then close */
 };
 
@@ -55,6 +56,7 @@ struct tp_session {
     uint64_t end_deadline;
     uint64_t connect_deadline; /* resolving and connecting, all addresses */
     uint64_t attempt_deadline; /* connecting to the current address */
+    struct tp_direct *direct;  /* direct mode (DIRECT_REQ) state, or NULL; direct.c */
 };
 
 /* Queue a frame to the prover (1/0). */
@@ -85,6 +87,18 @@ void tp_relay_attempt_expired(tp_session *s);
 /* Bytes recorded so far against the per-session cap, and the notary's memory against its
  * budget: 1 if still within both, else fails the session (limit / memory-budget). */
 int tp_relay_within_cap(tp_session *s);
+
+/* direct.c: direct mode, the notary as the TLS client (docs/protocol.md, "Direct mode"). */
+/* DIRECT_REQ: checks it, then resolves and connects like a tunnel (tp_relay_open). */
+void tp_direct_start(tp_session *s, const tp_frame *f);
+/* Any frame after DIRECT_REQ: refused (protocol). */
+void tp_direct_refuse(tp_session *s, const tp_frame *f);
+/* The connect to the target succeeded (relay.c): the TLS client starts. */
+void tp_direct_connected(tp_session *s);
+/* The epoll events the direct TLS client waits for on the target socket. */
+uint32_t tp_direct_interest(const tp_session *s);
+/* Frees the TLS client and wipes the request's secrets (session end). */
+void tp_direct_free(tp_session *s);
 
 /* Per-session cap on queued bytes: frames waiting for the prover plus bytes waiting for the
  * target. While a session is at it the notary neither reads its prover nor handles the

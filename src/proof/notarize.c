@@ -1,4 +1,6 @@
-/* The notary's pipeline from recorded bytes to a signed proof; see notarize.h. */
+/* The notary's pipeline to a signed proof; see notarize.h. Stages: prepare (seed, manifest,
+ * target, variables), TLS (tunnel: replay the recorded session; direct: what the notary's
+ * own client saw), then the shared post-TLS stages (HTTP, manifest rules, claims, signature). */
 #include "proof/notarize.h"
 
 #include <string.h>
@@ -124,7 +126,8 @@ static tp_err make_commitments(const tp_notarize_input *in, const notarize_state
     return rc == TP_OK ? rc : tp_error_prefix(err, rc, "commitments");
 }
 
-static json_t *build_claims(const tp_notarize_input *in, notarize_state *s, commitments *c)
+static json_t *build_claims(const tp_notarize_input *in, notarize_state *s, commitments *c,
+                            const char *mode)
 {
     uint8_t manifest_hash[32];
     tp_manifest_hash(s->manifest, manifest_hash);
@@ -132,7 +135,7 @@ static json_t *build_claims(const tp_notarize_input *in, notarize_state *s, comm
                      " s:{s:i, s:s}, s:O, s:O}",
                      "version", TP_CLAIMS_VERSION,
                      "time", (json_int_t)in->now,
-                     "mode", "tunnel",
+                     "mode", mode,
                      "server_name", tp_manifest_host(s->manifest),
                      "tls", "version", s->tls.version == 0x0303 ? "1.2" : "1.3",
                      "cipher_suite", tp_tls_suite_name(s->tls.cipher_suite),
@@ -157,12 +160,12 @@ static tp_err check_seed(const tp_notarize_input *in, tp_error *err)
     return TP_OK;
 }
 
-static tp_err seal(const tp_notarize_input *in, notarize_state *s, tp_identity *id, char **proof,
-                   size_t *proof_len, tp_error *err)
+static tp_err seal(const tp_notarize_input *in, notarize_state *s, const char *mode, tp_identity *id,
+                   char **proof, size_t *proof_len, tp_error *err)
 {
     commitments c = {.vars = NULL};
     tp_err rc = make_commitments(in, s, &c, err);
-    json_t *claims = rc == TP_OK ? build_claims(in, s, &c) : NULL;
+    json_t *claims = rc == TP_OK ? build_claims(in, s, &c, mode) : NULL;
     if (rc == TP_OK)
         rc = claims ? tp_proof_seal(claims, id, proof, proof_len, err)
                     : tp_error_set(err, TP_ERR_NOMEM, "cannot build the claims");
@@ -171,23 +174,55 @@ static tp_err seal(const tp_notarize_input *in, notarize_state *s, tp_identity *
     return rc;
 }
 
+/* Before any TLS: the seed, the manifest, the origin it is about, the variables. */
+static tp_err prepare(const tp_notarize_input *in, notarize_state *s, tp_error *err)
+{
+    tp_err rc = check_seed(in, err);
+    if (rc == TP_OK)
+        rc = tp_manifest_parse(in->manifest_json, in->manifest_len, &s->manifest, err);
+    if (rc == TP_OK)
+        rc = check_tunnel_target(in, s->manifest, err);
+    if (rc == TP_OK)
+        rc = tp_manifest_check_vars(s->manifest, in->vars, err);
+    return rc;
+}
+
+/* After the TLS stage, the same for both modes: the one request, the response checks, the
+ * claims and the signature. */
+static tp_err finish(const tp_notarize_input *in, notarize_state *s, const char *mode,
+                     tp_identity *id, char **proof, size_t *proof_len, tp_error *err)
+{
+    tp_err rc = check_http(in, s, err);
+    if (rc == TP_OK)
+        rc = seal(in, s, mode, id, proof, proof_len, err);
+    return rc;
+}
+
 tp_err tp_notarize(const tp_notarize_input *in, tp_identity *id, char **proof,
                    size_t *proof_len, tp_error *err)
 {
     notarize_state s = {0};
-    tp_err rc = check_seed(in, err);
-    if (rc == TP_OK)
-        rc = tp_manifest_parse(in->manifest_json, in->manifest_len, &s.manifest, err);
-    if (rc == TP_OK)
-        rc = check_tunnel_target(in, s.manifest, err);
-    if (rc == TP_OK)
-        rc = tp_manifest_check_vars(s.manifest, in->vars, err);
+    tp_err rc = prepare(in, &s, err);
+    if (rc == TP_OK && tp_manifest_requires_direct(s.manifest))
+        rc = tp_error_set(err, TP_ERR_MANIFEST, "the manifest's mode \"Proxy\" is proven in direct "
+                                                "mode only, not from a tunnel");
     if (rc == TP_OK)
         rc = verify_transcript(in, &s, err);
     if (rc == TP_OK)
-        rc = check_http(in, &s, err);
+        rc = finish(in, &s, TP_MODE_TUNNEL, id, proof, proof_len, err);
+    state_free(&s);
+    return rc;
+}
+
+tp_err tp_notarize_direct(const tp_notarize_input *in, tp_tls_verify_result *tls, tp_identity *id,
+                          char **proof, size_t *proof_len, tp_error *err)
+{
+    notarize_state s = {0};
+    s.tls = *tls; /* taken over: freed (wiped) with the state */
+    memset(tls, 0, sizeof(*tls));
+    tp_err rc = prepare(in, &s, err);
     if (rc == TP_OK)
-        rc = seal(in, &s, id, proof, proof_len, err);
+        rc = finish(in, &s, TP_MODE_DIRECT, id, proof, proof_len, err);
     state_free(&s);
     return rc;
 }

@@ -101,6 +101,19 @@ static tp_err check_manifest(const json_t *claims, const tp_manifest *m, tp_erro
     return TP_OK;
 }
 
+/* How the notary made the proof: "tunnel" or "direct" (docs/proof-format.md). A manifest with
+ * mode "Proxy" is proven only in direct mode: a tunnel proof is not a proof of it. */
+static tp_err check_mode(const json_t *claims, const tp_manifest *m, tp_error *err)
+{
+    const char *mode = json_string_value(json_object_get(claims, "mode"));
+    if (mode == NULL || (strcmp(mode, "tunnel") != 0 && strcmp(mode, "direct") != 0))
+        return tp_error_set(err, TP_ERR_PROOF, "claims.mode must be \"tunnel\" or \"direct\"");
+    if (m != NULL && tp_manifest_requires_direct(m) && strcmp(mode, "direct") != 0)
+        return tp_error_set(err, TP_ERR_MANIFEST, "the manifest's mode \"Proxy\" needs a direct-mode "
+                                                  "proof; this proof's mode is %s", mode);
+    return TP_OK;
+}
+
 static tp_err read_time(proof_parts *p, tp_error *err)
 {
     json_t *t = json_object_get(p->claims, "time");
@@ -148,6 +161,8 @@ tp_err tp_proof_verify_at(const char *proof, size_t len, const tp_policy *policy
         rc = tp_policy_check_proof_age(policy, (time_t)p.time, now ? now : time(NULL), err);
     if (rc == TP_OK && manifest != NULL)
         rc = check_manifest(p.claims, manifest, err);
+    if (rc == TP_OK)
+        rc = check_mode(p.claims, manifest, err);
     if (rc == TP_OK && claims != NULL)
         *claims = json_incref(p.claims);
     if (rc == TP_OK && facts != NULL)

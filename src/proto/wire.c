@@ -31,6 +31,7 @@ static int known_type(uint8_t t)
     switch (t) {
     case TP_MSG_ATTEST_REQ: case TP_MSG_ATTEST_RESP: case TP_MSG_TUNNEL_REQ: case TP_MSG_TUNNEL_OK:
     case TP_MSG_DATA: case TP_MSG_TUNNEL_CLOSE: case TP_MSG_PROVE_REQ: case TP_MSG_PROOF:
+    case TP_MSG_DIRECT_REQ:
     case TP_MSG_ERROR:
         return 1;
     default:

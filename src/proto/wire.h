@@ -19,6 +19,7 @@ enum tp_msg_type {
     TP_MSG_TUNNEL_CLOSE = 0x06, /* prover: close the target; notary: the target closed */
     TP_MSG_PROVE_REQ = 0x07,    /* prover: {manifest, group, private_key, commit_seed, vars} */
     TP_MSG_PROOF = 0x08,        /* notary: the proof document */
+    TP_MSG_DIRECT_REQ = 0x09,   /* prover: {manifest, vars, commit_seed}: the notary fetches */
     TP_MSG_ERROR = 0x7f,        /* notary: {code, message}; the session ends */
 };
 

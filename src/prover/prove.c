@@ -1,4 +1,5 @@
-/* The prover's flow: attested channel -> tunnel -> own TLS session -> reveal -> proof. */
+/* The prover's flow: attested channel -> tunnel -> own TLS session -> reveal -> proof; or,
+ * in direct mode, attested channel -> DIRECT_REQ -> the response the notary got + proof. */
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -31,25 +32,21 @@ static char *prove_request(const char *manifest_json, size_t manifest_len, const
     return s;
 }
 
-tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifest_len,
-                        const tp_vars *vars, const tp_keyshare *key,
-                        const uint8_t seed[TP_COMMIT_SEED_LEN], char **proof, size_t *len,
-                        tp_error *err)
+/* Waits for PROOF. Tunnel mode (response NULL): DATA or TUNNEL_CLOSE frames still in
+ * flight from the tunnel are skipped. Direct mode: DATA frames carry the response the
+ * notary received, collected into *response. */
+static tp_err receive_proof(tp_channel *c, tp_buf *response, char **proof, size_t *len,
+                            tp_error *err)
 {
-    tp_err rc = tp_channel_send(c, TP_MSG_TUNNEL_CLOSE, "{}", 2, err);
-    if (rc != TP_OK)
-        return rc;
-    char *req = prove_request(manifest_json, manifest_len, vars, key, seed);
-    if (req == NULL)
-        return tp_error_set(err, TP_ERR_NOMEM, "cannot encode the prove request");
-    rc = tp_channel_send(c, TP_MSG_PROVE_REQ, req, strlen(req), err);
-    OPENSSL_cleanse(req, strlen(req));
-    free(req);
     tp_frame f;
-    /* DATA or TUNNEL_CLOSE frames still in flight from the tunnel are skipped. */
-    while (rc == TP_OK && (rc = tp_channel_recv(c, &f, err)) == TP_OK && f.type != TP_MSG_PROOF) {
-        if (f.type != TP_MSG_DATA && f.type != TP_MSG_TUNNEL_CLOSE)
-            rc = tp_error_set(err, TP_ERR_PROTOCOL, "unexpected message 0x%02x instead of a proof", f.type);
+    tp_err rc;
+    while ((rc = tp_channel_recv(c, &f, err)) == TP_OK && f.type != TP_MSG_PROOF) {
+        if (response != NULL && f.type == TP_MSG_DATA) {
+            if (!tp_buf_append(response, f.payload, f.len))
+                return tp_error_set(err, TP_ERR_NOMEM, NULL);
+        } else if (response != NULL || (f.type != TP_MSG_DATA && f.type != TP_MSG_TUNNEL_CLOSE)) {
+            return tp_error_set(err, TP_ERR_PROTOCOL, "unexpected message 0x%02x instead of a proof", f.type);
+        }
     }
     if (rc != TP_OK)
         return rc;
@@ -67,9 +64,43 @@ tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifes
     return rc;
 }
 
+tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifest_len,
+                        const tp_vars *vars, const tp_keyshare *key,
+                        const uint8_t seed[TP_COMMIT_SEED_LEN], char **proof, size_t *len,
+                        tp_error *err)
+{
+    tp_err rc = tp_channel_send(c, TP_MSG_TUNNEL_CLOSE, "{}", 2, err);
+    if (rc != TP_OK)
+        return rc;
+    char *req = prove_request(manifest_json, manifest_len, vars, key, seed);
+    if (req == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "cannot encode the prove request");
+    rc = tp_channel_send(c, TP_MSG_PROVE_REQ, req, strlen(req), err);
+    OPENSSL_cleanse(req, strlen(req));
+    free(req);
+    return rc == TP_OK ? receive_proof(c, NULL, proof, len, err) : rc;
+}
+
+tp_err tp_channel_direct(tp_channel *c, const char *manifest_json, size_t manifest_len,
+                         const tp_vars *vars, const uint8_t seed[TP_COMMIT_SEED_LEN],
+                         tp_buf *response, char **proof, size_t *len, tp_error *err)
+{
+    json_t *o = json_pack("{s:s%, s:o, s:o}", "manifest", manifest_json, manifest_len,
+                          "commit_seed", tp_json_base64(seed, TP_COMMIT_SEED_LEN), "vars", vars_json(vars));
+    char *req = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    tp_json_wipe_decref(o);
+    if (req == NULL)
+        return tp_error_set(err, TP_ERR_NOMEM, "cannot encode the direct request");
+    tp_err rc = tp_channel_send(c, TP_MSG_DIRECT_REQ, req, strlen(req), err);
+    OPENSSL_cleanse(req, strlen(req));
+    free(req);
+    return rc == TP_OK ? receive_proof(c, response, proof, len, err) : rc;
+}
+
 /* What one proving run needs besides the options, and what it keeps for the openings. */
 typedef struct prove_run {
     const tp_manifest *m;
+    int direct;                   /* direct mode (asked for, or the manifest's mode "Proxy") */
     uint8_t seed[TP_COMMIT_SEED_LEN];
     tp_buf request;               /* the exact request bytes sent */
     tp_buf response;              /* the exact response message bytes received */
@@ -112,6 +143,26 @@ static tp_err run_once(tp_channel *c, const tp_prove_opts *o, prove_run *r, char
     return rc;
 }
 
+/* Direct mode: the notary fetches; the response it received comes back for the openings. */
+static tp_err run_direct(tp_channel *c, const tp_prove_opts *o, prove_run *r, char **proof,
+                         size_t *len, tp_error *err)
+{
+    tp_buf resp = TP_BUF_INIT;
+    tp_err rc = tp_channel_open(c, o->notary, o->timeout_ms, err);
+    if (rc == TP_OK)
+        rc = tp_channel_attest(c, o->policy, NULL, err);
+    if (rc == TP_OK)
+        rc = tp_channel_direct(c, o->manifest_json, o->manifest_len, &o->vars, r->seed, &resp,
+                               proof, len, err);
+    if (rc == TP_OK && (rc = keep_response(r, &resp, err)) != TP_OK) {
+        free(*proof);
+        *proof = NULL;
+    }
+    tp_buf_free(&resp);
+    tp_channel_close(c);
+    return rc;
+}
+
 static tp_err run(tp_channel *c, const tp_prove_opts *o, prove_run *r, char **proof, size_t *len,
                   tp_error *err)
 {
@@ -120,6 +171,8 @@ static tp_err run(tp_channel *c, const tp_prove_opts *o, prove_run *r, char **pr
         rc = tp_manifest_build_request(r->m, &o->vars, &r->request, err);
     if (rc == TP_OK && RAND_priv_bytes(r->seed, sizeof(r->seed)) != 1)
         rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot draw the commitment seed");
+    if (rc == TP_OK && r->direct)
+        return run_direct(c, o, r, proof, len, err);
     if (rc == TP_OK)
         rc = run_once(c, o, r, proof, len, err); /* one session, HelloRetryRequest included */
     return rc;
@@ -160,6 +213,11 @@ static tp_err check_proof(const tp_prove_opts *o, const prove_run *r, const char
     tp_err rc = tp_proof_verify(proof, len, o->policy, r->m, &claims, NULL, err);
     if (rc != TP_OK)
         return tp_error_prefix(err, rc, "the notary's proof does not verify");
+    const char *mode = json_string_value(json_object_get(claims, "mode"));
+    if (mode == NULL || strcmp(mode, r->direct ? "direct" : "tunnel") != 0) {
+        json_decref(claims);
+        return tp_error_set(err, TP_ERR_PROOF, "the notary's proof is not of the mode asked for");
+    }
     rc = make_openings(o, r, claims, &op, &op_len, err);
     json_decref(claims);
     if (rc == TP_OK && openings != NULL) {
@@ -181,6 +239,7 @@ tp_err tp_prove_with_openings(const tp_prove_opts *o, char **proof, size_t *len,
     size_t proof_len = 0;
     tp_err rc = tp_manifest_parse(o->manifest_json, o->manifest_len, &m, err);
     r.m = m;
+    r.direct = rc == TP_OK && (o->direct || tp_manifest_requires_direct(m));
     if (rc == TP_OK)
         rc = run(&c, o, &r, proof, &proof_len, err);
     if (rc == TP_OK && (rc = check_proof(o, &r, *proof, proof_len, openings, openings_len, err)) != TP_OK) {

@@ -66,4 +66,10 @@ tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifes
                         const uint8_t seed[TP_COMMIT_SEED_LEN], char **proof, size_t *len,
                         tp_error *err);
 
+/* Direct mode: sends DIRECT_REQ {manifest, vars, commit_seed} (after attestation), collects
+ * the response the notary received (DATA frames) into *response and returns its proof. */
+tp_err tp_channel_direct(tp_channel *c, const char *manifest_json, size_t manifest_len,
+                         const tp_vars *vars, const uint8_t seed[TP_COMMIT_SEED_LEN],
+                         tp_buf *response, char **proof, size_t *len, tp_error *err);
+
 #endif

@@ -8,20 +8,9 @@
 
 #include "http/http.h"
 #include "prover/prover_int.h"
+#include "tls/client.h"
 #include "tls/keycapture.h"
 #include "tls/transcript.h"
-
-/* TLS 1.2 suites the notary replays: ECDHE with AES-GCM or ChaCha20-Poly1305 only, so a
- * server cannot pick CBC, RSA key transport or DHE. */
-#define TP_PROVER_TLS12_SUITES                                                               \
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"  \
-    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
-
-/* TLS 1.3 groups offered when the user names none: every group the notary replays, X25519
- * and P-256 first (OpenSSL sends a key share for the first only, so most servers need no
- * HelloRetryRequest; the others draw one, which the notary replays). */
-#define TP_PROVER_GROUPS "X25519:P-256:P-384:P-521:X448:ffdhe2048:ffdhe3072:ffdhe4096"
-#define TP_PROVER_GROUP_NAMES "x25519, P-256/384/521, x448, ffdhe2048/3072/4096"
 
 typedef struct pump {
     tp_channel *chan;
@@ -64,37 +53,6 @@ static tp_err pull_from_target(pump *p, tp_error *err)
     return TP_OK;
 }
 
-static tp_err handshake_error(pump *p, tp_error *err)
-{
-    long vr = SSL_get_verify_result(p->ssl);
-    unsigned long e = ERR_get_error();
-    ERR_clear_error();
-    if (vr == X509_V_ERR_HOSTNAME_MISMATCH)
-        return tp_error_set(err, TP_ERR_TLS_HOSTNAME, "target certificate is not valid for this host");
-    if (vr != X509_V_OK)
-        return tp_error_set(err, TP_ERR_TLS_CERT_UNTRUSTED, "target certificate not trusted: %s",
-                            X509_verify_cert_error_string(vr));
-    int reason = ERR_GET_REASON(e);
-    if (reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION || reason == SSL_R_UNSUPPORTED_PROTOCOL)
-        return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the server offers only TLS 1.0/1.1 "
-                            "(%s); TLS 1.2 or 1.3 is required", ERR_reason_error_string(e));
-    if (reason == SSL_R_NO_SUITABLE_KEY_SHARE || reason == SSL_R_BAD_KEY_SHARE)
-        return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "no common group: the target's "
-                            "HelloRetryRequest asked for a group not offered (offered: %s)",
-                            p->groups ? p->groups : TP_PROVER_GROUP_NAMES);
-    if (p->eof)
-        return tp_error_set(err, TP_ERR_TRUNCATED, "the target closed during the TLS handshake");
-    if (reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE || reason == SSL_R_NO_SHARED_CIPHER ||
-        reason == SSL_R_WRONG_CIPHER_RETURNED)
-        return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "TLS handshake failed (%s): no common group "
-                            "or suite: the target took none of the offered suites (TLS 1.3; "
-                            "1.2 ECDHE+AES-GCM/ChaCha20, not CBC, RSA key exchange, DHE) and "
-                            "groups (%s)",
-                            ERR_reason_error_string(e), p->groups ? p->groups : TP_PROVER_GROUP_NAMES);
-    return tp_error_set(err, TP_ERR_TLS_HANDSHAKE, "TLS handshake with the target failed: %s",
-                        e ? ERR_reason_error_string(e) : "unknown reason");
-}
-
 static tp_err run_handshake(pump *p, tp_error *err)
 {
     for (;;) {
@@ -105,7 +63,7 @@ static tp_err run_handshake(pump *p, tp_error *err)
         if (rc == 1)
             return TP_OK;
         if (SSL_get_error(p->ssl, rc) != SSL_ERROR_WANT_READ || p->eof)
-            return handshake_error(p, err);
+            return tp_tls_client_handshake_error(p->ssl, p->eof, p->groups, err);
         if ((frc = pull_from_target(p, err)) != TP_OK)
             return frc;
     }
@@ -149,30 +107,14 @@ static tp_err read_response(pump *p, const char *method, tp_buf *resp, tp_error 
 /* Context settings are copied into an SSL at SSL_new, so they are made first. */
 static tp_err configure_ctx(SSL_CTX *ctx, const tp_target_opts *o, tp_error *err)
 {
-    int ok = SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) && /* 1.3 preferred */
-             SSL_CTX_set_cipher_list(ctx, TP_PROVER_TLS12_SUITES) &&
-             (o->ciphersuites == NULL || SSL_CTX_set_ciphersuites(ctx, o->ciphersuites)) &&
-             SSL_CTX_set1_groups_list(ctx, o->groups ? o->groups : TP_PROVER_GROUPS);
+    tp_err rc = tp_tls_client_ctx_setup(ctx, o->ciphersuites, o->groups, err);
+    if (rc != TP_OK || o->no_verify)
+        return rc;
+    int ok = o->ca_file ? SSL_CTX_load_verify_file(ctx, o->ca_file) : SSL_CTX_set_default_verify_paths(ctx);
     if (!ok)
-        return tp_error_set(err, TP_ERR_ARG, "invalid TLS cipher suite or group list");
-    if (!o->no_verify) {
-        ok = o->ca_file ? SSL_CTX_load_verify_file(ctx, o->ca_file) : SSL_CTX_set_default_verify_paths(ctx);
-        if (!ok)
-            return tp_error_set(err, TP_ERR_IO, "cannot load CA file %s", o->ca_file ? o->ca_file : "(system)");
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    }
+        return tp_error_set(err, TP_ERR_IO, "cannot load CA file %s", o->ca_file ? o->ca_file : "(system)");
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     return TP_OK;
-}
-
-static tp_err configure_ssl(SSL *ssl, const tp_target_opts *o, tp_error *err)
-{
-    int ok;
-    ASN1_OCTET_STRING *ip = a2i_IPADDRESS(o->host);
-    ERR_clear_error();
-    ok = (ip != NULL || SSL_set_tlsext_host_name(ssl, o->host)) && SSL_set1_host(ssl, o->host);
-    SSL_set_hostflags(ssl, TP_HOST_CHECK_FLAGS); /* the notary's rule: SAN only, no CN */
-    ASN1_OCTET_STRING_free(ip); /* RFC 6066: no SNI for IP literals */
-    return ok ? TP_OK : tp_error_set(err, TP_ERR_ARG, "invalid target host name");
 }
 
 /* Why no key could be captured: a group the notary cannot replay, or a capture failure. */
@@ -182,7 +124,7 @@ static tp_err uncaptured_key(SSL *ssl, tp_error *err)
     const char *g = nid ? SSL_group_to_name(ssl, nid) : NULL;
     if (g && tp_tls_group_from_name(g) == 0)
         return tp_error_set(err, TP_ERR_TLS_UNSUPPORTED, "the target chose key exchange group %s; "
-                            "supported are %s (--tls-groups)", g, TP_PROVER_GROUP_NAMES);
+                            "supported are %s (--tls-groups)", g, TP_TLS_CLIENT_GROUP_NAMES);
     return tp_error_set(err, TP_ERR_CRYPTO, "could not capture the TLS key share");
 }
 
@@ -226,7 +168,7 @@ tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t 
         BIO_set_mem_eof_return(rbio, -1); /* "no data yet", not EOF */
         SSL_set_bio(ssl, rbio, wbio);
         SSL_set_connect_state(ssl);
-        rc = configure_ssl(ssl, o, err);
+        rc = tp_tls_client_set_host(ssl, o->host, err);
     }
     if (rc == TP_OK && !tp_keyshare_capture_install(ssl, &ts->key))
         rc = tp_error_set(err, TP_ERR_CRYPTO, "cannot install key share capture");

@@ -17,6 +17,13 @@
  * subjectAltName only (never the subject CN), no partial wildcards such as f*.example. */
 #define TP_HOST_CHECK_FLAGS (X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS)
 
+/* TLS 1.2 suites a teeproof client offers (the prover in tunnel mode, the notary in direct
+ * mode): ECDHE with AES-GCM or ChaCha20-Poly1305 only, so a server cannot pick CBC, RSA key
+ * transport or DHE. */
+#define TP_TLS12_SUITES                                                                     \
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"  \
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+
 #define TP_TLS_GROUP_SECP256R1 0x0017
 #define TP_TLS_GROUP_SECP384R1 0x0018
 #define TP_TLS_GROUP_SECP521R1 0x0019

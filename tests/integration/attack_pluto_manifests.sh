@@ -1,8 +1,8 @@
 # Pluto manifests of every generation, end to end (tp-demo-api <- prover -> sim notary):
 # an html page proven with CSS selectors (the signed values are the page's text), a legacy
-# body.json path, and the refusals that must sign nothing: an html predicate that does not
-# hold, a legacy `contains` the page lacks, an html selector that matches nothing, and a
-# mode "Proxy" manifest (direct mode is not supported yet).
+# body.json path, a mode "Proxy" manifest (proven in direct mode), and the refusals that
+# must sign nothing: an html predicate that does not hold, a legacy `contains` the page
+# lacks, an html selector that matches nothing.
 source "$(dirname "$0")/lib/common.sh"
 make_certs
 start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$CERTS/server.pem" --key "$CERTS/server.key"
@@ -74,6 +74,10 @@ note "ok legacy json path + contains"
 legacy_manifest '99999999999999999999999' >"$WORK/legacy-miss.json"
 refused pluto-legacy-contains '\[predicate\]' "$WORK/legacy-miss.json"
 
-# 5. mode Proxy asks for direct mode: refused before anything is sent.
+# 5. mode Proxy asks for direct mode: the notary fetches the page and the proof says so.
 html_manifest "ada lovelace" '"mode": "Proxy",' >"$WORK/proxy.json"
-refused pluto-mode-proxy 'direct mode not supported yet' "$WORK/proxy.json"
+"$BIN/teeproof" prove --allow-insecure-sim --notary "$N" --manifest "$WORK/proxy.json" \
+  --out "$WORK/proxy.proof" 2>"$WORK/proxy.err" || { cat "$WORK/proxy.err" >&2; fail "proxy: prove failed"; }
+"$BIN/teeproof" verify "$WORK/proxy.proof" --allow-insecure-sim --manifest "$WORK/proxy.json" \
+  | grep -q '"mode": "direct"' || fail "proxy: not a direct-mode proof"
+note "ok mode Proxy proven in direct mode"

@@ -15,6 +15,12 @@
  *       first-share an honest session with a HelloRetryRequest (a target that refuses
  *                     X25519), then a key for the first ClientHello's group (x25519)
  *                     instead of the second ClientHello's
+ *       tunnel-proxy  an honest tunnel-mode run (for a manifest with mode "Proxy", which
+ *                     is proven in direct mode only)
+ *       direct-no-attest     DIRECT_REQ without asking for attestation first
+ *       direct-then-prove    DIRECT_REQ, then at once a PROVE_REQ (nothing may follow it)
+ *       direct-after-tunnel  a tunnel, then DIRECT_REQ (one target per session)
+ *       direct-short-seed    DIRECT_REQ whose commit_seed is 16 bytes
  * --host H --port P: tunnel to H:P instead of the manifest's host and port.
  * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
 #include <getopt.h>
@@ -97,6 +103,50 @@ static tp_err prove_with_seed(tp_channel *c, const char *mtext, size_t mlen, con
     return rc;
 }
 
+/* The direct-mode lies: one DIRECT_REQ (its seed seed_len bytes) on a channel in the state
+ * the lie asks for, perhaps followed by another message; the notary's answer in *proof. */
+static tp_err lie_direct(tp_channel *c, const char *lie, const tp_policy *policy, const tp_manifest *m,
+                         const char *mtext, size_t mlen, const tp_vars *vs, char **proof, tp_error *err)
+{
+    uint8_t seed[TP_COMMIT_SEED_LEN] = {0};
+    json_t *vars = json_object();
+    for (size_t i = 0; i < vs->n; i++)
+        json_object_set_new(vars, vs->items[i].name, json_string(vs->items[i].value));
+    size_t seed_len = strcmp(lie, "direct-short-seed") == 0 ? 16 : sizeof(seed);
+    json_t *o = json_pack("{s:s%, s:o, s:o}", "manifest", mtext, mlen, "commit_seed",
+                          tp_json_base64(seed, seed_len), "vars", vars);
+    char *req = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    tp_err rc = TP_OK;
+    if (strcmp(lie, "direct-no-attest") != 0)
+        rc = tp_channel_attest(c, policy, NULL, err);
+    c->attested = 1; /* the prover library would refuse to go on */
+    if (rc == TP_OK && strcmp(lie, "direct-after-tunnel") == 0)
+        rc = tp_channel_tunnel(c, tp_manifest_host(m), tp_manifest_port(m), err);
+    if (rc == TP_OK && req == NULL)
+        rc = tp_error_set(err, TP_ERR_NOMEM, NULL);
+    if (rc == TP_OK && strcmp(lie, "direct-then-prove") == 0) {
+        /* Both frames in one TLS record, so the PROVE_REQ is there before the notary could
+         * have finished the direct fetch (two writes would race it). */
+        tp_buf both = TP_BUF_INIT;
+        int ok = tp_frame_write(&both, TP_MSG_DIRECT_REQ, req, strlen(req)) &&
+                 tp_frame_write(&both, TP_MSG_PROVE_REQ, "{}", 2) &&
+                 SSL_write(c->ssl, both.data, (int)both.len) == (int)both.len;
+        tp_buf_free(&both);
+        if (!ok)
+            rc = tp_error_set(err, TP_ERR_IO, "cannot send to the notary");
+    } else if (rc == TP_OK) {
+        rc = tp_channel_send(c, TP_MSG_DIRECT_REQ, req, strlen(req), err);
+    }
+    free(req);
+    tp_frame f;
+    while (rc == TP_OK && (rc = tp_channel_recv(c, &f, err)) == TP_OK && f.type != TP_MSG_PROOF) {
+    }
+    if (rc == TP_OK && (*proof = strndup((const char *)f.payload, f.len)) == NULL)
+        rc = tp_error_set(err, TP_ERR_NOMEM, NULL);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -157,6 +207,11 @@ int main(int argc, char **argv)
         rc = tp_manifest_build_request(m, &vs, &req, &err);
     }
     if (rc == TP_OK) rc = tp_channel_open(&c, notary, 10000, &err);
+    if (strncmp(lie, "direct-", 7) == 0) {
+        if (rc == TP_OK)
+            rc = lie_direct(&c, lie, policy, m, mtext, mlen, &vs, &proof, &err);
+        goto done;
+    }
     int no_attest = strcmp(lie, "no-attest") == 0;
     if (rc == TP_OK && !no_attest) rc = tp_channel_attest(&c, policy, NULL, &err);
     if (no_attest)
@@ -166,9 +221,10 @@ int main(int argc, char **argv)
     int two = strcmp(lie, "two-requests") == 0;
     int seed_len = strcmp(lie, "short-seed") == 0 ? 16 : strcmp(lie, "no-seed") == 0 ? 0 : -1;
     int first_share = strcmp(lie, "first-share") == 0;
+    int honest = strcmp(lie, "tunnel-proxy") == 0;
     int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0 || two ||
-                     raw_request || no_attest || seed_len >= 0 || first_share;
-    int own_key = strcmp(lie, "wrong-var") == 0 || two || raw_request || no_attest || seed_len >= 0;
+                     raw_request || no_attest || seed_len >= 0 || first_share || honest;
+    int own_key = strcmp(lie, "wrong-var") == 0 || two || raw_request || no_attest || seed_len >= 0 || honest;
     if (rc == TP_OK && two) { /* copy first: appending a buffer to itself may move it */
         tp_buf once = TP_BUF_INIT;
         if (!tp_buf_append(&once, req.data, req.len) || !tp_buf_append(&req, once.data, once.len))
@@ -203,6 +259,7 @@ int main(int argc, char **argv)
     uint8_t seed[TP_COMMIT_SEED_LEN] = {0}; /* the notary's refusal does not depend on it */
     if (rc == TP_OK && seed_len < 0)
         rc = tp_channel_prove(&c, mtext, mlen, &vs, &ts.key, seed, &proof, &plen, &err);
+done:
     if (rc == TP_OK)
         puts(proof);
     else

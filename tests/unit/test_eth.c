@@ -132,8 +132,8 @@ static tp_identity *new_identity(void)
 
 static char *seal(tp_identity *id, int with_manifest)
 {
-    json_t *claims = json_pack("{s:i, s:I, s:{s:s}}", "version", 1, "time", (json_int_t)time(NULL),
-                               "values", "balance", "1234.56");
+    json_t *claims = json_pack("{s:i, s:I, s:s, s:{s:s}}", "version", 1, "time", (json_int_t)time(NULL),
+                               "mode", "tunnel", "values", "balance", "1234.56");
     if (with_manifest)
         json_object_set_new(claims, "manifest_sha256",
                             json_string("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));

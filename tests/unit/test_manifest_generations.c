@@ -259,7 +259,12 @@ static void top_level_generations(void **state)
                            REQ_GET, RESP_200)));
     tp_manifest_free(ok(mk("\"mode\":\"TEE\",", REQ_GET, "{\"status\":200}")));
     refused(mk("\"manifestVersion\":\"4\",", REQ_GET, RESP_200), "manifestVersion must be");
-    refused(mk("\"mode\":\"Proxy\",", REQ_GET, RESP_200), "direct mode not supported yet");
+    tp_manifest *proxy = ok(mk("\"mode\":\"Proxy\",", REQ_GET, RESP_200)); /* direct mode only */
+    assert_int_equal(tp_manifest_requires_direct(proxy), 1);
+    tp_manifest_free(proxy);
+    proxy = ok(mk("\"mode\":\"TEE\",", REQ_GET, RESP_200));
+    assert_int_equal(tp_manifest_requires_direct(proxy), 0);
+    tp_manifest_free(proxy);
     refused(mk("\"mode\":1,", REQ_GET, RESP_200), "manifest.mode must be a string");
     refused(mk("\"prepareUrl\":1,", REQ_GET, RESP_200), "prepareUrl must be a string");
     refused(mk("", "{\"method\":\"GET\",\"url\":\"https://h.example/a\",\"query\":{}}", RESP_200),

@@ -234,8 +234,9 @@ static void evidence_is_checked_at_the_proof_time(void **state)
     assert_true(tp_fake_nitro_document(&f, binding, &id->evidence, &id->evidence_len));
     snprintf(id->platform, sizeof(id->platform), "nitro");
 
-    json_t *now_claims = json_pack("{s:i, s:I}", "version", 1, "time", (json_int_t)time(NULL));
-    json_t *later_claims = json_pack("{s:i, s:I}", "version", 1, "time", (json_int_t)time(NULL) + 3 * 3600);
+    json_t *now_claims = json_pack("{s:i, s:I, s:s}", "version", 1, "time", (json_int_t)time(NULL), "mode", "tunnel");
+    json_t *later_claims = json_pack("{s:i, s:I, s:s}", "version", 1, "time", (json_int_t)time(NULL) + 3 * 3600,
+                                     "mode", "tunnel");
     char *p_now = seal(now_claims, id), *p_later = seal(later_claims, id);
     assert_int_equal(verify(p_now, policy, NULL, &err), TP_OK);
     /* Same evidence, same verifier clock: only the signed time differs. */
@@ -266,7 +267,7 @@ static void refreshed_evidence_keeps_the_key(void **state)
     assert_int_equal(tp_identity_refresh(id, a, &err), TP_OK);
     assert_int_equal(tp_identity_evidence(id, &after, &after_len, &err), TP_OK);
     assert_true(before_len > 0 && after_len > 0);
-    json_t *claims = json_pack("{s:i, s:I}", "version", 1, "time", (json_int_t)time(NULL));
+    json_t *claims = json_pack("{s:i, s:I, s:s}", "version", 1, "time", (json_int_t)time(NULL), "mode", "tunnel");
     char *proof = seal(claims, id);
     tp_policy *sim = tp_policy_insecure_sim();
     assert_int_equal(verify(proof, sim, NULL, &err), TP_OK);

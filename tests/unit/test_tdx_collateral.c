@@ -547,7 +547,7 @@ static char *seal_with(tp_identity *id, const char *dir)
 {
     tp_error err;
     assert_int_equal(tp_identity_set_collateral(id, dir, &err), TP_OK);
-    json_t *claims = json_pack("{s:i, s:I}", "version", 1, "time", (json_int_t)AT_VALID);
+    json_t *claims = json_pack("{s:i, s:I, s:s}", "version", 1, "time", (json_int_t)AT_VALID, "mode", "tunnel");
     char *proof = NULL;
     size_t len;
     assert_int_equal(tp_proof_seal(claims, id, &proof, &len, &err), TP_OK);
