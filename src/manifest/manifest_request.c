@@ -261,9 +261,27 @@ static tp_err check_path_segments(const char *tmpl, const uint8_t *built, size_t
     return TP_OK;
 }
 
+/* A value in the URL path is percent-encoded, but servers and proxies that decode the path
+ * before routing (a reverse proxy with a URI part, some frameworks) would read %2F as "/",
+ * %3F as "?", %5C as "\\" and %23 as "#", and decode %25 a second time: such a value could
+ * still move the request to another resource there. So a path value holds none of them. */
+static tp_err path_value_ok(const char *name, size_t len, void *ctx, tp_error *err)
+{
+    const tp_var *v = tp_mf_find_var(ctx, name, len);
+    if (v != NULL && v->value != NULL && strpbrk(v->value, "/\\?#%") != NULL)
+        return tp_error_set(err, TP_ERR_VAR,
+                            "variable %.*s is in the URL path and may not contain / \\ ? # or %%",
+                            (int)(len > 64 ? 64 : len), name);
+    return TP_OK;
+}
+
 static tp_err append_request_line(const tp_manifest *m, const tp_vars *vars, tp_buf *out,
                                   tp_error *err)
 {
+    tp_err prc = tp_mf_for_each_placeholder(m->target, strcspn(m->target, "?"), path_value_ok,
+                                            (void *)vars, err);
+    if (prc != TP_OK)
+        return prc;
     if (!tp_buf_append_str(out, m->method) || !tp_buf_append_str(out, " "))
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     size_t start = out->len;

@@ -62,10 +62,17 @@ honest() { # NAME [--var N=V...]
 # (a) Path injection (the example): the site would serve admin's path.
 manifest path GET '/echo/s/<% token %>/api/users/alice/balance' '{}' null '{}'
 req_head "GET /echo/s/abc123/api/users/admin/balance?/api/users/alice/balance HTTP/1.1"
-attack path-injection path '\[manifest-request\]' "$REQ" --var 'token=abc123/api/users/admin/balance?'
-honest path --var 'token=abc123/api/users/admin/balance?'
-grep -q 'abc123%2Fapi%2Fusers%2Fadmin%2Fbalance%3F' "$WORK/path.honest.proof" 2>/dev/null ||
-  [[ ${TP_ATTACK_EXPECT_PROOF:-0} = 1 ]] || fail "path: the honest request did not percent-encode the value"
+attack path-injection path '\[(var|manifest-request)\]' "$REQ" --var 'token=abc123/api/users/admin/balance?'
+# A value in the URL path may not hold / \ ? # or % at all (percent-encoded it would stay in
+# its segment, but a server that decodes the path before routing would see it again): the
+# prover's own library refuses it too, and a path-safe value is signed.
+if [[ ${TP_ATTACK_EXPECT_PROOF:-0} != 1 ]]; then
+  expect_fail path-value-refused '\[var\]' "$BIN/teeproof" prove --allow-insecure-sim --notary "$N" \
+    --manifest "$WORK/path.json" --ca-file "$CERTS/ca.pem" --out "$WORK/path-value.proof" \
+    --var 'token=abc123/api/users/admin/balance?'
+  [[ ! -e $WORK/path-value.proof ]] || fail "path-value-refused: a proof was written"
+fi
+honest path --var 'token=abc123'
 
 # (b) Query injection: a second user parameter.
 manifest query GET '/echo/q?user=<% u %>&scope=read' '{}' null '{}'
