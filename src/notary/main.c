@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "notary/notary.h"
+#include "notary/workers.h"
 #include "teeproof/memory.h"
 
 static const char k_usage[] =
@@ -35,6 +36,8 @@ static const char k_usage[] =
     "  --memory-budget BYTES   memory all sessions together may hold: buffers, recordings and\n"
     "                          an estimate of TLS state (default 1073741824); a session that\n"
     "                          would exceed it is refused with memory-budget\n"
+    "  --workers N             threads that replay and sign proofs, off the event loop\n"
+    "                          (default: one per online CPU)\n"
     "  --idle-timeout SECONDS  end a session after this long without traffic (default 30)\n"
     "  --session-timeout SECONDS  a session's maximum lifetime (default 300)\n"
     "  --evidence-refresh SECONDS  re-obtain evidence for the same key this often (default\n"
@@ -85,7 +88,7 @@ static int add_port(tp_notary_config *c, const char *arg)
     return 1;
 }
 
-enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_COLL, OPT_ALLOW_PORT, OPT_MEMB };
+enum { OPT_CA = 256, OPT_ALLOW_PRIVATE, OPT_CERT, OPT_KEY, OPT_TSM, OPT_MAXS, OPT_MAXT, OPT_IDLE, OPT_SESS, OPT_REFRESH, OPT_NSM, OPT_TEESERVER, OPT_AUD, OPT_LIFETIME, OPT_COLL, OPT_ALLOW_PORT, OPT_MEMB, OPT_WORKERS };
 
 static int parse_args(int argc, char **argv, tp_notary_config *c)
 {
@@ -103,6 +106,7 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         {"collateral", required_argument, NULL, OPT_COLL},
         {"allow-port", required_argument, NULL, OPT_ALLOW_PORT},
         {"memory-budget", required_argument, NULL, OPT_MEMB},
+        {"workers", required_argument, NULL, OPT_WORKERS},
         {NULL, 0, NULL, 0},
     };
     size_t v;
@@ -130,6 +134,9 @@ static int parse_args(int argc, char **argv, tp_notary_config *c)
         case OPT_MEMB:
             if (!parse_size(optarg, TP_MIN_MEMORY_BUDGET, (size_t)1 << 44, &c->memory_budget))
                 return die_usage("--memory-budget wants 1048576-17592186044416 bytes");
+            break;
+        case OPT_WORKERS:
+            if (!parse_size(optarg, 1, TP_WORKERS_MAX, &c->workers)) return die_usage("--workers wants 1-256 threads");
             break;
         case OPT_IDLE:
             if (!parse_size(optarg, 1, 86400, &v)) return die_usage("--idle-timeout wants 1-86400 seconds");

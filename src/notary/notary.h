@@ -34,6 +34,7 @@ typedef struct tp_notary_config {
     unsigned evidence_refresh_s; /* re-obtain evidence this often; 0 = never */
     unsigned key_lifetime_s;     /* each signing key's window; a new key at its end */
     const char *collateral_dir;  /* tdx: Intel collateral bundled with the evidence, or NULL */
+    size_t workers;              /* proof replay threads (workers.c); 0 = one per online CPU */
 } tp_notary_config;
 
 /* --key-lifetime bounds; the longest is the longest window verifiers accept. */
@@ -60,6 +61,7 @@ typedef struct tp_io {
 
 typedef struct tp_session tp_session;
 typedef struct tp_resolver tp_resolver;
+typedef struct tp_workers tp_workers;
 
 typedef struct tp_notary {
     tp_notary_config cfg;
@@ -74,6 +76,7 @@ typedef struct tp_notary {
     pthread_mutex_t identity_lock;
     tp_refresher refresher;
     tp_resolver *resolver;
+    tp_workers *workers;         /* proof replay pool (workers.c) */
     uint64_t next_session_id;
     X509_STORE *trust;
     char trust_id[80];           /* "system" or "sha256:<hex>" */

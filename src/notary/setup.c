@@ -15,6 +15,7 @@
 #include "base/codec.h"
 #include "notary/notary.h"
 #include "notary/resolver.h"
+#include "notary/workers.h"
 
 static tp_err load_trust(tp_notary *n, tp_error *err)
 {
@@ -105,6 +106,8 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
         rc = tp_identity_set_collateral(n->identity, n->cfg.collateral_dir, err);
     if (rc == TP_OK && !tp_resolver_start(n))
         rc = tp_error_set(err, TP_ERR_IO, "cannot start the resolver threads");
+    if (rc == TP_OK && !tp_workers_start(n))
+        rc = tp_error_set(err, TP_ERR_IO, "cannot start the proof worker threads");
     if (rc == TP_OK && !tp_refresher_start(n))
         rc = tp_error_set(err, TP_ERR_IO, "cannot start the key refresher");
     return rc;
@@ -113,6 +116,7 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
 void tp_notary_teardown(tp_notary *n)
 {
     tp_refresher_stop(n);
+    tp_workers_stop(n); /* before the trust store and the identities its jobs use */
     tp_session_close_all(n);
     tp_resolver_stop(n);
     if (n->listen_fd >= 0)
