@@ -335,6 +335,12 @@ tp_err tp_ecdhe_shared(uint16_t group, const uint8_t *priv, size_t priv_len,
 /* Private key (= shared secret) length of a supported group; 0 if unsupported. */
 size_t tp_ecdhe_key_len(uint16_t group);
 
+/* ---- cert_cache.c ---- */
+/* d2i_X509 of exactly these n bytes (no trailing bytes), as a new reference the caller
+ * frees; decoded objects are shared across calls for identical DER. NULL if not a
+ * certificate. Any thread. */
+X509 *tp_cert_decode(const uint8_t *der, size_t n);
+
 /* ---- cert.c ---- */
 int tp_sigscheme_index(uint16_t scheme); /* -1 if not supported */
 const char *tp_sigscheme_name(uint16_t scheme);
