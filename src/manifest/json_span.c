@@ -141,6 +141,18 @@ static tp_err parse_string(scanner *s, tp_buf *decoded)
         }
         if (c < 0x20)
             return fail(s, "control character in string");
+        /* A run of plain ASCII (no quote, backslash or control character) in one step:
+         * each such byte is a whole UTF-8 character by itself. */
+        const uint8_t *run = tp_reader_data(&s->r);
+        size_t k = 0, left = tp_reader_left(&s->r);
+        while (k < left && run[k] >= 0x20 && run[k] < 0x80 && run[k] != '"' && run[k] != '\\')
+            k++;
+        if (k > 0) {
+            if (decoded && !tp_buf_append(decoded, run, k))
+                return tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
+            tp_read_skip(&s->r, k);
+            continue;
+        }
         size_t i = 0;
         uint32_t cp;
         if (!tp_utf8_next(tp_reader_data(&s->r), tp_reader_left(&s->r), &i, &cp))
@@ -295,6 +307,9 @@ static tp_err parse_array(scanner *s, int depth, const size_t *paths)
     return rc;
 }
 
+/* Objects with at most this many members are checked for duplicates pair by pair. */
+#define TP_JSON_SMALL_OBJECT 8
+
 static int compare_keys(const void *a, const void *b)
 {
     const key_ref *ka = a, *kb = b;
@@ -309,6 +324,13 @@ static tp_err check_duplicates(scanner *s, key_ref *keys, size_t n, const tp_buf
 {
     for (size_t i = 0; i < n; i++)
         keys[i].p = arena->data ? arena->data + keys[i].off : NULL; /* NULL: all keys empty */
+    if (n <= TP_JSON_SMALL_OBJECT) { /* every pair: cheaper than sorting a few keys */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (compare_keys(&keys[j], &keys[i]) == 0)
+                    return fail(s, "duplicate object member name (ambiguous)");
+        return TP_OK;
+    }
     qsort(keys, n, sizeof(*keys), compare_keys);
     for (size_t i = 1; i < n; i++)
         if (compare_keys(&keys[i - 1], &keys[i]) == 0)
