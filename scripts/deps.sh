@@ -4,6 +4,7 @@
 # `deps.sh node`: what the contract tests need instead (tests/integration/evm.sh): node and
 # npm (Debian's nodejs/npm unless some node is already installed), and contracts/node_modules
 # from the pinned contracts/package-lock.json (`npm ci`, again only when missing or stale).
+# `deps.sh bench`: gnuplot-nox, which `make bench` draws its SVG charts with.
 set -euo pipefail
 
 as_root() {
@@ -25,6 +26,16 @@ if [[ ${1:-} == node ]]; then
   if [[ ! -f $stamp || $contracts/package-lock.json -nt $stamp ]]; then
     echo "deps: npm ci in contracts/" >&2
     (cd "$contracts" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  exit 0
+fi
+
+if [[ ${1:-} == bench ]]; then
+  if ! command -v gnuplot >/dev/null 2>&1; then
+    echo "deps: installing gnuplot-nox" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq >/dev/null
+    as_root apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
   fi
   exit 0
 fi

@@ -5,17 +5,26 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/json_bytes.h"
 #include "notary/session.h"
 
+/* A worker thread and the queue it serves: 0 small replays, 1 large ones. */
+typedef struct worker {
+    tp_workers *pool;
+    pthread_t thread;
+    int queue;
+} worker;
+
 struct tp_workers {
-    pthread_t *threads;
+    worker *threads;
     size_t n_threads;
     pthread_mutex_t lock;
     pthread_cond_t work;
-    tp_prove_job *todo_head, *todo_tail;
+    tp_prove_job *todo_head[2], *todo_tail[2]; /* [0] small jobs, [1] large ones */
     tp_prove_job *done;
     int stop;
     tp_io io;                      /* eventfd: results are ready */
@@ -49,19 +58,38 @@ void tp_prove_job_free(tp_prove_job *job)
     free(job);
 }
 
+static int is_large(const tp_prove_job *job)
+{
+    return job->in.client_len + job->in.server_len >= TP_WORKERS_LARGE_JOB;
+}
+
+/* The first job of queue q, taken off it; NULL when none. Under the lock. */
+static tp_prove_job *take_job(tp_workers *w, int q)
+{
+    tp_prove_job *job = w->todo_head[q];
+    if (job == NULL)
+        return NULL;
+    w->todo_head[q] = job->next;
+    if (w->todo_head[q] == NULL)
+        w->todo_tail[q] = NULL;
+    return job;
+}
+
 static void *work_loop(void *arg)
 {
-    tp_workers *w = arg;
+    worker *me = arg;
+    tp_workers *w = me->pool;
+    /* Large replays yield the CPU to the event loop and to small replays (Linux: a
+     * thread's own nice value; failing to lower our priority changes nothing else). */
+    if (me->queue == 1)
+        (void)!setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), TP_WORKERS_LARGE_NICE);
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (!w->stop && w->todo_head == NULL)
+        tp_prove_job *job = NULL;
+        while (!w->stop && (job = take_job(w, me->queue)) == NULL)
             pthread_cond_wait(&w->work, &w->lock);
-        if (w->stop)
+        if (job == NULL) /* stopping; queued jobs are freed by tp_workers_stop */
             break;
-        tp_prove_job *job = w->todo_head;
-        w->todo_head = job->next;
-        if (w->todo_head == NULL)
-            w->todo_tail = NULL;
         pthread_mutex_unlock(&w->lock);
         job->rc = tp_notarize(&job->in, job->identity, &job->proof, &job->proof_len, &job->err);
         pthread_mutex_lock(&w->lock);
@@ -111,17 +139,19 @@ int tp_workers_submit(tp_notary *n, tp_prove_job *job)
     job->mem_charged = job_footprint(job);
     n->mem_used += job->mem_charged;
     job->next = NULL;
+    int q = is_large(job);
     pthread_mutex_lock(&w->lock);
-    if (w->todo_tail)
-        w->todo_tail->next = job;
+    if (w->todo_tail[q])
+        w->todo_tail[q]->next = job;
     else
-        w->todo_head = job;
-    w->todo_tail = job;
-    pthread_cond_signal(&w->work);
+        w->todo_head[q] = job;
+    w->todo_tail[q] = job;
+    pthread_cond_broadcast(&w->work); /* the one woken must be one serving that queue */
     pthread_mutex_unlock(&w->lock);
     return 1;
 }
 
+/* Small-replay threads: --workers, or one per online CPU. */
 static size_t pool_size(const tp_notary *n)
 {
     if (n->cfg.workers > 0)
@@ -139,12 +169,14 @@ int tp_workers_start(tp_notary *n)
     n->workers = w;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->work, NULL);
-    w->threads = calloc(want, sizeof(pthread_t));
+    size_t large = want > 1 ? want - 1 : 1; /* large replays at once: all CPUs but one */
+    w->threads = calloc(want + large, sizeof(worker));
     w->io = (tp_io){.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), .on_event = on_results, .owner = n};
     if (w->threads == NULL || w->io.fd < 0 || !tp_io_add(n, &w->io, EPOLLIN))
         return 0;
-    for (size_t i = 0; i < want; i++) {
-        if (pthread_create(&w->threads[i], NULL, work_loop, w) != 0)
+    for (size_t i = 0; i < want + large; i++) {
+        w->threads[i] = (worker){.pool = w, .queue = i >= want};
+        if (pthread_create(&w->threads[i].thread, NULL, work_loop, &w->threads[i]) != 0)
             return 0;
         w->n_threads++;
     }
@@ -171,8 +203,9 @@ void tp_workers_stop(tp_notary *n)
     pthread_cond_broadcast(&w->work);
     pthread_mutex_unlock(&w->lock);
     for (size_t i = 0; i < w->n_threads; i++)
-        pthread_join(w->threads[i], NULL);
-    free_jobs(n, w->todo_head);
+        pthread_join(w->threads[i].thread, NULL);
+    free_jobs(n, w->todo_head[0]);
+    free_jobs(n, w->todo_head[1]);
     free_jobs(n, w->done);
     if (w->io.fd >= 0) {
         tp_io_del(n, &w->io);

@@ -16,6 +16,12 @@
 
 /* --workers bounds (0 on the command line is not accepted; the default is the CPUs). */
 #define TP_WORKERS_MAX 256
+/* A replay of at least this many recorded bytes is large. Small and large replays have
+ * their own queues and threads: --workers threads (default one per CPU) for small ones, and
+ * one fewer (at least one) for large ones, at a lower priority, so that a small proof never
+ * waits behind multi-megabyte replays nor competes with them for the CPU on equal terms. */
+#define TP_WORKERS_LARGE_JOB (1u << 20)
+#define TP_WORKERS_LARGE_NICE 10
 
 /* Secret inputs of a PROVE request, wiped when the job is freed. */
 typedef struct tp_prove_secrets {
