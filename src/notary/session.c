@@ -138,6 +138,8 @@ void tp_session_update_interest(tp_session *s)
     int reading = s->state != TP_SESS_CLOSING && s->state != TP_SESS_PROVING;
     if (reading && !full)
         ev |= EPOLLIN;
+    if (s->state == TP_SESS_PROVING)
+        ev |= EPOLLRDHUP; /* the prover leaving ends the session: its replay result is dropped */
     if (out_pending || (s->frames_waiting && reading && !full))
         ev |= EPOLLOUT;
     tp_io_mod(s->notary, &s->prover, ev);
@@ -257,7 +259,7 @@ static void on_prover_event(tp_io *io, uint32_t events)
     if (s->dead || s->in_frame)
         return;
     /* Reset or gone both ways: nothing sent now can arrive, nothing received matters. */
-    int ok = !(events & (EPOLLHUP | EPOLLERR));
+    int ok = !(events & (EPOLLHUP | EPOLLERR)) && !(s->state == TP_SESS_PROVING && (events & EPOLLRDHUP));
     if (ok && s->state == TP_SESS_HANDSHAKE)
         ok = do_handshake(s);
     if (ok && s->state != TP_SESS_HANDSHAKE)

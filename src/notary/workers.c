@@ -1,6 +1,7 @@
 /* The proof replay worker pool; see workers.h. */
 #include "notary/workers.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -118,10 +119,12 @@ static void on_results(tp_io *io, uint32_t events)
         done = job->next;
         n->mem_used -= job->mem_charged;
         tp_session *s = tp_session_find(n, job->session_id);
-        /* else the session ended (timeout, the prover left) while its proof was replayed */
         if (s != NULL && s->state == TP_SESS_PROVING) {
             tp_session_prove_done(s, job);
             tp_session_resume(s);
+        } else { /* the session ended (timeout, the prover left) while it was replayed */
+            fprintf(stderr, "teeproof-notary: result for a session that ended meanwhile dropped (%s)\n",
+                    job->rc == TP_OK ? "signed, never sent" : tp_err_name(job->rc));
         }
         tp_prove_job_free(job);
     }
