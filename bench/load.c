@@ -2,13 +2,15 @@
  * (tp_prove: attest, tunnel, TLS, PROVE, local verification) against a notary and a
  * target on loopback, one session after another, and the run prints proofs/s, p50/p99
  * latency, the notary's CPU per proof (utime+stime of its /proc/PID/stat, before and
- * after) and its RSS growth per concurrent session (peak VmRSS during the level minus
+ * after; nanoseconds from /proc/PID/task/TID/schedstat when the kernel has it, since
+ * stat counts 10 ms ticks) and its RSS growth per concurrent session (peak VmRSS during the level minus
  * VmRSS before it). With --baseline the same threads fetch the same URL over a fresh TLS
  * connection each (the TLS session alone, as curl would), for the ratio.
  * Usage: load --notary HOST:PORT --manifest FILE --ca-file PEM --notary-pid PID
  *             [--var NAME=VALUE] [--levels 1,16,64,256] [--proofs N] [--baseline URL]
  *             [--header 'Name: value'] [--data FILE]
  * --data appends one line per level to FILE: concurrency proofs/s p50_ms p99_ms cpu_ms rss_kib */
+#include <dirent.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <openssl/err.h>
@@ -76,6 +78,46 @@ static long long proc_cpu_ticks(int pid)
     if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         return -1;
     return (long long)(ut + st);
+}
+
+/* CPU time of all the process's threads in ns (schedstat), or -1. Threads that exit
+ * between two samples are lost: the notary's threads live as long as it does. */
+static long long proc_cpu_ns(int pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return -1;
+    long long total = 0;
+    int any = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p2[300];
+        unsigned long long ns = 0;
+        snprintf(p2, sizeof(p2), "/proc/%d/task/%s/schedstat", pid, e->d_name);
+        FILE *f = fopen(p2, "r");
+        if (f != NULL && fscanf(f, "%llu", &ns) == 1) {
+            total += (long long)ns;
+            any = 1;
+        }
+        if (f != NULL)
+            fclose(f);
+    }
+    closedir(d);
+    return any ? total : -1;
+}
+
+/* CPU time of the process in ms: schedstat, else stat's ticks. */
+static double proc_cpu_ms(int pid)
+{
+    long long ns = proc_cpu_ns(pid);
+    if (ns >= 0)
+        return (double)ns / 1e6;
+    long long t = proc_cpu_ticks(pid);
+    return t < 0 ? -1 : (double)t * 1e3 / (double)sysconf(_SC_CLK_TCK);
 }
 
 static long proc_rss_kib(int pid)
@@ -199,7 +241,7 @@ static int run_level(const load_cfg *c, int conc, FILE *data)
         SSL_CTX_set_verify(r.tls, SSL_VERIFY_PEER, NULL);
     }
     long rss0 = proc_rss_kib(c->notary_pid), rss_peak = rss0;
-    long long cpu0 = proc_cpu_ticks(c->notary_pid);
+    double cpu0 = proc_cpu_ms(c->notary_pid);
     double t0 = now_ms();
     int started = 0;
     for (; started < conc; started++)
@@ -213,9 +255,9 @@ static int run_level(const load_cfg *c, int conc, FILE *data)
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     double wall = now_ms() - t0;
-    long long cpu1 = proc_cpu_ticks(c->notary_pid);
+    double cpu1 = proc_cpu_ms(c->notary_pid);
     qsort(r.lat_ms, (size_t)r.total, sizeof(double), cmp_double);
-    double cpu_ms = (double)(cpu1 - cpu0) * 1e3 / (double)sysconf(_SC_CLK_TCK) / r.total;
+    double cpu_ms = (cpu1 - cpu0) / r.total;
     double rss_per = (double)(rss_peak - rss0) / conc;
     printf("%-8s c=%-4d n=%-5d %8.1f /s  p50 %8.2f ms  p99 %8.2f ms  cpu(pid) %6.3f ms/op  rss %7.1f KiB/session%s\n",
            c->baseline_url ? "tls-get" : "proof", conc, r.total, r.total * 1e3 / wall, pct(r.lat_ms, r.total, 0.5),
