@@ -22,8 +22,9 @@ typedef struct scanner {
 } scanner;
 
 typedef struct key_ref {
-    size_t off, len; /* into the object's key arena */
-    const uint8_t *p;
+    size_t off, len; /* into the object's key arena when in_arena */
+    const uint8_t *p; /* else the key's bytes in the input (no escape in it) */
+    int in_arena;
 } key_ref;
 
 static size_t pos(const scanner *s) { return s->n - tp_reader_left(&s->r); }
@@ -323,7 +324,8 @@ static int compare_keys(const void *a, const void *b)
 static tp_err check_duplicates(scanner *s, key_ref *keys, size_t n, const tp_buf *arena)
 {
     for (size_t i = 0; i < n; i++)
-        keys[i].p = arena->data ? arena->data + keys[i].off : NULL; /* NULL: all keys empty */
+        if (keys[i].in_arena) /* the arena may have moved while it grew */
+            keys[i].p = arena->data ? arena->data + keys[i].off : NULL; /* NULL: all keys empty */
     if (n <= TP_JSON_SMALL_OBJECT) { /* every pair: cheaper than sorting a few keys */
         for (size_t i = 1; i < n; i++)
             for (size_t j = 0; j < i; j++)
@@ -342,24 +344,39 @@ static tp_err parse_member(scanner *s, int depth, const size_t *paths, child_pat
                            tp_buf *arena, key_ref *key)
 {
     skip_ws(s);
-    key->off = arena->len;
-    tp_err rc = parse_string(s, arena);
+    /* A key without escapes is its own bytes in the input; only one with escapes is decoded
+     * (into the arena), by parsing it again. */
+    tp_reader at = s->r;
+    tp_err rc = parse_string(s, NULL);
     if (rc != TP_OK)
         return rc;
-    key->len = arena->len - key->off;
+    const uint8_t *raw = tp_reader_data(&at) + 1;
+    size_t raw_len = (size_t)(tp_reader_data(&s->r) - raw) - 1;
+    *key = (key_ref){.p = raw, .len = raw_len};
+    if (memchr(raw, '\\', raw_len) != NULL) {
+        s->r = at;
+        key->in_arena = 1;
+        key->off = arena->len;
+        if ((rc = parse_string(s, arena)) != TP_OK)
+            return rc;
+        key->len = arena->len - key->off;
+    }
     skip_ws(s);
     if (!accept(s, ':'))
         return fail(s, "expected ':'");
-    const uint8_t *name = arena->data ? arena->data + key->off : (const uint8_t *)"";
+    const uint8_t *name = !key->in_arena ? raw : arena->data ? arena->data + key->off : (const uint8_t *)"";
     return parse_value(s, depth, element_paths(s, paths, cp, -1, name, key->len));
 }
 
-static tp_err grow_keys(scanner *s, key_ref **keys, size_t *cap)
+/* Doubles the key array; the first one is the caller's (on its stack), never freed here. */
+static tp_err grow_keys(scanner *s, key_ref **keys, size_t *cap, key_ref *first)
 {
-    size_t ncap = *cap ? *cap * 2 : 8;
-    key_ref *grown = realloc(*keys, ncap * sizeof(**keys));
+    size_t ncap = *cap * 2;
+    key_ref *grown = realloc(*keys == first ? NULL : *keys, ncap * sizeof(**keys));
     if (grown == NULL)
         return tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
+    if (*keys == first)
+        memcpy(grown, first, *cap * sizeof(**keys));
     *keys = grown;
     *cap = ncap;
     return TP_OK;
@@ -372,12 +389,13 @@ static tp_err parse_object(scanner *s, int depth, const size_t *paths)
     if (accept(s, '}'))
         return TP_OK;
     tp_buf arena = TP_BUF_INIT;
-    key_ref *keys = NULL;
-    size_t n = 0, cap = 0;
+    key_ref first[TP_JSON_SMALL_OBJECT];
+    key_ref *keys = first;
+    size_t n = 0, cap = TP_JSON_SMALL_OBJECT;
     child_paths cp;
     tp_err rc = child_paths_init(s, paths, &cp);
     while (rc == TP_OK) {
-        if (n == cap && (rc = grow_keys(s, &keys, &cap)) != TP_OK)
+        if (n == cap && (rc = grow_keys(s, &keys, &cap, first)) != TP_OK)
             break;
         if ((rc = parse_member(s, depth, paths, &cp, &arena, &keys[n])) != TP_OK)
             break;
@@ -391,7 +409,8 @@ static tp_err parse_object(scanner *s, int depth, const size_t *paths)
             rc = fail(s, "expected ',' or '}'");
     }
     child_paths_free(&cp);
-    free(keys);
+    if (keys != first)
+        free(keys);
     tp_buf_free(&arena);
     return rc;
 }
