@@ -23,13 +23,19 @@ uint64_t tp_now_ms(void)
 int tp_io_add(tp_notary *n, tp_io *io, uint32_t events)
 {
     struct epoll_event ev = {.events = events, .data.ptr = io};
+    io->events = events;
     return epoll_ctl(n->epfd, EPOLL_CTL_ADD, io->fd, &ev) == 0;
 }
 
 int tp_io_mod(tp_notary *n, tp_io *io, uint32_t events)
 {
+    if (events == io->events) /* one syscall less per event in the common case */
+        return 1;
     struct epoll_event ev = {.events = events, .data.ptr = io};
-    return epoll_ctl(n->epfd, EPOLL_CTL_MOD, io->fd, &ev) == 0;
+    if (epoll_ctl(n->epfd, EPOLL_CTL_MOD, io->fd, &ev) != 0)
+        return 0;
+    io->events = events;
+    return 1;
 }
 
 void tp_io_del(tp_notary *n, tp_io *io)

@@ -57,6 +57,7 @@ typedef struct tp_io {
     int fd;
     void (*on_event)(struct tp_io *io, uint32_t events);
     void *owner;
+    uint32_t events;             /* the interest registered last: tp_io_mod skips a no-op */
 } tp_io;
 
 typedef struct tp_session tp_session;
