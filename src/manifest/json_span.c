@@ -44,9 +44,12 @@ static tp_err fail(scanner *s, const char *what)
 
 static void skip_ws(scanner *s)
 {
-    uint8_t c;
-    while (peek(s, &c) && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
-        tp_read_skip(&s->r, 1);
+    const uint8_t *d = tp_reader_data(&s->r);
+    size_t left = tp_reader_left(&s->r), k = 0;
+    while (k < left && (d[k] == ' ' || d[k] == '\t' || d[k] == '\n' || d[k] == '\r'))
+        k++;
+    if (k > 0)
+        tp_read_skip(&s->r, k);
 }
 
 static int accept(scanner *s, uint8_t want)
@@ -167,12 +170,12 @@ static tp_err parse_string(scanner *s, tp_buf *decoded)
 
 static size_t skip_digits(scanner *s)
 {
-    size_t count = 0;
-    uint8_t c;
-    while (peek(s, &c) && c >= '0' && c <= '9') {
-        tp_read_skip(&s->r, 1);
+    const uint8_t *d = tp_reader_data(&s->r);
+    size_t left = tp_reader_left(&s->r), count = 0;
+    while (count < left && d[count] >= '0' && d[count] <= '9')
         count++;
-    }
+    if (count > 0)
+        tp_read_skip(&s->r, count);
     return count;
 }
 
