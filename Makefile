@@ -135,6 +135,7 @@ demo: build
 	$(Q)bash scripts/demo.sh $(BUILD)
 
 bench: build
+	$(Q)bash scripts/deps.sh bench
 	$(Q)bash bench/run.sh $(BUILD)
 
 # Long run, not in `make test`: SOAK_SESSIONS (10000) sessions with faults mixed in; RSS,

@@ -9,6 +9,7 @@
 # `deps.sh scale`: what `make scale-test` and bench/relay.sh need: haproxy and nginx (only
 # the binaries: the scripts write their own configs to a temp dir and run them in the
 # foreground; no system service is started or configured).
+# `deps.sh bench`: gnuplot-nox, which `make bench` draws its SVG charts with.
 set -euo pipefail
 
 as_root() {
@@ -45,6 +46,16 @@ if [[ ${1:-} == scale ]]; then
     export DEBIAN_FRONTEND=noninteractive
     as_root apt-get update -qq >/dev/null
     as_root apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+  fi
+  exit 0
+fi
+
+if [[ ${1:-} == bench ]]; then
+  if ! command -v gnuplot >/dev/null 2>&1; then
+    echo "deps: installing gnuplot-nox" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq >/dev/null
+    as_root apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
   fi
   exit 0
 fi

@@ -1,5 +1,6 @@
 /* Hex, base64 and digest helpers; see codec.h. */
 #include "base/codec.h"
+#include "base/algs.h"
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -119,6 +120,6 @@ static void digest(const EVP_MD *md, const void *p, size_t n, uint8_t *out)
     EVP_Digest(p, n, out, &len, md, NULL);
 }
 
-void tp_sha256(const void *p, size_t n, uint8_t out[32]) { digest(EVP_sha256(), p, n, out); }
-void tp_sha384(const void *p, size_t n, uint8_t out[48]) { digest(EVP_sha384(), p, n, out); }
-void tp_sha512(const void *p, size_t n, uint8_t out[64]) { digest(EVP_sha512(), p, n, out); }
+void tp_sha256(const void *p, size_t n, uint8_t out[32]) { digest(tp_md_sha256(), p, n, out); }
+void tp_sha384(const void *p, size_t n, uint8_t out[48]) { digest(tp_md_sha384(), p, n, out); }
+void tp_sha512(const void *p, size_t n, uint8_t out[64]) { digest(tp_md_sha512(), p, n, out); }

@@ -22,8 +22,9 @@ typedef struct scanner {
 } scanner;
 
 typedef struct key_ref {
-    size_t off, len; /* into the object's key arena */
-    const uint8_t *p;
+    size_t off, len; /* into the object's key arena when in_arena */
+    const uint8_t *p; /* else the key's bytes in the input (no escape in it) */
+    int in_arena;
 } key_ref;
 
 static size_t pos(const scanner *s) { return s->n - tp_reader_left(&s->r); }
@@ -43,9 +44,12 @@ static tp_err fail(scanner *s, const char *what)
 
 static void skip_ws(scanner *s)
 {
-    uint8_t c;
-    while (peek(s, &c) && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
-        tp_read_skip(&s->r, 1);
+    const uint8_t *d = tp_reader_data(&s->r);
+    size_t left = tp_reader_left(&s->r), k = 0;
+    while (k < left && (d[k] == ' ' || d[k] == '\t' || d[k] == '\n' || d[k] == '\r'))
+        k++;
+    if (k > 0)
+        tp_read_skip(&s->r, k);
 }
 
 static int accept(scanner *s, uint8_t want)
@@ -141,6 +145,18 @@ static tp_err parse_string(scanner *s, tp_buf *decoded)
         }
         if (c < 0x20)
             return fail(s, "control character in string");
+        /* A run of plain ASCII (no quote, backslash or control character) in one step:
+         * each such byte is a whole UTF-8 character by itself. */
+        const uint8_t *run = tp_reader_data(&s->r);
+        size_t k = 0, left = tp_reader_left(&s->r);
+        while (k < left && run[k] >= 0x20 && run[k] < 0x80 && run[k] != '"' && run[k] != '\\')
+            k++;
+        if (k > 0) {
+            if (decoded && !tp_buf_append(decoded, run, k))
+                return tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
+            tp_read_skip(&s->r, k);
+            continue;
+        }
         size_t i = 0;
         uint32_t cp;
         if (!tp_utf8_next(tp_reader_data(&s->r), tp_reader_left(&s->r), &i, &cp))
@@ -154,12 +170,12 @@ static tp_err parse_string(scanner *s, tp_buf *decoded)
 
 static size_t skip_digits(scanner *s)
 {
-    size_t count = 0;
-    uint8_t c;
-    while (peek(s, &c) && c >= '0' && c <= '9') {
-        tp_read_skip(&s->r, 1);
+    const uint8_t *d = tp_reader_data(&s->r);
+    size_t left = tp_reader_left(&s->r), count = 0;
+    while (count < left && d[count] >= '0' && d[count] <= '9')
         count++;
-    }
+    if (count > 0)
+        tp_read_skip(&s->r, count);
     return count;
 }
 
@@ -295,6 +311,9 @@ static tp_err parse_array(scanner *s, int depth, const size_t *paths)
     return rc;
 }
 
+/* Objects with at most this many members are checked for duplicates pair by pair. */
+#define TP_JSON_SMALL_OBJECT 8
+
 static int compare_keys(const void *a, const void *b)
 {
     const key_ref *ka = a, *kb = b;
@@ -308,7 +327,15 @@ static int compare_keys(const void *a, const void *b)
 static tp_err check_duplicates(scanner *s, key_ref *keys, size_t n, const tp_buf *arena)
 {
     for (size_t i = 0; i < n; i++)
-        keys[i].p = arena->data ? arena->data + keys[i].off : NULL; /* NULL: all keys empty */
+        if (keys[i].in_arena) /* the arena may have moved while it grew */
+            keys[i].p = arena->data ? arena->data + keys[i].off : NULL; /* NULL: all keys empty */
+    if (n <= TP_JSON_SMALL_OBJECT) { /* every pair: cheaper than sorting a few keys */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (compare_keys(&keys[j], &keys[i]) == 0)
+                    return fail(s, "duplicate object member name (ambiguous)");
+        return TP_OK;
+    }
     qsort(keys, n, sizeof(*keys), compare_keys);
     for (size_t i = 1; i < n; i++)
         if (compare_keys(&keys[i - 1], &keys[i]) == 0)
@@ -320,24 +347,39 @@ static tp_err parse_member(scanner *s, int depth, const size_t *paths, child_pat
                            tp_buf *arena, key_ref *key)
 {
     skip_ws(s);
-    key->off = arena->len;
-    tp_err rc = parse_string(s, arena);
+    /* A key without escapes is its own bytes in the input; only one with escapes is decoded
+     * (into the arena), by parsing it again. */
+    tp_reader at = s->r;
+    tp_err rc = parse_string(s, NULL);
     if (rc != TP_OK)
         return rc;
-    key->len = arena->len - key->off;
+    const uint8_t *raw = tp_reader_data(&at) + 1;
+    size_t raw_len = (size_t)(tp_reader_data(&s->r) - raw) - 1;
+    *key = (key_ref){.p = raw, .len = raw_len};
+    if (memchr(raw, '\\', raw_len) != NULL) {
+        s->r = at;
+        key->in_arena = 1;
+        key->off = arena->len;
+        if ((rc = parse_string(s, arena)) != TP_OK)
+            return rc;
+        key->len = arena->len - key->off;
+    }
     skip_ws(s);
     if (!accept(s, ':'))
         return fail(s, "expected ':'");
-    const uint8_t *name = arena->data ? arena->data + key->off : (const uint8_t *)"";
+    const uint8_t *name = !key->in_arena ? raw : arena->data ? arena->data + key->off : (const uint8_t *)"";
     return parse_value(s, depth, element_paths(s, paths, cp, -1, name, key->len));
 }
 
-static tp_err grow_keys(scanner *s, key_ref **keys, size_t *cap)
+/* Doubles the key array; the first one is the caller's (on its stack), never freed here. */
+static tp_err grow_keys(scanner *s, key_ref **keys, size_t *cap, key_ref *first)
 {
-    size_t ncap = *cap ? *cap * 2 : 8;
-    key_ref *grown = realloc(*keys, ncap * sizeof(**keys));
+    size_t ncap = *cap * 2;
+    key_ref *grown = realloc(*keys == first ? NULL : *keys, ncap * sizeof(**keys));
     if (grown == NULL)
         return tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
+    if (*keys == first)
+        memcpy(grown, first, *cap * sizeof(**keys));
     *keys = grown;
     *cap = ncap;
     return TP_OK;
@@ -350,12 +392,13 @@ static tp_err parse_object(scanner *s, int depth, const size_t *paths)
     if (accept(s, '}'))
         return TP_OK;
     tp_buf arena = TP_BUF_INIT;
-    key_ref *keys = NULL;
-    size_t n = 0, cap = 0;
+    key_ref first[TP_JSON_SMALL_OBJECT];
+    key_ref *keys = first;
+    size_t n = 0, cap = TP_JSON_SMALL_OBJECT;
     child_paths cp;
     tp_err rc = child_paths_init(s, paths, &cp);
     while (rc == TP_OK) {
-        if (n == cap && (rc = grow_keys(s, &keys, &cap)) != TP_OK)
+        if (n == cap && (rc = grow_keys(s, &keys, &cap, first)) != TP_OK)
             break;
         if ((rc = parse_member(s, depth, paths, &cp, &arena, &keys[n])) != TP_OK)
             break;
@@ -369,7 +412,8 @@ static tp_err parse_object(scanner *s, int depth, const size_t *paths)
             rc = fail(s, "expected ',' or '}'");
     }
     child_paths_free(&cp);
-    free(keys);
+    if (keys != first)
+        free(keys);
     tp_buf_free(&arena);
     return rc;
 }

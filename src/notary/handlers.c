@@ -9,6 +9,7 @@
 #include "base/codec.h"
 #include "base/json_bytes.h"
 #include "notary/session.h"
+#include "notary/workers.h"
 #include "proof/notarize.h"
 #include "tls/transcript.h" /* TP_TLS_MAX_PRIV */
 #include "teeproof/proof.h"
@@ -141,15 +142,7 @@ static void handle_data(tp_session *s, const tp_frame *f)
         tp_relay_from_prover(s, f->payload, f->len);
 }
 
-/* Secret inputs of a PROVE request, wiped when done. */
-typedef struct prove_secrets {
-    tp_buf key;
-    tp_buf seed;                  /* the prover's commitment seed */
-    tp_var *vars;
-    size_t n_vars;
-} prove_secrets;
-
-static tp_err read_prove_request(json_t *o, prove_secrets *ps, tp_error *e)
+static tp_err read_prove_request(json_t *o, tp_prove_secrets *ps, tp_error *e)
 {
     json_t *vars = json_object_get(o, "vars");
     if (!tp_json_get_base64(o, "private_key", &ps->key) || ps->key.len > TP_TLS_MAX_PRIV)
@@ -172,6 +165,40 @@ static tp_err read_prove_request(json_t *o, prove_secrets *ps, tp_error *e)
     return TP_OK;
 }
 
+/* Fills the job from the request and moves the session's recordings into it. */
+static tp_err prepare_job(tp_session *s, tp_prove_job *job, tp_error *e)
+{
+    json_t *o = job->request, *jmanifest = json_object_get(o, "manifest");
+    const char *manifest = json_string_value(jmanifest);
+    if (manifest == NULL)
+        return tp_error_set(e, TP_ERR_PROTOCOL, "prove request: manifest missing");
+    tp_err rc = read_prove_request(o, &job->secrets, e);
+    if (rc != TP_OK)
+        return rc;
+    job->rec_client = s->rec_client;
+    s->rec_client = (tp_buf)TP_BUF_INIT;
+    job->rec_server = s->rec_server;
+    tp_buf_init_public(&s->rec_server);
+    job->identity = tp_identity_ref(tp_session_identity(s));
+    job->vars = (tp_vars){job->secrets.vars, job->secrets.n_vars};
+    snprintf(job->tunnel_host, sizeof(job->tunnel_host), "%s", s->target_host);
+    job->in = (tp_notarize_input){
+        .client_bytes = job->rec_client.data, .client_len = job->rec_client.len,
+        .server_bytes = job->rec_server.data, .server_len = job->rec_server.len,
+        .tunnel_host = job->tunnel_host, .tunnel_port = s->target_port,
+        .manifest_json = manifest, .manifest_len = json_string_length(jmanifest),
+        .group = (uint16_t)json_integer_value(json_object_get(o, "group")),
+        .private_key = job->secrets.key.data, .private_key_len = job->secrets.key.len,
+        .vars = &job->vars, .commit_seed = job->secrets.seed.data,
+        .commit_seed_len = job->secrets.seed.len,
+        .trust = s->notary->trust, .trust_store_id = s->notary->trust_id,
+        .now = time(NULL),
+    };
+    return TP_OK;
+}
+
+/* The replay runs on a worker thread (workers.c); the session waits in TP_SESS_PROVING and
+ * reads nothing more from the prover until tp_session_prove_done. */
 static void handle_prove(tp_session *s, const tp_frame *f)
 {
     if (!s->tunnel_used || s->state == TP_SESS_CONNECTING || s->state == TP_SESS_RESOLVING) {
@@ -182,42 +209,44 @@ static void handle_prove(tp_session *s, const tp_frame *f)
     json_t *o = parse_json(s, f);
     if (o == NULL)
         return;
-    prove_secrets ps = {TP_BUF_INIT, TP_BUF_INIT, NULL, 0};
-    uint64_t t0 = tp_now_ms();
     tp_error e;
-    const char *manifest = json_string_value(json_object_get(o, "manifest"));
-    json_int_t group = json_integer_value(json_object_get(o, "group"));
-    tp_err rc = manifest ? read_prove_request(o, &ps, &e)
-                         : tp_error_set(&e, TP_ERR_PROTOCOL, "prove request: manifest missing");
-    char *proof = NULL;
-    size_t proof_len = 0;
-    if (rc == TP_OK) {
-        tp_vars vars = {ps.vars, ps.n_vars};
-        tp_notarize_input in = {
-            .client_bytes = s->rec_client.data, .client_len = s->rec_client.len,
-            .server_bytes = s->rec_server.data, .server_len = s->rec_server.len,
-            .tunnel_host = s->target_host, .tunnel_port = s->target_port,
-            .manifest_json = manifest, .manifest_len = json_string_length(json_object_get(o, "manifest")),
-            .group = (uint16_t)group, .private_key = ps.key.data, .private_key_len = ps.key.len,
-            .vars = &vars, .commit_seed = ps.seed.data, .commit_seed_len = ps.seed.len,
-            .trust = s->notary->trust, .trust_store_id = s->notary->trust_id,
-            .now = time(NULL),
-        };
-        rc = tp_notarize(&in, tp_session_identity(s), &proof, &proof_len, &e);
+    tp_prove_job *job = tp_prove_job_new(s->id);
+    tp_err rc = job ? TP_OK : tp_error_set(&e, TP_ERR_NOMEM, NULL);
+    if (job != NULL) {
+        job->request = o;
+        o = NULL;
+        rc = prepare_job(s, job, &e);
     }
-    if (rc == TP_OK && !tp_session_send(s, TP_MSG_PROOF, proof, proof_len))
+    if (rc == TP_OK) {
+        tp_workers_submit(s->notary, job);
+        s->state = TP_SESS_PROVING;
+        tp_session_charge(s); /* the recordings are the job's now */
+        return;
+    }
+    tp_event_proof(s, rc, &e, 0);
+    tp_session_fail(s, &e);
+    tp_json_wipe_decref(o);
+    tp_prove_job_free(job);
+}
+
+void tp_session_prove_done(tp_session *s, tp_prove_job *job)
+{
+    tp_error e = job->err;
+    tp_err rc = job->rc;
+    /* The recordings come back for the log line; the session frees them when closing. */
+    tp_buf t = s->rec_client;
+    s->rec_client = job->rec_client;
+    job->rec_client = t;
+    t = s->rec_server;
+    s->rec_server = job->rec_server;
+    job->rec_server = t;
+    if (rc == TP_OK && !tp_session_send(s, TP_MSG_PROOF, job->proof, job->proof_len))
         rc = tp_error_set(&e, TP_ERR_NOMEM, "cannot send the proof");
-    tp_event_proof(s, rc, &e, tp_now_ms() - t0); /* one line per decision */
+    tp_event_proof(s, rc, &e, tp_now_ms() - job->t0); /* one line per decision */
     if (rc == TP_OK)
         s->state = TP_SESS_CLOSING;
     else
         tp_session_fail(s, &e);
-    free(proof);
-    tp_json_wipe_strings(o); /* the variables, the private key's and the seed's base64 */
-    tp_buf_free(&ps.key);
-    tp_buf_free(&ps.seed);
-    free(ps.vars);
-    json_decref(o);
 }
 
 void tp_session_handle_frame(tp_session *s, const tp_frame *f)

@@ -40,6 +40,7 @@ typedef struct tp_notary_config {
     const char *metrics;         /* --metrics HOST:PORT, or NULL (metrics_http.c) */
     int metrics_allow_remote;    /* a non-loopback --metrics address is allowed */
     struct json_t *config_doc;   /* --config's document: strings above may point into it */
+    size_t workers;              /* proof replay threads (workers.c); 0 = one per online CPU */
 } tp_notary_config;
 
 /* --key-lifetime bounds; the longest is the longest window verifiers accept. */
@@ -67,6 +68,7 @@ typedef struct tp_io {
 
 typedef struct tp_session tp_session;
 typedef struct tp_resolver tp_resolver;
+typedef struct tp_workers tp_workers;
 
 typedef struct tp_notary {
     tp_notary_config cfg;
@@ -82,6 +84,7 @@ typedef struct tp_notary {
     pthread_mutex_t identity_lock;
     tp_refresher refresher;
     tp_resolver *resolver;
+    tp_workers *workers;         /* proof replay pool (workers.c) */
     uint64_t next_session_id;
     X509_STORE *trust;
     char trust_id[80];           /* "system" or "sha256:<hex>" */

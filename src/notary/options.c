@@ -14,6 +14,7 @@
 #include "base/file.h"
 #include "notary/notary.h"
 #include "notary/options.h"
+#include "notary/workers.h"
 
 #define TP_DEFAULT_TARGET_PORT 443
 #define TP_MIN_MEMORY_BUDGET ((unsigned long long)1 << 20)
@@ -61,6 +62,7 @@ static const tp_opt k_opts[] = {
      "wants 4096-4294967296 bytes"},
     {"memory-budget", K_SIZE, CFG(memory_budget), TP_MIN_MEMORY_BUDGET, TP_MAX_MEMORY_BUDGET, 0,
      "wants 1048576-17592186044416 bytes"},
+    {"workers", K_SIZE, CFG(workers), 1, TP_WORKERS_MAX, 0, "wants 1-256 threads"},
     {"idle-timeout", K_UINT, CFG(idle_timeout_ms), 1, 86400, 1000, "wants 1-86400 seconds"},
     {"session-timeout", K_UINT, CFG(session_timeout_ms), 1, 86400, 1000, "wants 1-86400 seconds"},
     {"evidence-refresh", K_UINT, CFG(evidence_refresh_s), 60, 86400, 1, "wants 60-86400 seconds"},
@@ -105,6 +107,8 @@ static const char k_usage[] =
     "  --memory-budget BYTES   memory all sessions together may hold: buffers, recordings and\n"
     "                          an estimate of TLS state (default 1073741824); a session that\n"
     "                          would exceed it is refused with memory-budget\n"
+    "  --workers N             threads that replay and sign proofs, off the event loop\n"
+    "                          (default: one per online CPU)\n"
     "  --idle-timeout SECONDS  end a session after this long without traffic (default 30)\n"
     "  --session-timeout SECONDS  a session's maximum lifetime (default 300)\n"
     "  --evidence-refresh SECONDS  re-obtain evidence for the same key this often (default\n"

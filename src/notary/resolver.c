@@ -35,14 +35,6 @@ static void *resolve_loop(void *arg)
     return NULL;
 }
 
-static tp_session *find_session(tp_notary *n, uint64_t id)
-{
-    for (tp_session *s = n->sessions; s != NULL; s = s->next)
-        if (s->id == id)
-            return s;
-    return NULL;
-}
-
 static void on_results(tp_io *io, uint32_t events)
 {
     tp_notary *n = io->owner;
@@ -56,7 +48,7 @@ static void on_results(tp_io *io, uint32_t events)
     while (done) {
         tp_resolve_job *job = done;
         done = job->next;
-        tp_session *s = find_session(n, job->session_id);
+        tp_session *s = tp_session_find(n, job->session_id);
         if (s != NULL) /* else the session ended while its name was being resolved */
             tp_relay_resolved(s, job->rc, &job->addrs, &job->err);
         free(job);

@@ -99,6 +99,14 @@ void tp_session_destroy(tp_session *s)
     n->graveyard = s;
 }
 
+tp_session *tp_session_find(tp_notary *n, uint64_t id)
+{
+    for (tp_session *s = n->sessions; s != NULL; s = s->next)
+        if (s->id == id)
+            return s;
+    return NULL;
+}
+
 void tp_session_reap(tp_notary *n)
 {
     while (n->graveyard) {
@@ -129,9 +137,12 @@ void tp_session_update_interest(tp_session *s)
     int full = tp_session_queue_full(s);
     /* Stop reading the prover while its queues are full (it does not read its answers, or
      * the target cannot keep up); frames already received come back through EPOLLOUT. */
-    if (s->state != TP_SESS_CLOSING && !full)
+    int reading = s->state != TP_SESS_CLOSING && s->state != TP_SESS_PROVING;
+    if (reading && !full)
         ev |= EPOLLIN;
-    if (out_pending || (s->frames_waiting && s->state != TP_SESS_CLOSING && !full))
+    if (s->state == TP_SESS_PROVING)
+        ev |= EPOLLRDHUP; /* the prover leaving ends the session: its replay result is dropped */
+    if (out_pending || (s->frames_waiting && reading && !full))
         ev |= EPOLLOUT;
     tp_io_mod(s->notary, &s->prover, ev);
     if (s->target.fd >= 0) {
@@ -190,7 +201,7 @@ static void handle_frames(tp_session *s, int *quota)
     tp_error err;
     int got = 0;
     s->frames_waiting = 0;
-    while (s->state != TP_SESS_CLOSING) {
+    while (s->state != TP_SESS_CLOSING && s->state != TP_SESS_PROVING) {
         if (tp_session_queue_full(s) || *quota == 0) {
             s->frames_waiting = 1; /* maybe none: the decoder is asked when it resumes */
             return;
@@ -216,7 +227,7 @@ static int read_prover(tp_session *s, uint32_t events)
     if (!(events & EPOLLIN) && SSL_pending(s->ssl) == 0)
         return 1;
     for (int budget = TP_READ_BUDGET; budget > 0 || SSL_pending(s->ssl) > 0; budget--) {
-        if (s->state == TP_SESS_CLOSING || s->frames_waiting)
+        if (s->state == TP_SESS_CLOSING || s->state == TP_SESS_PROVING || s->frames_waiting)
             return 1;
         int rc = SSL_read(s->ssl, buf, sizeof(buf));
         if (rc <= 0)
@@ -252,7 +263,7 @@ static void on_prover_event(tp_io *io, uint32_t events)
     if (s->dead || s->in_frame)
         return;
     /* Reset or gone both ways: nothing sent now can arrive, nothing received matters. */
-    int ok = !(events & (EPOLLHUP | EPOLLERR));
+    int ok = !(events & (EPOLLHUP | EPOLLERR)) && !(s->state == TP_SESS_PROVING && (events & EPOLLRDHUP));
     if (ok && s->state == TP_SESS_HANDSHAKE)
         ok = do_handshake(s);
     if (ok && s->state != TP_SESS_HANDSHAKE)
@@ -273,6 +284,11 @@ static void on_prover_event(tp_io *io, uint32_t events)
     }
     tp_relay_flush(s);
     tp_session_update_interest(s);
+}
+
+void tp_session_resume(tp_session *s)
+{
+    on_prover_event(&s->prover, 0);
 }
 
 static void expire(tp_session *s, const char *what)

@@ -16,6 +16,7 @@ enum tp_session_state {
     TP_SESS_TUNNEL,      /* relaying */
     TP_SESS_RELAY_DONE,  /* target closed; waiting for PROVE */
     TP_SESS_DIRECT,      /* direct mode: the notary's own TLS client talks to the target */
+    TP_SESS_PROVING,     /* a worker replays the recording (workers.c); the prover is not read */
     TP_SESS_CLOSING,     /* flushing the last message, then close */
 };
 
@@ -66,6 +67,11 @@ void tp_session_fail(tp_session *s, const tp_error *e);
 /* Recompute epoll interest for both fds after state or buffers changed. */
 void tp_session_update_interest(tp_session *s);
 void tp_session_destroy(tp_session *s);
+/* The live session with this id, or NULL (it ended): threads' results find sessions so. */
+tp_session *tp_session_find(tp_notary *n, uint64_t id);
+/* Runs the session's prover event handling once without a new event: flushes what a
+ * result queued (a proof, an error), closes a finished session, updates epoll interest. */
+void tp_session_resume(tp_session *s);
 
 /* handlers.c */
 void tp_session_handle_frame(tp_session *s, const tp_frame *f);

@@ -16,6 +16,7 @@
 #include "notary/notary.h"
 #include "notary/pcs.h"
 #include "notary/resolver.h"
+#include "notary/workers.h"
 
 static tp_err load_trust(tp_notary *n, tp_error *err)
 {
@@ -130,6 +131,8 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
         rc = tp_notary_attach_collateral(n, n->identity, err);
     if (rc == TP_OK && !tp_resolver_start(n))
         rc = tp_error_set(err, TP_ERR_IO, "cannot start the resolver threads");
+    if (rc == TP_OK && !tp_workers_start(n))
+        rc = tp_error_set(err, TP_ERR_IO, "cannot start the proof worker threads");
     if (rc == TP_OK && !tp_refresher_start(n))
         rc = tp_error_set(err, TP_ERR_IO, "cannot start the key refresher");
     return rc;
@@ -138,6 +141,7 @@ tp_err tp_notary_setup(tp_notary *n, tp_error *err)
 void tp_notary_teardown(tp_notary *n)
 {
     tp_refresher_stop(n);
+    tp_workers_stop(n); /* before the trust store and the identities its jobs use */
     tp_session_close_all(n);
     tp_resolver_stop(n);
     if (n->listen_fd >= 0)

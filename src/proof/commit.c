@@ -3,10 +3,10 @@
  * include/teeproof/proof.h and docs/proof-format.md. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
 
 #include "proof/commit.h"
+#include "base/algs.h"
 #include "base/codec.h"
 
 static const char k_salt_context[] = "teeproof-salt-v1";
@@ -35,9 +35,7 @@ tp_err tp_commit_salt(const uint8_t *seed, size_t seed_len, const char *label,
     uint8_t msg[sizeof(k_salt_context) + TP_COMMIT_LABEL_MAX];
     memcpy(msg, k_salt_context, ctx_len); /* includes the NUL separator */
     memcpy(msg + ctx_len, label, label_len);
-    unsigned int out_len = 0;
-    int ok = HMAC(EVP_sha256(), seed, (int)seed_len, msg, ctx_len + label_len, salt, &out_len) != NULL &&
-             out_len == TP_COMMIT_SALT_LEN;
+    int ok = TP_COMMIT_SALT_LEN == 32 && tp_hmac(tp_md_sha256(), seed, seed_len, msg, ctx_len + label_len, salt);
     OPENSSL_cleanse(msg, sizeof(msg));
     return ok ? TP_OK : tp_error_set(err, TP_ERR_CRYPTO, "cannot derive a commitment salt");
 }
@@ -50,7 +48,7 @@ tp_err tp_commit(const char *label, const uint8_t salt[TP_COMMIT_SALT_LEN], cons
         return tp_error_set(err, TP_ERR_ARG, "invalid commitment label");
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     /* SHA-256("teeproof-commit-v1" || 0x00 || label || 0x00 || salt || bytes) */
-    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, tp_md_sha256(), NULL) == 1 &&
              EVP_DigestUpdate(ctx, k_commit_context, sizeof(k_commit_context)) == 1 &&
              EVP_DigestUpdate(ctx, label, strlen(label)) == 1 &&
              EVP_DigestUpdate(ctx, &zero, 1) == 1 &&

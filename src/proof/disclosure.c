@@ -1,9 +1,11 @@
 /* Checking a disclosure against a verified proof's commitments; see teeproof/proof.h. */
+#include <openssl/crypto.h>
 #include <string.h>
 
 #include "base/codec.h"
 #include "base/json_bytes.h"
 #include "proof/commit.h"
+#include "proof/openings.h"
 #include "teeproof/proof.h"
 
 #define DISCLOSURE_MAX_ITEMS 1024
@@ -122,5 +124,42 @@ tp_err tp_disclosure_verify(const json_t *claims, const char *disclosure, size_t
     }
     tp_json_wipe_decref(view);
     json_decref(doc); /* disclosed values are being shown to this verifier: no wipe needed */
+    return rc;
+}
+
+/* One commitment of the claims against bytes held in memory (salt from the seed). */
+static tp_err check_direct(const json_t *claims, const uint8_t *seed, size_t seed_len, const char *label,
+                           const void *bytes, size_t len, tp_error *err)
+{
+    uint8_t salt[TP_COMMIT_SALT_LEN];
+    char hex[2 * TP_COMMIT_LEN + 1];
+    const char *claimed = claimed_commitment(claims, label);
+    if (claimed == NULL)
+        return tp_error_set(err, TP_ERR_DISCLOSURE, "the proof commits to no item %s", label);
+    tp_err rc = tp_commit_salt(seed, seed_len, label, salt, err);
+    if (rc == TP_OK)
+        rc = tp_commit_hex(label, salt, bytes, len, hex, err);
+    if (rc == TP_OK && strcmp(hex, claimed) != 0)
+        rc = tp_error_set(err, TP_ERR_DISCLOSURE, "item %s does not open the proof's commitment", label);
+    OPENSSL_cleanse(salt, sizeof(salt));
+    return rc;
+}
+
+tp_err tp_commitments_check(const json_t *claims, const tp_openings_input *in, tp_error *err)
+{
+    if (json_integer_value(json_object_get(claims, "version")) < TP_CLAIMS_VERSION)
+        return bad(err, "the proof carries no salted commitments (claims version 1)");
+    tp_err rc = check_direct(claims, in->seed, in->seed_len, TP_COMMIT_LABEL_REQUEST, in->request,
+                             in->request_len, err);
+    if (rc == TP_OK)
+        rc = check_direct(claims, in->seed, in->seed_len, TP_COMMIT_LABEL_RESPONSE, in->response,
+                          in->response_len, err);
+    for (size_t i = 0; rc == TP_OK && in->vars && i < in->vars->n; i++) {
+        char label[TP_COMMIT_LABEL_MAX + 1];
+        const tp_var *v = &in->vars->items[i];
+        rc = tp_commit_var_label(v->name, label)
+                 ? check_direct(claims, in->seed, in->seed_len, label, v->value, strlen(v->value), err)
+                 : bad(err, "a variable name cannot be a commitment label");
+    }
     return rc;
 }

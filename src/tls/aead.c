@@ -4,13 +4,14 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include "base/algs.h"
 #include "tls/tls_internal.h"
 #include "tls/transcript.h"
 
 static const tp_suite k_suites[] = {
-    {0x1301, "TLS_AES_128_GCM_SHA256", EVP_sha256, EVP_aes_128_gcm, 16, 32},
-    {0x1302, "TLS_AES_256_GCM_SHA384", EVP_sha384, EVP_aes_256_gcm, 32, 48},
-    {0x1303, "TLS_CHACHA20_POLY1305_SHA256", EVP_sha256, EVP_chacha20_poly1305, 32, 32},
+    {0x1301, "TLS_AES_128_GCM_SHA256", tp_md_sha256, EVP_aes_128_gcm, 16, 32},
+    {0x1302, "TLS_AES_256_GCM_SHA384", tp_md_sha384, EVP_aes_256_gcm, 32, 48},
+    {0x1303, "TLS_CHACHA20_POLY1305_SHA256", tp_md_sha256, EVP_chacha20_poly1305, 32, 32},
 };
 
 int tp_suite_index(uint16_t id)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/algs.h"
 #include "tls/tls_internal.h"
 #include "tls/transcript.h"
 
@@ -23,19 +24,19 @@ typedef struct sigscheme {
 } sigscheme;
 
 static const sigscheme k_schemes[] = {
-    {0x0403, "ecdsa_secp256r1_sha256", EVP_sha256, "EC", "prime256v1", 0, 0},
-    {0x0503, "ecdsa_secp384r1_sha384", EVP_sha384, "EC", "secp384r1", 0, 0},
-    {0x0804, "rsa_pss_rsae_sha256", EVP_sha256, "RSA", NULL, 1, 0},
-    {0x0805, "rsa_pss_rsae_sha384", EVP_sha384, "RSA", NULL, 1, 0},
-    {0x0806, "rsa_pss_rsae_sha512", EVP_sha512, "RSA", NULL, 1, 0},
+    {0x0403, "ecdsa_secp256r1_sha256", tp_md_sha256, "EC", "prime256v1", 0, 0},
+    {0x0503, "ecdsa_secp384r1_sha384", tp_md_sha384, "EC", "secp384r1", 0, 0},
+    {0x0804, "rsa_pss_rsae_sha256", tp_md_sha256, "RSA", NULL, 1, 0},
+    {0x0805, "rsa_pss_rsae_sha384", tp_md_sha384, "RSA", NULL, 1, 0},
+    {0x0806, "rsa_pss_rsae_sha512", tp_md_sha512, "RSA", NULL, 1, 0},
     {0x0807, "ed25519", NULL, "ED25519", NULL, 0, 0},
-    {0x0809, "rsa_pss_pss_sha256", EVP_sha256, "RSA-PSS", NULL, 1, 0},
-    {0x080a, "rsa_pss_pss_sha384", EVP_sha384, "RSA-PSS", NULL, 1, 0},
-    {0x080b, "rsa_pss_pss_sha512", EVP_sha512, "RSA-PSS", NULL, 1, 0},
-    {0x0401, "rsa_pkcs1_sha256", EVP_sha256, "RSA", NULL, 0, 1},
-    {0x0501, "rsa_pkcs1_sha384", EVP_sha384, "RSA", NULL, 0, 1},
-    {0x0601, "rsa_pkcs1_sha512", EVP_sha512, "RSA", NULL, 0, 1},
-    {0x0603, "ecdsa_secp521r1_sha512", EVP_sha512, "EC", "secp521r1", 0, 0},
+    {0x0809, "rsa_pss_pss_sha256", tp_md_sha256, "RSA-PSS", NULL, 1, 0},
+    {0x080a, "rsa_pss_pss_sha384", tp_md_sha384, "RSA-PSS", NULL, 1, 0},
+    {0x080b, "rsa_pss_pss_sha512", tp_md_sha512, "RSA-PSS", NULL, 1, 0},
+    {0x0401, "rsa_pkcs1_sha256", tp_md_sha256, "RSA", NULL, 0, 1},
+    {0x0501, "rsa_pkcs1_sha384", tp_md_sha384, "RSA", NULL, 0, 1},
+    {0x0601, "rsa_pkcs1_sha512", tp_md_sha512, "RSA", NULL, 0, 1},
+    {0x0603, "ecdsa_secp521r1_sha512", tp_md_sha512, "EC", "secp521r1", 0, 0},
 };
 #define N_SCHEMES (sizeof(k_schemes) / sizeof(k_schemes[0]))
 

@@ -355,14 +355,11 @@ static tp_err parse_cert_entry(tp_reader *list, int tls13, STACK_OF(X509) *chain
     const uint8_t *p;
     if (n == 0 || n > TP_TLS_MAX_HS_MSG || !tp_read_bytes(&der, n, &p))
         return bad(err, "Certificate: empty certificate entry");
-    const unsigned char *q = p;
-    X509 *x = d2i_X509(NULL, &q, (long)n);
-    if (!x || q != p + n) {
-        X509_free(x);
+    X509 *x = tp_cert_decode(p, n);
+    if (!x)
         return tp_error_set(err, TP_ERR_TLS_HANDSHAKE,
                             "Certificate: entry %d is not a DER X.509 certificate",
                             sk_X509_num(chain));
-    }
     if (!sk_X509_push(chain, x)) {
         X509_free(x);
         return tp_error_set(err, TP_ERR_NOMEM, "Certificate: out of memory");

@@ -2,19 +2,15 @@
  * the early/handshake/master secrets, traffic secrets, Finished keys and the running
  * transcript hash. */
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
 #include <string.h>
 
+#include "base/algs.h"
 #include "tls/tls_internal.h"
 
 int tp_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
                     size_t ikm_len, uint8_t *out)
 {
-    static const uint8_t zero = 0;
-    unsigned int n = 0;
-    if (salt_len == 0)
-        salt = &zero; /* HMAC with an empty key */
-    return HMAC(md, salt, (int)salt_len, ikm, ikm_len, out, &n) != NULL;
+    return tp_hmac(md, salt, salt_len, ikm, ikm_len, out);
 }
 
 int tp_hkdf_expand(const EVP_MD *md, const uint8_t *prk, size_t prk_len, const uint8_t *info,
@@ -35,8 +31,7 @@ int tp_hkdf_expand(const EVP_MD *md, const uint8_t *prk, size_t prk_len, const u
             memcpy(block + n, info, info_len);
         n += info_len;
         block[n++] = i;
-        unsigned int mlen = 0;
-        if (!HMAC(md, prk, (int)prk_len, block, n, t, &mlen)) {
+        if (!tp_hmac(md, prk, prk_len, block, n, t)) {
             ok = 0;
             break;
         }
@@ -124,10 +119,9 @@ int tp_finished_verify_data(const tp_suite *suite, const uint8_t *base_secret,
 {
     const EVP_MD *md = suite->md();
     uint8_t fkey[TP_TLS_MAX_HASH];
-    unsigned int n = 0;
     int ok = tp_hkdf_expand_label(md, base_secret, suite->hash_len, "finished", NULL, 0, fkey,
                                   suite->hash_len) &&
-             HMAC(md, fkey, (int)suite->hash_len, th, suite->hash_len, out, &n) != NULL;
+             tp_hmac(md, fkey, suite->hash_len, th, suite->hash_len, out);
     OPENSSL_cleanse(fkey, sizeof(fkey));
     return ok;
 }

@@ -366,6 +366,12 @@ tp_err tp_ffdhe_shared(const char *name, size_t plen, const uint8_t *priv, size_
                        const uint8_t *cs, size_t cs_len, const uint8_t *ss, size_t ss_len,
                        uint8_t out[TP_TLS_MAX_SECRET], tp_error *err);
 
+/* ---- cert_cache.c ---- */
+/* d2i_X509 of exactly these n bytes (no trailing bytes), as a new reference the caller
+ * frees; decoded objects are shared across calls for identical DER. NULL if not a
+ * certificate. Any thread. */
+X509 *tp_cert_decode(const uint8_t *der, size_t n);
+
 /* ---- cert.c ---- */
 int tp_sigscheme_index(uint16_t scheme); /* -1 if not supported */
 const char *tp_sigscheme_name(uint16_t scheme);

@@ -21,6 +21,8 @@
  *       direct-then-prove    DIRECT_REQ, then at once a PROVE_REQ (nothing may follow it)
  *       direct-after-tunnel  a tunnel, then DIRECT_REQ (one target per session)
  *       direct-short-seed    DIRECT_REQ whose commit_seed is 16 bytes
+ *       leave-proving  an honest session and PROVE_REQ, then close at once without waiting
+ *                  for the proof (the notary's replay worker finishes for a session gone)
  * --host H --port P: tunnel to H:P instead of the manifest's host and port.
  * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
 #include <getopt.h>
@@ -77,18 +79,20 @@ static tp_err send_junk(tp_channel *c, const char *lie, const uint8_t *req, size
     return tp_channel_send(c, TP_MSG_DATA, junk, 45, err);
 }
 
-/* PROVE_REQ as tp_channel_prove sends it, but with a seed of seed_len bytes (0: none). */
+/* PROVE_REQ as tp_channel_prove sends it, but with a seed of seed_len bytes (0: none); with
+ * leave, returns once it is sent ("left" as the proof). */
 static tp_err prove_with_seed(tp_channel *c, const char *mtext, size_t mlen, const tp_vars *vs,
-                              const tp_keyshare *key, size_t seed_len, char **proof, tp_error *err)
+                              const tp_keyshare *key, size_t seed_len, int leave, char **proof,
+                              tp_error *err)
 {
-    uint8_t seed[16] = {0};
+    uint8_t seed[TP_COMMIT_SEED_LEN] = {0};
     json_t *vars = json_object();
     for (size_t i = 0; i < vs->n; i++)
         json_object_set_new(vars, vs->items[i].name, json_string(vs->items[i].value));
     json_t *o = json_pack("{s:s%, s:i, s:o, s:o}", "manifest", mtext, mlen, "group", (int)key->group,
                           "private_key", tp_json_base64(key->priv, key->priv_len), "vars", vars);
     if (seed_len > 0)
-        json_object_set_new(o, "commit_seed", tp_json_base64(seed, seed_len < 16 ? seed_len : 16));
+        json_object_set_new(o, "commit_seed", tp_json_base64(seed, seed_len < sizeof(seed) ? seed_len : sizeof(seed)));
     char *req = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     tp_frame f;
@@ -96,6 +100,8 @@ static tp_err prove_with_seed(tp_channel *c, const char *mtext, size_t mlen, con
     if (rc == TP_OK)
         rc = req ? tp_channel_send(c, TP_MSG_PROVE_REQ, req, strlen(req), err) : tp_error_set(err, TP_ERR_NOMEM, NULL);
     free(req);
+    if (rc == TP_OK && leave)
+        return (*proof = strdup("left")) ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, NULL);
     while (rc == TP_OK && (rc = tp_channel_recv(c, &f, err)) == TP_OK && f.type != TP_MSG_PROOF) {
     }
     if (rc == TP_OK && (*proof = strndup((const char *)f.payload, f.len)) == NULL)
@@ -219,7 +225,9 @@ int main(int argc, char **argv)
     if (rc == TP_OK)
         rc = tp_channel_tunnel(&c, host ? host : tp_manifest_host(m), port ? (uint16_t)port : tp_manifest_port(m), &err);
     int two = strcmp(lie, "two-requests") == 0;
-    int seed_len = strcmp(lie, "short-seed") == 0 ? 16 : strcmp(lie, "no-seed") == 0 ? 0 : -1;
+    int leave = strcmp(lie, "leave-proving") == 0;
+    int seed_len = strcmp(lie, "short-seed") == 0 ? 16 : strcmp(lie, "no-seed") == 0 ? 0
+                 : leave ? TP_COMMIT_SEED_LEN : -1;
     int first_share = strcmp(lie, "first-share") == 0;
     int honest = strcmp(lie, "tunnel-proxy") == 0;
     int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0 || two ||
@@ -251,7 +259,7 @@ int main(int argc, char **argv)
     if (first_share)
         ts.key.group = TP_TLS_GROUP_X25519; /* the group of the first ClientHello's share */
     if (rc == TP_OK && seed_len >= 0)
-        rc = prove_with_seed(&c, mtext, mlen, &vs, &ts.key, (size_t)seed_len, &proof, &err);
+        rc = prove_with_seed(&c, mtext, mlen, &vs, &ts.key, (size_t)seed_len, leave, &proof, &err);
     else if (rc == TP_OK && !own_key && !fresh_key(&ts.key))
         rc = tp_error_set(&err, TP_ERR_CRYPTO, "cannot make a key");
     if (rc == TP_OK && strcmp(lie, "wrong-var") == 0 && vs.n > 0)

@@ -44,7 +44,8 @@ static void valid_documents(void **state)
     (void)state;
     const char *ok[] = {"{}", "[]", " 0 ", "-0.5e+10", "\"\\u00e9\\ud83d\\ude00\"", "null",
                         "true", "[1,[2,[3]]]", "{\"a\":{\"a\":1}}", "\"\xc3\xa9\"",
-                        "{\"a\":1,\"b\":2}", "\t\r\n[ ]\n", "{\"\":1}"};
+                        "{\"a\":1,\"b\":2}", "\t\r\n[ ]\n", "{\"\":1}",
+                        "{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,\"k8\":8,\"\\u006b9\":9}"};
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
         if (validate(ok[i]) != TP_OK)
             fail_msg("valid %s rejected", ok[i]);
@@ -59,7 +60,10 @@ static void invalid_documents(void **state)
                          "{\"a\" 1}",  "{1:2}",      "\"\x01\"",   "\"\xff\"",    "\"\xc0\xaf\"",
                          "\"\xed\xa0\x80\"",          "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",
                          "1 2",        "[]]",        "{\"a\":1,\"a\":2}",
-                         "{\"a\":1,\"\\u0061\":2}", "[{\"x\":{\"k\":1,\"k\":1}}]", "{\"\":1,\"\":2}"};
+                         "{\"a\":1,\"\\u0061\":2}", "[{\"x\":{\"k\":1,\"k\":1}}]", "{\"\":1,\"\":2}",
+                         /* more members than the small-object check, the twin escaped */
+                         "{\"k0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,\"k8\":8,\"\\u006b3\":9}",
+                         "{\"\\u006b0\":0,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,\"k8\":8,\"k0\":9}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (validate(bad[i]) != TP_ERR_JSON)
             fail_msg("invalid %s accepted", bad[i]);
@@ -95,6 +99,7 @@ static void selector_spans(void **state)
     expect_span(doc, "[\"0\"]", "\"zero\"");
     expect_span("[1,2]", "[]", "[1,2]");
     expect_span("{\"a\\u0062\":7}", "[\"ab\"]", "7"); /* names compare unescaped */
+    expect_span("{\"x\":1,\"a\\u0062\":{\"c\":[5]},\"ab2\":3}", "[\"ab\",\"c\",0]", "5");
 }
 
 static void selector_misses(void **state)
