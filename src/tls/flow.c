@@ -298,3 +298,26 @@ tp_err tp_flow_read_app(tp_flow *d, int is_server, tp_buf *app, tp_tls_verify_re
         out->server_trailing_partial = 1;
     return TP_OK;
 }
+
+tp_err tp_flow_th_add(struct tp_transcript *th, tp_reader whole, tp_error *err)
+{
+    if (!tp_transcript_add(th, tp_reader_data(&whole), tp_reader_left(&whole)))
+        return tp_error_set(err, TP_ERR_CRYPTO, "transcript hash failed");
+    return TP_OK;
+}
+
+tp_err tp_flow_th_peek(const struct tp_transcript *th, uint8_t *out, tp_error *err)
+{
+    if (!tp_transcript_peek(th, out))
+        return tp_error_set(err, TP_ERR_CRYPTO, "transcript hash failed");
+    return TP_OK;
+}
+
+tp_err tp_flow_finished_match(const tp_flow *d, tp_reader body, const uint8_t *want, size_t len,
+                              tp_error *err)
+{
+    if (tp_reader_left(&body) != len || CRYPTO_memcmp(tp_reader_data(&body), want, len) != 0)
+        return tp_error_set(err, TP_ERR_TLS_FINISHED, "%s Finished verify_data does not match",
+                            d->who);
+    return TP_OK;
+}

@@ -36,16 +36,12 @@ typedef struct session12 {
 
 static tp_err th_add(session12 *S, tp_reader whole, tp_error *err)
 {
-    if (!tp_transcript_add(&S->th, tp_reader_data(&whole), tp_reader_left(&whole)))
-        return tp_error_set(err, TP_ERR_CRYPTO, "transcript hash failed");
-    return TP_OK;
+    return tp_flow_th_add(&S->th, whole, err);
 }
 
 static tp_err th_peek(session12 *S, uint8_t *out, tp_error *err)
 {
-    if (!tp_transcript_peek(&S->th, out))
-        return tp_error_set(err, TP_ERR_CRYPTO, "transcript hash failed");
-    return TP_OK;
+    return tp_flow_th_peek(&S->th, out, err);
 }
 
 static tp_err do_client_hello(session12 *S, tp_error *err)
@@ -289,10 +285,8 @@ static tp_err check_finished(session12 *S, tp_flow *d, const char *label, tp_err
     if (rc == TP_OK && !tp_tls12_prf(S->suite->base.md(), S->master, TP_TLS12_MASTER_LEN, label,
                                      th, S->suite->base.hash_len, NULL, 0, want, sizeof(want)))
         rc = tp_error_set(err, TP_ERR_CRYPTO, "Finished computation failed");
-    if (rc == TP_OK && (tp_reader_left(&body) != sizeof(want) ||
-                        CRYPTO_memcmp(tp_reader_data(&body), want, sizeof(want)) != 0))
-        rc = tp_error_set(err, TP_ERR_TLS_FINISHED, "%s Finished verify_data does not match",
-                          d->who);
+    if (rc == TP_OK)
+        rc = tp_flow_finished_match(d, body, want, sizeof(want), err);
     if (rc == TP_OK)
         rc = th_add(S, whole, err);
     if (rc == TP_OK)

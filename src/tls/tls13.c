@@ -30,16 +30,12 @@ typedef struct session {
 
 static tp_err th_add(session *S, tp_reader whole, tp_error *err)
 {
-    if (!tp_transcript_add(&S->th, tp_reader_data(&whole), tp_reader_left(&whole)))
-        return tp_error_set(err, TP_ERR_CRYPTO, "transcript hash failed");
-    return TP_OK;
+    return tp_flow_th_add(&S->th, whole, err);
 }
 
 static tp_err th_peek(session *S, uint8_t *out, tp_error *err)
 {
-    if (!tp_transcript_peek(&S->th, out))
-        return tp_error_set(err, TP_ERR_CRYPTO, "transcript hash failed");
-    return TP_OK;
+    return tp_flow_th_peek(&S->th, out, err);
 }
 
 static tp_err do_client_hello(session *S, tp_error *err)
@@ -214,10 +210,8 @@ static tp_err check_finished(session *S, tp_flow *d, const uint8_t *base, tp_err
         rc = th_peek(S, th, err);
     if (rc == TP_OK && !tp_finished_verify_data(S->suite, base, th, want))
         rc = tp_error_set(err, TP_ERR_CRYPTO, "Finished computation failed");
-    if (rc == TP_OK && (tp_reader_left(&body) != hl ||
-                        CRYPTO_memcmp(tp_reader_data(&body), want, hl) != 0))
-        rc = tp_error_set(err, TP_ERR_TLS_FINISHED, "%s Finished verify_data does not match",
-                          d->who);
+    if (rc == TP_OK)
+        rc = tp_flow_finished_match(d, body, want, hl, err);
     if (rc == TP_OK)
         rc = th_add(S, whole, err);
     if (rc == TP_OK)

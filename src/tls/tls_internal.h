@@ -282,6 +282,15 @@ tp_err tp_flow_next_msg(tp_flow *d, const char *want, uint8_t *type, tp_reader *
                         tp_reader *whole, tp_error *err);
 tp_err tp_flow_expect_msg(tp_flow *d, uint8_t want, tp_reader *body, tp_reader *whole,
                           tp_error *err);
+/* A handshake message into the transcript hash / the hash so far (TP_ERR_CRYPTO on failure);
+ * defined after tp_transcript below. */
+struct tp_transcript;
+tp_err tp_flow_th_add(struct tp_transcript *th, tp_reader whole, tp_error *err);
+tp_err tp_flow_th_peek(const struct tp_transcript *th, uint8_t *out, tp_error *err);
+/* The Finished message's verify_data (body) against the expected want[len], in constant
+ * time; TP_ERR_TLS_FINISHED naming the direction when they differ. */
+tp_err tp_flow_finished_match(const tp_flow *d, tp_reader body, const uint8_t *want, size_t len,
+                              tp_error *err);
 /* Application phase of one direction: plaintext into app, handshake messages to cb. */
 tp_err tp_flow_read_app(tp_flow *d, int is_server, tp_buf *app, struct tp_tls_verify_result *out,
                         tp_flow_post_hs cb, tp_error *err);
