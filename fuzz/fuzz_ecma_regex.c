@@ -23,10 +23,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == TP_OK) {
         if (!tp_buf_append(&ere, "", 1))
             abort();
-        regex_t re;
+        tp_mf_regex re;
+        tp_manifest m = {0}; /* only its regex budgets are used */
+        m.regex_size_left = TP_MF_MAX_REGEX_SIZE_TOTAL;
+        m.regex_work_left = TP_MF_MAX_REGEX_WORK;
         /* the guard may refuse a costly pattern; a pattern it lets through must compile */
-        if (tp_mf_compile_regex(&re, (const char *)ere.data, 0, 1))
-            regfree(&re);
+        if (tp_mf_compile_regex(&re, (const char *)ere.data, 0, 1, &m))
+            tp_mf_regex_free(&re);
         else if (ere.len < 400 && strpbrk((const char *)ere.data, "{*+?") == NULL)
             abort();
     }
