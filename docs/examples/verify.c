@@ -1,5 +1,6 @@
 /* Example: verifies a proof with the installed libteeproof and nothing but its public
- * headers, and prints what the evidence says about the notary that signed it.
+ * headers, and prints the verified claims (JSON text) and what the evidence says about the
+ * notary that signed it.
  *
  *   cc verify.c $(pkg-config --cflags --libs teeproof) -o verify
  *   ./verify (--sim | --policy POLICY.json) [--manifest MANIFEST.json] PROOF.json
@@ -61,7 +62,11 @@ int main(int argc, char **argv) {
 
     tp_evidence_facts facts;
     memset(&facts, 0, sizeof facts);
-    if (tp_proof_verify(proof, proof_len, policy, manifest, NULL, &facts, &err) != TP_OK) goto out;
+    char *claims = NULL;
+    if (tp_proof_verify(proof, proof_len, policy, manifest, &claims, NULL, &facts, &err) != TP_OK)
+        goto out;
+    printf("%s\n", claims);
+    free(claims);
     printf("verified: notary platform %s, debug %d, measurement ", facts.platform, facts.debug);
     for (size_t k = 0; k < facts.measurement_len; k++) printf("%02x", facts.measurement[k]);
     printf("\n");

@@ -2,7 +2,6 @@
 #ifndef TEEPROOF_PROOF_H
 #define TEEPROOF_PROOF_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -47,16 +46,18 @@ TP_API tp_err tp_commit(const char *label, const uint8_t salt[TP_COMMIT_SALT_LEN
  * evidence under the policy, that the evidence commits to the signing key and its window,
  * the policy's maximum proof age (TP_ERR_PROOF_AGE), and, when manifest is given, that the
  * proof was made for that manifest.
- * On success *claims (if non-NULL) gets a new reference to the verified claims and
- * *facts (if non-NULL) the evidence facts (free with tp_evidence_facts_free). */
+ * On success *claims (if non-NULL) gets the verified claims as JSON text (sorted keys,
+ * two-space indentation, numbers exactly as signed; NUL-terminated, caller frees with
+ * free()) and *claims_len (if non-NULL) its length, and *facts (if non-NULL) the evidence
+ * facts (free with tp_evidence_facts_free). */
 TP_API tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
-                              const tp_manifest *manifest, json_t **claims, tp_evidence_facts *facts,
-                              tp_error *err);
+                              const tp_manifest *manifest, char **claims, size_t *claims_len,
+                              tp_evidence_facts *facts, tp_error *err);
 /* The same with the verifier's clock given: `now` (Unix seconds; 0 = the current time) is
  * what the policy's max_proof_age_s is measured from. */
 TP_API tp_err tp_proof_verify_at(const char *proof, size_t len, const tp_policy *policy,
-                                 const tp_manifest *manifest, time_t now, json_t **claims,
-                                 tp_evidence_facts *facts, tp_error *err);
+                                 const tp_manifest *manifest, time_t now, char **claims,
+                                 size_t *claims_len, tp_evidence_facts *facts, tp_error *err);
 
 /* What a prover chooses to reveal from its openings (see tp_prove_with_openings). */
 typedef struct tp_disclose_opts {
@@ -72,13 +73,15 @@ typedef struct tp_disclose_opts {
 TP_API tp_err tp_disclosure_make(const char *openings, size_t openings_len, const tp_disclose_opts *o,
                                  char **out, size_t *out_len, tp_error *err);
 
-/* Checks a disclosure against claims that tp_proof_verify accepted: every item must open
- * the commitment the claims carry for its label (TP_ERR_DISCLOSURE otherwise, also for an
- * item the claims do not commit to, a repeated item or an empty disclosure).
- * On success *disclosed (if non-NULL) gets {"vars": {name: value}, "request": {"base64",
- * "text"?}, "response": {...}} with only the disclosed members. */
-TP_API tp_err tp_disclosure_verify(const json_t *claims, const char *disclosure, size_t len,
-                                   json_t **disclosed, tp_error *err);
+/* Checks a disclosure against claims that tp_proof_verify accepted (its JSON text): every
+ * item must open the commitment the claims carry for its label (TP_ERR_DISCLOSURE
+ * otherwise, also for an item the claims do not commit to, a repeated item or an empty
+ * disclosure). On success *disclosed (if non-NULL; JSON text as tp_proof_verify's claims,
+ * caller frees) gets {"vars": {name: value}, "request": {"base64", "text"?}, "response":
+ * {...}} with only the disclosed members, and *disclosed_len (if non-NULL) its length. */
+TP_API tp_err tp_disclosure_verify(const char *claims, size_t claims_len, const char *disclosure,
+                                   size_t len, char **disclosed, size_t *disclosed_len,
+                                   tp_error *err);
 /* Formats `teeproof export` writes (docs/evm.md, docs/pluto-migration.md). */
 typedef enum tp_export_format {
     TP_EXPORT_EIP191 = 1, /* {message, signature, signer, ...}: EIP-191 personal_sign for contracts */

@@ -2,7 +2,6 @@
 #ifndef TEEPROOF_PROVER_H
 #define TEEPROOF_PROVER_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "teeproof/attest.h"
@@ -50,9 +49,11 @@ TP_API tp_err tp_prove_with_openings(const tp_prove_opts *opts, char **proof, si
 TP_API void tp_openings_free(char *openings);
 
 /* Connects to a notary, verifies its evidence under policy and its key's signature over
- * the channel binding; *info gets {platform, public_key, facts}. */
+ * the channel binding; *info gets {platform, public_key, facts} as JSON text (sorted keys,
+ * two-space indentation; NUL-terminated, caller frees with free()), *info_len (if
+ * non-NULL) its length. */
 TP_API tp_err tp_notary_attestation(const char *notary, const tp_policy *policy, unsigned timeout_ms,
-                                    json_t **info, tp_error *err);
+                                    char **info, size_t *info_len, tp_error *err);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/attest_json.h"
 #include "attest/collateral.h"
 #include "attest/platform.h"
 #include "attest/x509util.h"
@@ -90,7 +91,7 @@ void tp_evidence_facts_free(tp_evidence_facts *facts)
     memset(facts, 0, sizeof(*facts));
 }
 
-json_t *tp_evidence_facts_json(const tp_evidence_facts *facts)
+json_t *tp_evidence_facts_to_json(const tp_evidence_facts *facts)
 {
     json_t *o = json_object();
     if (o == NULL)

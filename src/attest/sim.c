@@ -9,6 +9,7 @@
  * signature = Ed25519 over  "teeproof-sim-evidence-v1" || 0x00 || version (1 byte) ||
  *             measurement (48) || report_data (64) || debug (1 byte) || public_key (32).
  * measurement = SHA-384("teeproof-sim"). */
+#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <stdlib.h>

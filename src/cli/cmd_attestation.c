@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "prover/prover_int.h"
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "teeproof/prover.h"
@@ -39,7 +40,7 @@ int tp_cli_attestation(int argc, char **argv)
     json_t *info = NULL;
     tp_err e = tp_cli_policy(allow_sim, policy_file, &policy, &err);
     if (e == TP_OK)
-        e = tp_notary_attestation(notary, policy, 0, &info, &err);
+        e = tp_notary_attestation_json(notary, policy, 0, &info, &err);
     if (e == TP_OK)
         tp_cli_print_json(info);
     int rc = tp_cli_exit(e, "attestation", &err);

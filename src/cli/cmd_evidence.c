@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/attest_json.h"
 #include "attest/x509util.h"
 #include "cli/commands.h"
 #include "cli/util.h"
@@ -111,7 +112,7 @@ int tp_cli_evidence(int argc, char **argv)
         tp_error_prefix(&err, rc, "%s evidence %s", a.platform, a.file);
         return tp_cli_fail(&err);
     }
-    json_t *j = tp_evidence_facts_json(&facts);
+    json_t *j = tp_evidence_facts_to_json(&facts);
     tp_evidence_facts_free(&facts);
     if (j == NULL) {
         tp_error_set(&err, TP_ERR_NOMEM, "out of memory");

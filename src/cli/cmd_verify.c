@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "proof/verify_json.h"
 #include "cli/commands.h"
 #include "base/file.h"
 #include "cli/util.h"
@@ -41,7 +42,7 @@ static tp_err check_disclosure(const char *path, json_t *claims, tp_error *err)
     json_t *disclosed = NULL;
     tp_err e = tp_read_file(path, &text, &len, err);
     if (e == TP_OK)
-        e = tp_disclosure_verify(claims, text, len, &disclosed, err);
+        e = tp_disclosure_verify_json(claims, text, len, &disclosed, err);
     if (e == TP_OK && json_object_set_new(claims, "disclosed", disclosed) != 0)
         e = tp_error_set(err, TP_ERR_NOMEM, NULL);
     free(text);
@@ -95,7 +96,7 @@ int tp_cli_verify(int argc, char **argv)
     if (e == TP_OK)
         e = tp_read_file(argv[optind], &proof, &len, &err);
     if (e == TP_OK)
-        e = tp_proof_verify_at(proof, len, policy, manifest, now, &claims, NULL, &err);
+        e = tp_proof_verify_json_at(proof, len, policy, manifest, now, &claims, NULL, &err);
     if (e == TP_OK && disclosure_file != NULL)
         e = check_disclosure(disclosure_file, claims, &err);
     if (e == TP_OK)

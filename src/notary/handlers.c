@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "attest/attest_json.h"
 #include "base/codec.h"
 #include "base/json_bytes.h"
 #include "notary/session.h"

@@ -1,4 +1,5 @@
 /* Sealing claims into a signed proof document; see claims.h. */
+#include "attest/attest_json.h"
 #include "proof/claims.h"
 
 #include <stdlib.h>

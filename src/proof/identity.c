@@ -1,4 +1,5 @@
 /* Notary signing identity (key, window, evidence, references); see identity.h. */
+#include "attest/attest_json.h"
 #include "proof/identity.h"
 
 #include <openssl/x509.h>

@@ -6,6 +6,7 @@
 #ifndef TP_PROOF_IDENTITY_H
 #define TP_PROOF_IDENTITY_H
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>

@@ -1,5 +1,6 @@
 /* Unit tests: AWS Nitro attestation documents (the public sample, damaged copies) and the
  * attester against a fake NSM transport that signs with a test root only tests trust. */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest/attest_json.h"
 #include "../support/fake_tee.h"
 #include "../support/testvectors.h"
 #include "notary/notary.h"

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proof/verify_json.h"
 #include "../support/fake_nitro.h"
 #include "base/codec.h"
 #include "proof/claims.h"
@@ -63,7 +64,7 @@ static char *seal(const json_t *claims, tp_identity *id)
 static tp_err verify(const char *proof, const tp_policy *p, const tp_manifest *m, tp_error *err)
 {
     json_t *claims = NULL;
-    tp_err rc = tp_proof_verify(proof, strlen(proof), p, m, &claims, NULL, err);
+    tp_err rc = tp_proof_verify_json(proof, strlen(proof), p, m, &claims, NULL, err);
     assert_true((rc == TP_OK) == (claims != NULL));
     json_decref(claims);
     return rc;
