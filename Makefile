@@ -95,10 +95,13 @@ $(BUILD)/bin/teeproof-notary: $(NOTARY_OBJS) $(LIB)
 	@echo "  LD    $@"
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/bin/teeproof: $(CLI_OBJS) $(LIB)
+# The CLI links the shared library and nothing else of ours: it can call only the exported
+# public API (tests/integration/library.sh also checks its includes). It finds the library
+# beside its own directory, in the build tree as after `make install`.
+$(BUILD)/bin/teeproof: $(CLI_OBJS) $(SOLIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJS) -L$(BUILD)/lib -lteeproof -Wl,-rpath,'$$ORIGIN/../lib' -pthread -o $@
 
 $(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)

@@ -25,6 +25,16 @@ note "exports = declarations: $(wc -l <"$WORK/declared") functions"
 [[ $(readlink "$SO") = libteeproof.so.0 && $(readlink "$BUILD/lib/libteeproof.so.0") = libteeproof.so.0.1.0 ]] \
   || fail "libteeproof.so -> .so.0 -> .so.0.1.0 links missing"
 
+# The CLI uses only the public API: it includes no header but include/teeproof/ and its own
+# src/cli/ ones, and is linked to libteeproof.so (the exported functions) and libc alone.
+bad=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$ROOT"/src/cli/*.[ch] \
+      | grep -vE '#[[:space:]]*include[[:space:]]*"(teeproof|cli)/[a-z_]+\.h"' || true)
+[[ -z $bad ]] || fail "the CLI includes private headers: $bad"
+needed=$(readelf -d "$BIN/teeproof" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -vxE 'libteeproof\.so\.0|libc\.so\.6|ld-linux.*|libasan\.so.*|libubsan\.so.*|libm\.so.*|libgcc_s\.so.*|libstdc\+\+\.so.*|libpthread\.so.*|libdl\.so.*|librt\.so.*' || true)
+[[ -z $needed ]] || fail "bin/teeproof links more than libteeproof.so: $needed"
+[[ $(readelf -d "$BIN/teeproof") = *"Shared library: [libteeproof.so.0]"* ]] || fail "bin/teeproof does not link libteeproof.so.0"
+note "the CLI: public headers and libteeproof.so only"
+
 # 2. make install into a scratch prefix (builds nothing: the build exists).
 san=; sanflags=
 if [[ $(ldd "$SO") = *libasan* ]]; then san=1; sanflags="-fsanitize=address,undefined"; fi
@@ -40,6 +50,8 @@ done
 export PKG_CONFIG_PATH="$P/lib/pkgconfig"
 pkg-config --exists teeproof || fail "pkg-config does not find teeproof.pc"
 grep -q "^prefix=$P\$" "$P/lib/pkgconfig/teeproof.pc" || fail "teeproof.pc prefix"
+[[ $(ldd "$P/bin/teeproof") = *"$P/bin/../lib/libteeproof.so.0"* ]] || fail "the installed CLI does not load the installed library"
+"$P/bin/teeproof" verify --help >/dev/null || fail "the installed CLI does not run"
 note "installed; pkg-config: $(pkg-config --cflags --libs teeproof)"
 
 # 3. The examples build against the installed headers and library only (no -Isrc).
