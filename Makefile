@@ -26,7 +26,7 @@ else
   Q :=
 endif
 
-LIB_DIRS   := base tls http manifest proof attest proto prover
+LIB_DIRS   := base tls http manifest proof attest proto prover tee
 LIB_SRCS   := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 NOTARY_SRCS:= $(wildcard src/notary/*.c)
 CLI_SRCS   := $(wildcard src/cli/*.c)
@@ -36,6 +36,13 @@ SUPPORT_SRCS := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# The verifier's side: everything but the code that runs only inside the TEE (src/tee:
+# attesters, the notary's keys, replay and sealing) and the prover. Linked on its own into
+# libteeproof-verifier.so (every symbol resolved; not installed) to show that verifying
+# needs none of it; tests/integration/library.sh verifies a proof with it.
+VERIFY_DIRS := base tls http manifest proof attest proto
+VERIFY_OBJS := $(filter $(foreach d,$(VERIFY_DIRS),$(BUILD)/obj/src/$(d)/%),$(LIB_OBJS))
+VERIFY_SOLIB := $(BUILD)/lib/libteeproof-verifier.so
 NOTARY_OBJS:= $(NOTARY_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB        := $(BUILD)/lib/libteeproof.a
@@ -64,7 +71,7 @@ build: | deps
 	$(Q)$(MAKE) --no-print-directory build-all
 
 .PHONY: build-all
-build-all: $(BINS) $(SOLIB) $(TOOL_BINS) $(TEST_BINS) $(BENCH_BINS)
+build-all: $(BINS) $(SOLIB) $(VERIFY_SOLIB) $(TOOL_BINS) $(TEST_BINS) $(BENCH_BINS)
 	@:
 
 $(BUILD)/obj/%.o: %.c
@@ -94,6 +101,11 @@ $(BUILD)/bin/teeproof-notary: $(NOTARY_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(VERIFY_SOLIB): $(VERIFY_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) -shared $(if $(SAN),,-Wl,-z,defs) $^ -o $@ $(LDLIBS)
 
 # The CLI links the shared library and nothing else of ours: it can call only the exported
 # public API (tests/integration/library.sh also checks its includes). It finds the library

@@ -11,7 +11,7 @@
 #include "base/json_bytes.h"
 #include "notary/session.h"
 #include "notary/workers.h"
-#include "proof/notarize.h"
+#include "tee/notarize.h"
 #include "tls/transcript.h" /* TP_TLS_MAX_PRIV */
 #include "teeproof/proof.h"
 

@@ -7,13 +7,11 @@
 
 #include "attest/attest_json.h"
 #include "base/json_pretty.h"
+#include "proof/api_text.h"
 #include "proof/verify_json.h"
-#include "prover/prover_int.h"
 #include "teeproof/proof.h"
-#include "teeproof/prover.h"
 
-/* Turns v (consumed) into *out / *out_len; out NULL: nothing is made. */
-static tp_err give_text(json_t *v, char **out, size_t *out_len, tp_error *err)
+tp_err tp_json_give_text(json_t *v, char **out, size_t *out_len, tp_error *err)
 {
     if (out == NULL) {
         json_decref(v);
@@ -37,7 +35,7 @@ tp_err tp_proof_verify_at(const char *proof, size_t len, const tp_policy *policy
     tp_evidence_facts f = {0};
     tp_err rc = tp_proof_verify_json_at(proof, len, policy, manifest, now, claims ? &c : NULL, &f, err);
     if (rc == TP_OK)
-        rc = give_text(c, claims, claims_len, err);
+        rc = tp_json_give_text(c, claims, claims_len, err);
     if (rc == TP_OK && facts != NULL)
         *facts = f;
     else
@@ -63,7 +61,7 @@ tp_err tp_disclosure_verify(const char *claims, size_t claims_len, const char *d
     tp_err rc = tp_disclosure_verify_json(c, disclosure, len, disclosed ? &d : NULL, err);
     json_decref(c);
     if (rc == TP_OK)
-        rc = give_text(d, disclosed, disclosed_len, err);
+        rc = tp_json_give_text(d, disclosed, disclosed_len, err);
     return rc;
 }
 
@@ -72,16 +70,6 @@ char *tp_evidence_facts_json(const tp_evidence_facts *facts)
     char *s = NULL;
     json_t *v = tp_evidence_facts_to_json(facts);
     if (v != NULL)
-        give_text(v, &s, NULL, NULL);
+        tp_json_give_text(v, &s, NULL, NULL);
     return s;
-}
-
-tp_err tp_notary_attestation(const char *notary, const tp_policy *policy, unsigned timeout_ms,
-                             char **info, size_t *info_len, tp_error *err)
-{
-    json_t *v = NULL;
-    tp_err rc = tp_notary_attestation_json(notary, policy, timeout_ms, &v, err);
-    if (rc == TP_OK)
-        rc = give_text(v, info, info_len, err);
-    return rc;
 }

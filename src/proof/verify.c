@@ -2,13 +2,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "proof/ed25519.h"
 #include "attest/attest_json.h"
 #include "proof/verify_json.h"
 #include "base/codec.h"
 #include "base/json_bytes.h"
 #include "proof/claims.h"
 #include "proof/eth_proof.h"
-#include "proof/identity.h"
 #include "teeproof/proof.h"
 
 /* The parts of a proof document, borrowed from the parsed JSON. */

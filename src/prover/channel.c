@@ -14,10 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proof/ed25519.h"
 #include "attest/attest_json.h"
 #include "base/codec.h"
 #include "base/json_bytes.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "prover/prover_int.h"
 
 static int split_host_port(const char *s, char *host, size_t hl, uint16_t *port)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proof/api_text.h"
 #include "proof/verify_json.h"
 #include "base/json_bytes.h"
 #include "http/http.h"
@@ -279,5 +280,15 @@ tp_err tp_notary_attestation_json(const char *notary, const tp_policy *policy, u
     if (rc == TP_OK)
         rc = tp_channel_attest(&c, policy, info, err);
     tp_channel_close(&c);
+    return rc;
+}
+
+tp_err tp_notary_attestation(const char *notary, const tp_policy *policy, unsigned timeout_ms,
+                             char **info, size_t *info_len, tp_error *err)
+{
+    json_t *v = NULL;
+    tp_err rc = tp_notary_attestation_json(notary, policy, timeout_ms, &v, err);
+    if (rc == TP_OK)
+        rc = tp_json_give_text(v, info, info_len, err);
     return rc;
 }

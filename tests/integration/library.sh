@@ -35,6 +35,17 @@ needed=$(readelf -d "$BIN/teeproof" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | g
 [[ $(readelf -d "$BIN/teeproof") = *"Shared library: [libteeproof.so.0]"* ]] || fail "bin/teeproof does not link libteeproof.so.0"
 note "the CLI: public headers and libteeproof.so only"
 
+# The verifier's side links no TEE code: libteeproof-verifier.so (the objects outside
+# src/tee and src/prover, every symbol resolved) holds no attester, identity, replay or
+# sealing symbol and exports the public API but the attesters and the prover.
+VSO="$BUILD/lib/libteeproof-verifier.so"
+[[ -f $VSO ]] || fail "no $VSO"
+tee_syms=$(nm "$VSO" | grep -E ' (tp_attester_|tp_identity_|tp_notarize|tp_proof_seal|tp_eth_seal|tp_tsm_|tp_prove|tp_channel_open|tp_channel_attest)' || true)
+[[ -z $tee_syms ]] || fail "the verifier's objects hold TEE or prover code: $tee_syms"
+nm -D --defined-only "$VSO" | awk '{print $3}' | sort >"$WORK/vexported"
+grep -vE '^(tp_attester_|tp_prove|tp_notary_attestation$)' "$WORK/declared" >"$WORK/vdeclared"
+diff -u "$WORK/vdeclared" "$WORK/vexported" >&2 || fail "libteeproof-verifier.so exports differ from the verifier's public API"
+
 # 2. make install into a scratch prefix (builds nothing: the build exists).
 san=; sanflags=
 if [[ $(ldd "$SO") = *libasan* ]]; then san=1; sanflags="-fsanitize=address,undefined"; fi
@@ -82,6 +93,11 @@ for v in verify verify-static; do
   grep -q '^verified: notary platform sim' "$WORK/$v.out" || fail "$v output: $(cat "$WORK/$v.out")"
   grep -q '"owner": "Ada Lovelace"' "$WORK/$v.out" || fail "$v does not print the claims"
 done
+# The same with the verifier-only library.
+cc "${CFLAGS_EX[@]}" -I"$ROOT/include" "$ROOT/docs/examples/verify.c" -L"$BUILD/lib" -lteeproof-verifier \
+  -Wl,-rpath,"$BUILD/lib" -o "$WORK/verify-verifier" || fail "verify.c does not link the verifier-only library"
+"$WORK/verify-verifier" --sim --manifest "$WORK/m.json" "$WORK/proof.json" | grep -q '^verified: notary platform sim' \
+  || fail "the verifier-only library does not verify the proof"
 "$BIN/teeproof" verify "$WORK/proof.json" --allow-insecure-sim --manifest "$WORK/m.json" >/dev/null \
   || fail "the CLI does not verify the example's proof"
 # A tampered proof and a wrong policy fail with the stable error name.

@@ -10,13 +10,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "tee/seal.h"
 #include "proof/verify_json.h"
 #include "base/codec.h"
 #include "base/keccak.h"
 #include "proof/claims.h"
 #include "proof/eth.h"
 #include "proof/eth_proof.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "prover/prover_int.h"
 #include "teeproof/proof.h"
 

@@ -11,12 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "tee/seal.h"
 #include "attest/attest_json.h"
 #include "proof/verify_json.h"
 #include "base/json_bytes.h"
 #include "proof/claims.h"
 #include "proof/eth_proof.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "prover/prover_int.h"
 #include "teeproof/proof.h"
 

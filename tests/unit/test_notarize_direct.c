@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tee/seal.h"
 #include "proof/verify_json.h"
 #include "../support/notarize_fixture.h"
 #include "proof/claims.h"

@@ -28,7 +28,7 @@
 #include "notary/notary.h"
 #include "notary/pcs.h"
 #include "base/json_bytes.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "teeproof/attest.h"
 
 #define REQ_MAX 4096

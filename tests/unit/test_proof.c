@@ -10,11 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tee/seal.h"
 #include "proof/verify_json.h"
 #include "../support/fake_nitro.h"
 #include "base/codec.h"
 #include "proof/claims.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "teeproof/proof.h"
 
 static const char k_manifest[] =

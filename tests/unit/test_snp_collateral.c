@@ -13,13 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tee/seal.h"
 #include "attest/attest_json.h"
 #include "proof/verify_json.h"
 #include "../support/fake_tee.h"
 #include "../support/testvectors.h"
 #include "base/json_bytes.h"
 #include "proof/claims.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "teeproof/attest.h"
 #include "teeproof/proof.h"
 

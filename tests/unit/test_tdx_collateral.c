@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tee/seal.h"
 #include "attest/attest_json.h"
 #include "proof/verify_json.h"
 #include "../support/fake_tdxcoll.h"
@@ -22,7 +23,7 @@
 #include "attest/tdx_tcb.h"
 #include "base/codec.h"
 #include "proof/claims.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "teeproof/proof.h"
 #include "teeproof/attest.h"
 
