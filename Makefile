@@ -26,7 +26,7 @@ else
   Q :=
 endif
 
-LIB_DIRS   := base tls http manifest proof attest proto prover
+LIB_DIRS   := base tls http manifest proof attest proto prover tee
 LIB_SRCS   := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 NOTARY_SRCS:= $(wildcard src/notary/*.c)
 CLI_SRCS   := $(wildcard src/cli/*.c)
@@ -36,18 +36,32 @@ SUPPORT_SRCS := $(wildcard tests/support/*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# The verifier's side: everything but the code that runs only inside the TEE (src/tee:
+# attesters, the notary's keys, replay and sealing) and the prover. Linked on its own into
+# libteeproof-verifier.so (every symbol resolved; not installed) to show that verifying
+# needs none of it; tests/integration/library.sh verifies a proof with it.
+VERIFY_DIRS := base tls http manifest proof attest proto
+VERIFY_OBJS := $(filter $(foreach d,$(VERIFY_DIRS),$(BUILD)/obj/src/$(d)/%),$(LIB_OBJS))
+VERIFY_SOLIB := $(BUILD)/lib/libteeproof-verifier.so
 NOTARY_OBJS:= $(NOTARY_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB        := $(BUILD)/lib/libteeproof.a
+# The shared library: soname libteeproof.so.$(SO_MAJOR), file libteeproof.so.$(SO_VERSION)
+# (docs/library.md: the major changes when the public API breaks).
+SO_MAJOR   := 0
+SO_VERSION := 0.1.0
+SOLIB      := $(BUILD)/lib/libteeproof.so.$(SO_VERSION)
 SUPPORT_OBJS := $(SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
 # Unit tests may test the daemon's parts too (everything but its main).
 NOTARY_PART_OBJS := $(filter-out %/main.o,$(NOTARY_OBJS))
 TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/bin/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 BINS       := $(if $(NOTARY_SRCS),$(BUILD)/bin/teeproof-notary) $(if $(CLI_SRCS),$(BUILD)/bin/teeproof)
 
-.PHONY: all deps build test test-release test-asan demo bench soak scale-test fuzz fuzz-build clean interop man
+.PHONY: all deps build install test test-release test-asan demo bench soak scale-test fuzz fuzz-build clean interop man
 all: build
 
 deps:
@@ -57,7 +71,7 @@ build: | deps
 	$(Q)$(MAKE) --no-print-directory build-all
 
 .PHONY: build-all
-build-all: $(BINS) $(TOOL_BINS) $(TEST_BINS) $(BENCH_BINS)
+build-all: $(BINS) $(SOLIB) $(VERIFY_SOLIB) $(TOOL_BINS) $(TEST_BINS) $(BENCH_BINS)
 	@:
 
 $(BUILD)/obj/%.o: %.c
@@ -65,19 +79,41 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# The library's objects: position independent (one set for the .a and the .so) and hidden
+# by default, so that the .so exports only what include/teeproof/*.h marks TP_API. Hidden
+# symbols still link statically: the notary, the tests and the tools use the .a and its
+# internal functions.
+$(LIB_OBJS): CFLAGS += -fPIC -fvisibility=hidden
+
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+SO_LDFLAGS := -shared -Wl,-soname,libteeproof.so.$(SO_MAJOR) $(if $(SAN),,-Wl,-z,defs)
+$(SOLIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) $(SO_LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)ln -sf libteeproof.so.$(SO_VERSION) $(dir $@)libteeproof.so.$(SO_MAJOR)
+	$(Q)ln -sf libteeproof.so.$(SO_MAJOR) $(dir $@)libteeproof.so
 
 $(BUILD)/bin/teeproof-notary: $(NOTARY_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/bin/teeproof: $(CLI_OBJS) $(LIB)
+$(VERIFY_SOLIB): $(VERIFY_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -shared $(if $(SAN),,-Wl,-z,defs) $^ -o $@ $(LDLIBS)
+
+# The CLI links the shared library and nothing else of ours: it can call only the exported
+# public API (tests/integration/library.sh also checks its includes). It finds the library
+# beside its own directory, in the build tree as after `make install`.
+$(BUILD)/bin/teeproof: $(CLI_OBJS) $(SOLIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJS) -L$(BUILD)/lib -lteeproof -Wl,-rpath,'$$ORIGIN/../lib' -pthread -o $@
 
 $(BUILD)/bin/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -102,6 +138,28 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(NOTARY_PART_OBJS
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(SUPPORT_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# `make install PREFIX=... [DESTDIR=...]`: the two programs, both libraries, the public
+# headers, teeproof.pc (from packaging/teeproof.pc.in) and the man pages. Builds nothing
+# itself beyond what is missing: run `make build` first.
+LIB_PC_REQUIRES := libssl libcrypto libsecp256k1 jansson libcbor zlib libbrotlidec libzstd gumbo
+install: $(BINS) $(LIB) $(SOLIB)
+	$(Q)d="$(DESTDIR)$(PREFIX)"; \
+	install -d "$$d/bin" "$$d/lib/pkgconfig" "$$d/include/teeproof" \
+	  "$$d/share/man/man1" "$$d/share/man/man5" "$$d/share/man/man8" && \
+	install -m 755 $(BINS) "$$d/bin/" && \
+	install -m 644 $(LIB) "$$d/lib/" && \
+	install -m 755 $(SOLIB) "$$d/lib/" && \
+	ln -sf libteeproof.so.$(SO_VERSION) "$$d/lib/libteeproof.so.$(SO_MAJOR)" && \
+	ln -sf libteeproof.so.$(SO_MAJOR) "$$d/lib/libteeproof.so" && \
+	install -m 644 include/teeproof/*.h "$$d/include/teeproof/" && \
+	install -m 644 man/*.1 "$$d/share/man/man1/" && \
+	install -m 644 man/*.5 "$$d/share/man/man5/" && \
+	install -m 644 man/*.8 "$$d/share/man/man8/" && \
+	sed -e "s|@PREFIX@|$(PREFIX)|" -e "s|@VERSION@|$(SO_VERSION)|" \
+	  -e "s|@REQUIRES@|$(LIB_PC_REQUIRES)|" -e "s|@LIBS@|$(LDLIBS)|" \
+	  packaging/teeproof.pc.in >"$$d/lib/pkgconfig/teeproof.pc" && \
+	echo "installed into $$d"
 
 # Every test: release build, then the same tests under ASan+UBSan, then each libFuzzer
 # target briefly over its seed corpus (FUZZ_SMOKE_SECONDS; 0 skips).

@@ -1,6 +1,6 @@
 /* In-process benchmark of the notary's decision: tp_notarize (replay the TLS 1.3 session
  * from the recorded bytes and the revealed key, check certificate, CertificateVerify,
- * Finished, HTTP and manifest, sign) and tp_proof_verify, each as a ratio against the
+ * Finished, HTTP and manifest, sign) and tp_proof_verify_json, each as a ratio against the
  * same TLS session run between an OpenSSL client and server in this process (the cost
  * of the session itself). Usage: bench_notarize [ITERATIONS] */
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "proof/verify_json.h"
 #include "../tests/support/notarize_fixture.h"
 #include "teeproof/proof.h"
 
@@ -48,7 +49,7 @@ static int run_op(bench_ctx *b, int op)
         free(proof);
         return ok;
     }
-    return tp_proof_verify(b->proof, strlen(b->proof), b->policy, NULL, NULL, NULL, &err) == TP_OK;
+    return tp_proof_verify_json(b->proof, strlen(b->proof), b->policy, NULL, NULL, NULL, &err) == TP_OK;
 }
 
 static double median_ms(bench_ctx *b, int op, int n)
@@ -95,7 +96,7 @@ static void bench_case(const char *label, const char *response, int n)
     double ver = median_ms(&b, OP_VERIFY, n);
     printf("%-12s baseline: OpenSSL client+server TLS 1.3 session   %8.3f ms\n", label, base);
     printf("%-12s tp_notarize (replay + checks + sign)              %8.3f ms  %5.2fx baseline\n", label, nota, nota / base);
-    printf("%-12s tp_proof_verify (offline)                         %8.3f ms  %5.2fx baseline\n", label, ver, ver / base);
+    printf("%-12s tp_proof_verify_json (offline)                         %8.3f ms  %5.2fx baseline\n", label, ver, ver / base);
     free(b.proof);
     tp_policy_free(b.policy);
     tpn_free(&b.c);

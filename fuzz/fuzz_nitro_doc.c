@@ -1,5 +1,6 @@
 /* libFuzzer: AWS Nitro attestation documents through the strict CBOR/COSE parser and the
  * verifier (seed with tests/data/testvectors/nitro_att_doc_sample.bin). */
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attest/attest_json.h"
 #include "teeproof/attest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -10,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tp_evidence_facts facts;
     tp_error err;
     if (tp_evidence_verify("tdx", data, size, NULL, &facts, &err) == TP_OK) {
-        json_t *j = tp_evidence_facts_json(&facts);
+        json_t *j = tp_evidence_facts_to_json(&facts);
         json_decref(j);
         tp_evidence_facts_free(&facts);
     }

@@ -3,7 +3,6 @@
 #ifndef TEEPROOF_ATTEST_H
 #define TEEPROOF_ATTEST_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -26,7 +25,8 @@ typedef struct tp_evidence_facts {
      * ("UpToDate", "SWHardeningNeeded", "OutOfDate", ...); "" when not judged. */
     char tcb_status[40];
     char qe_tcb_status[40];
-    json_t *details;              /* other platform fields (RTMRs, PCRs, policy, ...); owned */
+    void *details;                /* other platform fields (RTMRs, PCRs, policy, ...): internal,
+                                   * owned; read them with tp_evidence_facts_json */
 } tp_evidence_facts;
 
 /* Options for verifying evidence offline. */
@@ -40,19 +40,13 @@ typedef struct tp_verify_opts {
     const char *audience;         /* gcp-cs: expected aud, or NULL for the default */
     const char *collateral_dir;   /* tdx: directory of Intel PCS collateral, or NULL (no TCB
                                    * judgement); sev-snp: AMD CRLs; layout in docs/platforms.md */
-    const json_t *collateral;     /* the same files bundled, {file name: base64}, used when
-                                   * collateral_dir is NULL (tp_collateral_bundle) */
+    const void *collateral;       /* internal (the notary's bundled collateral); NULL */
 } tp_verify_opts;
 
 /* Verifies evidence of the named platform; fills *facts on success. */
-tp_err tp_evidence_verify(const char *platform, const uint8_t *evidence, size_t len,
-                          const tp_verify_opts *opts, tp_evidence_facts *facts, tp_error *err);
-void tp_evidence_facts_free(tp_evidence_facts *facts);
-/* The collateral files from dir that this evidence needs, as {file name: base64} (for a
- * notary to bundle with its evidence); TP_ERR_ARG for a platform without collateral,
- * TP_ERR_COLLATERAL when a file is missing. */
-tp_err tp_collateral_bundle(const char *platform, const uint8_t *evidence, size_t len,
-                            const char *dir, json_t **out, tp_error *err);
+TP_API tp_err tp_evidence_verify(const char *platform, const uint8_t *evidence, size_t len,
+                                 const tp_verify_opts *opts, tp_evidence_facts *facts, tp_error *err);
+TP_API void tp_evidence_facts_free(tp_evidence_facts *facts);
 
 /* The names of those files (the names of a collateral directory: docs/platforms.md). dir
  * may be NULL (sev-snp evidence without its key certificate then has no names). */
@@ -62,10 +56,12 @@ typedef struct tp_collateral_names {
     size_t n;
     char name[TP_COLLATERAL_FILES_MAX][TP_COLLATERAL_NAME_MAX];
 } tp_collateral_names;
-tp_err tp_collateral_names_of(const char *platform, const uint8_t *evidence, size_t len,
-                              const char *dir, tp_collateral_names *out, tp_error *err);
-/* JSON object {platform, measurement, report_data, debug, ...details}; new reference. */
-json_t *tp_evidence_facts_json(const tp_evidence_facts *facts);
+TP_API tp_err tp_collateral_names_of(const char *platform, const uint8_t *evidence, size_t len,
+                                     const char *dir, tp_collateral_names *out, tp_error *err);
+/* The facts as JSON text {platform, measurement, report_data, debug, ...details}: sorted
+ * keys, two-space indentation, NUL-terminated; caller frees with free(). NULL when out of
+ * memory. */
+TP_API char *tp_evidence_facts_json(const tp_evidence_facts *facts);
 
 /* A notary signing key's validity window: Unix seconds, both ends inclusive. The notary
  * signs only inside it and rotates to a new key at its end; verifiers refuse a proof dated
@@ -89,18 +85,14 @@ typedef struct tp_key_window {
  * SHA-512("teeproof-key-v3" || 0x00 || u64be not_before || u64be not_after ||
  *         u16be len(SPKI) || Ed25519 SubjectPublicKeyInfo DER || 20-byte Ethereum address).
  * Both keys are made together inside the TEE and rotate together. */
-void tp_attest_key_binding(const uint8_t *spki_der, size_t len,
-                           const uint8_t eth_address[TP_KEY_BINDING_ETH_LEN], const tp_key_window *w,
-                           uint8_t out[64]);
+TP_API void tp_attest_key_binding(const uint8_t *spki_der, size_t len,
+                                  const uint8_t eth_address[TP_KEY_BINDING_ETH_LEN], const tp_key_window *w,
+                                  uint8_t out[64]);
 /* TP_ERR_KEY_WINDOW unless the window is well formed (0 < not_before <= not_after,
  * not_after - not_before <= TP_KEY_WINDOW_MAX_S) and not_before - skew <= t <=
  * not_after + skew. `what` names t in the message ("the proof's time", ...). */
-tp_err tp_key_window_check(const tp_key_window *w, int64_t t, int64_t skew, const char *what,
-                           tp_error *err);
-/* Reads {"not_before": N, "not_after": N} (integers); 0 if missing or malformed. */
-int tp_key_window_from_json(const json_t *o, tp_key_window *w);
-/* {"not_before": N, "not_after": N}; new reference. */
-json_t *tp_key_window_json(const tp_key_window *w);
+TP_API tp_err tp_key_window_check(const tp_key_window *w, int64_t t, int64_t skew, const char *what,
+                                  tp_error *err);
 
 /* --- attesters (inside the TEE) --- */
 typedef struct tp_attester tp_attester;
@@ -115,47 +107,40 @@ typedef struct tp_attester_config {
 
 /* platform: "sim", "tdx", "sev-snp", "nitro", "gcp-cs" or "auto" (detects hardware and
  * fails with TP_ERR_PLATFORM when none is found: never falls back to sim). */
-tp_err tp_attester_open(const char *platform, const tp_attester_config *cfg, tp_attester **out,
-                        tp_error *err);
-const char *tp_attester_platform(const tp_attester *a);
+TP_API tp_err tp_attester_open(const char *platform, const tp_attester_config *cfg, tp_attester **out,
+                               tp_error *err);
+TP_API const char *tp_attester_platform(const tp_attester *a);
 /* Evidence whose report data is exactly report_data (64 bytes). */
-tp_err tp_attester_get_evidence(tp_attester *a, const uint8_t report_data[64], uint8_t **evidence,
-                                size_t *len, tp_error *err);
-void tp_attester_free(tp_attester *a);
+TP_API tp_err tp_attester_get_evidence(tp_attester *a, const uint8_t report_data[64], uint8_t **evidence,
+                                       size_t *len, tp_error *err);
+TP_API void tp_attester_free(tp_attester *a);
 
 /* --- policy (what a prover or verifier accepts) --- */
 typedef struct tp_policy tp_policy;
 
-tp_err tp_policy_load(const char *path, tp_policy **out, tp_error *err);
-tp_err tp_policy_parse(const char *json, size_t len, tp_policy **out, tp_error *err);
+TP_API tp_err tp_policy_load(const char *path, tp_policy **out, tp_error *err);
+TP_API tp_err tp_policy_parse(const char *json, size_t len, tp_policy **out, tp_error *err);
 /* Uses the collateral in dir for the platform's evidence ("tdx"), replacing the policy's
  * collateral_dir; its TCB statuses are then judged (default: "UpToDate" only). */
-tp_err tp_policy_set_collateral(tp_policy *p, const char *platform, const char *dir, tp_error *err);
+TP_API tp_err tp_policy_set_collateral(tp_policy *p, const char *platform, const char *dir, tp_error *err);
 /* The development policy behind --allow-insecure-sim: accepts sim evidence only. */
-tp_policy *tp_policy_insecure_sim(void);
-void tp_policy_free(tp_policy *p);
+TP_API tp_policy *tp_policy_insecure_sim(void);
+TP_API void tp_policy_free(tp_policy *p);
 /* Verifies evidence under the policy's options and checks platform, measurement, debug,
  * and that the report data equals expected_report_data (64 bytes), at the current time. */
-tp_err tp_policy_verify_evidence(const tp_policy *p, const char *platform, const uint8_t *evidence,
-                                 size_t len, const uint8_t expected_report_data[64],
-                                 tp_evidence_facts *facts, tp_error *err);
+TP_API tp_err tp_policy_verify_evidence(const tp_policy *p, const char *platform, const uint8_t *evidence,
+                                        size_t len, const uint8_t expected_report_data[64],
+                                        tp_evidence_facts *facts, tp_error *err);
 /* The same with certificates and tokens checked at time `at` (0 = now). Proof verifiers
  * pass the proof's signed notary time: Nitro documents and Confidential Space tokens live
  * for hours, proofs for much longer. */
-tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
-                                    const uint8_t *evidence, size_t len,
-                                    const uint8_t expected_report_data[64], time_t at,
-                                    tp_evidence_facts *facts, tp_error *err);
+TP_API tp_err tp_policy_verify_evidence_at(const tp_policy *p, const char *platform,
+                                           const uint8_t *evidence, size_t len,
+                                           const uint8_t expected_report_data[64], time_t at,
+                                           tp_evidence_facts *facts, tp_error *err);
 /* With the policy's "max_proof_age_s" set: TP_ERR_PROOF_AGE when proof_time is older than
  * now minus that age, or more than TP_KEY_WINDOW_SKEW_S after now. TP_OK without it. */
-tp_err tp_policy_check_proof_age(const tp_policy *p, time_t proof_time, time_t now, tp_error *err);
-/* The same with the collateral bundled with the evidence ({file name: base64}, or NULL),
- * used unless the policy names a collateral directory (the verifier's, maybe newer). */
-tp_err tp_policy_verify_evidence_bundled(const tp_policy *p, const char *platform,
-                                         const uint8_t *evidence, size_t len,
-                                         const uint8_t expected_report_data[64], time_t at,
-                                         const json_t *collateral, tp_evidence_facts *facts,
-                                         tp_error *err);
+TP_API tp_err tp_policy_check_proof_age(const tp_policy *p, time_t proof_time, time_t now, tp_error *err);
 
 #ifdef __cplusplus
 }

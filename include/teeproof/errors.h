@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "teeproof/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -87,20 +89,20 @@ typedef struct tp_error {
     char detail[320];
 } tp_error;
 
-const char *tp_err_name(tp_err code); /* e.g. "tls-key-mismatch" */
-const char *tp_err_str(tp_err code);  /* e.g. "revealed key does not match the key share" */
+TP_API const char *tp_err_name(tp_err code); /* e.g. "tls-key-mismatch" */
+TP_API const char *tp_err_str(tp_err code);  /* e.g. "revealed key does not match the key share" */
 
 /* Fills *e (if non-NULL) with code and printf-style detail; returns code. */
-tp_err tp_error_set(tp_error *e, tp_err code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+TP_API tp_err tp_error_set(tp_error *e, tp_err code, const char *fmt, ...)
+           __attribute__((format(printf, 3, 4)));
 /* Prepends "context: " to the detail of the failure `code` (which *e, if non-NULL, then
  * carries) and returns code, so `return tp_error_prefix(err, rc, "...")` keeps the cause
  * even when the caller passed no error struct. */
-tp_err tp_error_prefix(tp_error *e, tp_err code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void tp_error_clear(tp_error *e);
+TP_API tp_err tp_error_prefix(tp_error *e, tp_err code, const char *fmt, ...)
+           __attribute__((format(printf, 3, 4)));
+TP_API void tp_error_clear(tp_error *e);
 /* "detail" or, when no detail, the generic sentence. */
-const char *tp_error_message(const tp_error *e);
+TP_API const char *tp_error_message(const tp_error *e);
 
 #ifdef __cplusplus
 }

@@ -24,21 +24,21 @@ typedef struct tp_vars {
     size_t n;
 } tp_vars;
 
-tp_err tp_manifest_parse(const char *json, size_t len, tp_manifest **out, tp_error *err);
-tp_err tp_manifest_load_file(const char *path, tp_manifest **out, tp_error *err);
-void tp_manifest_free(tp_manifest *m);
+TP_API tp_err tp_manifest_parse(const char *json, size_t len, tp_manifest **out, tp_error *err);
+TP_API tp_err tp_manifest_load_file(const char *path, tp_manifest **out, tp_error *err);
+TP_API void tp_manifest_free(tp_manifest *m);
 
 /* SHA-256 over the RFC 8785 canonical form of the manifest document. */
-void tp_manifest_hash(const tp_manifest *m, uint8_t out[32]);
-const char *tp_manifest_method(const tp_manifest *m);
+TP_API void tp_manifest_hash(const tp_manifest *m, uint8_t out[32]);
+TP_API const char *tp_manifest_method(const tp_manifest *m);
 /* The URL as written, with `<% name %>` placeholders left in (the redacted form). */
-const char *tp_manifest_url_template(const tp_manifest *m);
+TP_API const char *tp_manifest_url_template(const tp_manifest *m);
 /* Host (no brackets, lowercase) and port (default 443) of the URL. */
-const char *tp_manifest_host(const tp_manifest *m);
-uint16_t tp_manifest_port(const tp_manifest *m);
+TP_API const char *tp_manifest_host(const tp_manifest *m);
+TP_API uint16_t tp_manifest_port(const tp_manifest *m);
 /* 1 for `mode: "Proxy"`: only a direct-mode proof (the notary as the TLS client) is one of
  * this manifest; the notary refuses to prove it from a tunnel and verifiers check the mode. */
-int tp_manifest_requires_direct(const tp_manifest *m);
+TP_API int tp_manifest_requires_direct(const tp_manifest *m);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,8 @@
 #ifndef TEEPROOF_MEMORY_H
 #define TEEPROOF_MEMORY_H
 
+#include "teeproof/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -10,7 +12,7 @@ extern "C" {
  * (variable values, revealed keys, in its parser buffers, strings and hash tables) do not
  * outlive their use. Process-wide: call once at start, before any JSON value exists. The
  * notary and the `teeproof` CLI both do. */
-void tp_secure_json_memory(void);
+TP_API void tp_secure_json_memory(void);
 
 #ifdef __cplusplus
 }

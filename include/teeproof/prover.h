@@ -2,7 +2,6 @@
 #ifndef TEEPROOF_PROVER_H
 #define TEEPROOF_PROVER_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "teeproof/attest.h"
@@ -36,7 +35,7 @@ typedef struct tp_prove_opts {
  * raise SIGPIPE: applications should ignore it (the teeproof CLI does).
  * Returns the proof (NUL-terminated JSON; caller frees), after
  * verifying it locally under the same policy and manifest. */
-tp_err tp_prove(const tp_prove_opts *opts, char **proof, size_t *len, tp_error *err);
+TP_API tp_err tp_prove(const tp_prove_opts *opts, char **proof, size_t *len, tp_error *err);
 
 /* tp_prove, and also the openings: a JSON document (docs/proof-format.md) holding the
  * commitment seed, the exact request and response bytes and the variable values, from
@@ -44,15 +43,17 @@ tp_err tp_prove(const tp_prove_opts *opts, char **proof, size_t *len, tp_error *
  * checked to open every commitment of the proof. The openings are secret: store them
  * privately and release them with tp_openings_free (it wipes them). tp_prove draws a seed
  * too but wipes it, so nothing of that proof can be disclosed later. */
-tp_err tp_prove_with_openings(const tp_prove_opts *opts, char **proof, size_t *len,
-                              char **openings, size_t *openings_len, tp_error *err);
+TP_API tp_err tp_prove_with_openings(const tp_prove_opts *opts, char **proof, size_t *len,
+                                     char **openings, size_t *openings_len, tp_error *err);
 /* Wipes and frees an openings document (NULL is fine). */
-void tp_openings_free(char *openings);
+TP_API void tp_openings_free(char *openings);
 
 /* Connects to a notary, verifies its evidence under policy and its key's signature over
- * the channel binding; *info gets {platform, public_key, facts}. */
-tp_err tp_notary_attestation(const char *notary, const tp_policy *policy, unsigned timeout_ms,
-                             json_t **info, tp_error *err);
+ * the channel binding; *info gets {platform, public_key, facts} as JSON text (sorted keys,
+ * two-space indentation; NUL-terminated, caller frees with free()), *info_len (if
+ * non-NULL) its length. */
+TP_API tp_err tp_notary_attestation(const char *notary, const tp_policy *policy, unsigned timeout_ms,
+                                    char **info, size_t *info_len, tp_error *err);
 
 #ifdef __cplusplus
 }

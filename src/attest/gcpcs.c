@@ -1,6 +1,7 @@
 /* Google Confidential Space: verify an attestation token (OIDC JWT, RS256) offline against a
  * JWKS file, and turn its claims into evidence facts. */
 #include "attest/gcpcs.h"
+#include "attest/platform.h"
 
 #include <string.h>
 
@@ -188,3 +189,8 @@ tp_err tp_gcpcs_verify(const uint8_t *evidence, size_t len, const tp_verify_opts
     tp_jwt_free(&jwt);
     return rc;
 }
+
+const tp_platform tp_platform_gcp_cs = {
+    .name = "gcp-cs",
+    .verify = tp_gcpcs_verify,
+};

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 
+#include "attest/attest_json.h"
 #include "teeproof/attest.h"
 
 /* Ends beyond this (year ~146 billion) are malformed; keeps the arithmetic below in range. */

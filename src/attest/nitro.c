@@ -4,6 +4,7 @@
  * public_key, user_data, nonce}. The leaf key signs; the chain leaf -> cabundle reversed ->
  * root must end at the pinned AWS Nitro root G1 (or opts->roots_file). */
 #include "attest/nitro.h"
+#include "attest/platform.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -344,3 +345,8 @@ tp_err tp_nitro_verify(const uint8_t *evidence, size_t len, const tp_verify_opts
     tp_nitro_doc_free(&doc);
     return rc;
 }
+
+const tp_platform tp_platform_nitro = {
+    .name = "nitro",
+    .verify = tp_nitro_verify,
+};

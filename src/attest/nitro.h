@@ -51,10 +51,10 @@ typedef struct tp_nsm_transport {
     void *ctx;
 } tp_nsm_transport;
 
-/* An attester state (for tp_platform_nitro.get_evidence / attester_free) over a transport. */
+/* An attester state (for tp_attester_nitro.get_evidence / attester_free) over a transport. */
 tp_err tp_nitro_attester_new_transport(const tp_nsm_transport *t, void **state, tp_error *err);
 
-/* The verifier and detect, used by tp_platform_nitro (nitro_attester.c holds the table). */
+/* The verifier, in tp_platform_nitro (nitro.c). */
 tp_err tp_nitro_verify(const uint8_t *evidence, size_t len, const tp_verify_opts *opts,
                        tp_evidence_facts *facts, tp_error *err);
 

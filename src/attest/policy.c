@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/attest_json.h"
 #include "attest/platform.h"
 #include "attest/tdx_tcb.h"
 #include "attest/policy_gcpcs.h"

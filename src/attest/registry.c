@@ -1,9 +1,11 @@
-/* The platform table, and the public attest entry points that dispatch through it. */
+/* The platform table (verifier side), and the public evidence entry points that dispatch
+ * through it. The attesters' table is src/tee/registry.c. */
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/attest_json.h"
 #include "attest/collateral.h"
 #include "attest/platform.h"
 #include "attest/x509util.h"
@@ -13,14 +15,6 @@ static const tp_platform *const k_platforms[] = {
     &tp_platform_gcp_cs,
 };
 #define N_PLATFORMS (sizeof(k_platforms) / sizeof(k_platforms[0]))
-
-/* The order --tee auto probes hardware in; sim is never probed. */
-static const char *const k_auto_order[] = {"tdx", "sev-snp", "nitro", "gcp-cs"};
-
-struct tp_attester {
-    const tp_platform *platform;
-    void *state;
-};
 
 const tp_platform *tp_platform_find(const char *name)
 {
@@ -90,7 +84,7 @@ void tp_evidence_facts_free(tp_evidence_facts *facts)
     memset(facts, 0, sizeof(*facts));
 }
 
-json_t *tp_evidence_facts_json(const tp_evidence_facts *facts)
+json_t *tp_evidence_facts_to_json(const tp_evidence_facts *facts)
 {
     json_t *o = json_object();
     if (o == NULL)
@@ -109,67 +103,4 @@ json_t *tp_evidence_facts_json(const tp_evidence_facts *facts)
         return NULL;
     }
     return o;
-}
-
-static tp_err open_platform(const tp_platform *p, const tp_attester_config *cfg,
-                            tp_attester **out, tp_error *err)
-{
-    if (p->attester_new == NULL || p->get_evidence == NULL)
-        return tp_error_set(err, TP_ERR_PLATFORM, "platform %s has no attester", p->name);
-    tp_attester *a = calloc(1, sizeof(*a));
-    if (a == NULL)
-        return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
-    a->platform = p;
-    tp_err rc = p->attester_new(cfg, &a->state, err);
-    if (rc != TP_OK) {
-        free(a);
-        return rc;
-    }
-    *out = a;
-    return TP_OK;
-}
-
-tp_err tp_attester_open(const char *platform, const tp_attester_config *cfg, tp_attester **out,
-                        tp_error *err)
-{
-    static const tp_attester_config k_default_cfg;
-    if (cfg == NULL)
-        cfg = &k_default_cfg;
-    *out = NULL;
-    if (platform != NULL && strcmp(platform, "auto") == 0) {
-        for (size_t i = 0; i < sizeof(k_auto_order) / sizeof(k_auto_order[0]); i++) {
-            const tp_platform *p = tp_platform_find(k_auto_order[i]);
-            if (p != NULL && p->detect != NULL && p->detect(cfg))
-                return open_platform(p, cfg, out, err);
-        }
-        return tp_error_set(err, TP_ERR_PLATFORM,
-                            "no TEE hardware found; use --tee sim for development");
-    }
-    const tp_platform *p = tp_platform_find(platform);
-    if (p == NULL)
-        return tp_error_set(err, TP_ERR_PLATFORM, "unknown TEE platform '%s'",
-                            platform ? platform : "(null)");
-    return open_platform(p, cfg, out, err);
-}
-
-const char *tp_attester_platform(const tp_attester *a)
-{
-    return a ? a->platform->name : NULL;
-}
-
-tp_err tp_attester_get_evidence(tp_attester *a, const uint8_t report_data[64], uint8_t **evidence,
-                                size_t *len, tp_error *err)
-{
-    *evidence = NULL;
-    *len = 0;
-    return a->platform->get_evidence(a->state, report_data, evidence, len, err);
-}
-
-void tp_attester_free(tp_attester *a)
-{
-    if (a == NULL)
-        return;
-    if (a->platform->attester_free != NULL)
-        a->platform->attester_free(a->state);
-    free(a);
 }

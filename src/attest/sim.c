@@ -1,4 +1,5 @@
-/* The sim platform: software "evidence" for development only. The attester makes an Ed25519
+/* The sim platform (verifier; the attester is src/tee/sim_attester.c): software "evidence"
+ * for development only. The attester makes an Ed25519
  * key when it is created and signs a small JSON document with it; the verifier checks the
  * signature with the key carried in the document itself, so anyone can make valid sim
  * evidence. Verifiers refuse it unless the policy allows sim (see docs/policy.md).
@@ -9,33 +10,26 @@
  * signature = Ed25519 over  "teeproof-sim-evidence-v1" || 0x00 || version (1 byte) ||
  *             measurement (48) || report_data (64) || debug (1 byte) || public_key (32).
  * measurement = SHA-384("teeproof-sim"). */
+#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attest/platform.h"
+#include "attest/sim.h"
 #include "base/bytes.h"
 #include "base/codec.h"
 
-#define SIM_VERSION 1
 #define SIM_MAX_EVIDENCE 2048
 static const char k_sim_label[] = "teeproof-sim-evidence-v1";
 
-typedef struct sim_doc {
-    uint8_t measurement[48];
-    uint8_t report_data[64];
-    uint8_t debug;
-    uint8_t public_key[32];
-    uint8_t signature[64];
-} sim_doc;
-
-static void sim_measurement(uint8_t out[48])
+void tp_sim_measurement(uint8_t out[48])
 {
     tp_sha384("teeproof-sim", 12, out);
 }
 
-static int sim_signed_bytes(const sim_doc *d, tp_buf *out)
+int tp_sim_signed_bytes(const tp_sim_doc *d, tp_buf *out)
 {
     return tp_buf_append(out, k_sim_label, sizeof(k_sim_label)) && /* includes the NUL */
            tp_buf_put_u8(out, SIM_VERSION) && tp_buf_append(out, d->measurement, 48) &&
@@ -52,7 +46,7 @@ static int hex_member(json_t *doc, const char *key, uint8_t *out, size_t n)
            tp_hex_decode_fixed(json_string_value(v), out, n);
 }
 
-static tp_err sim_parse(const uint8_t *ev, size_t len, sim_doc *d, tp_error *err)
+static tp_err sim_parse(const uint8_t *ev, size_t len, tp_sim_doc *d, tp_error *err)
 {
     static const char *const k_keys[] = {"format", "version", "measurement", "report_data",
                                          "debug", "public_key", "signature"};
@@ -91,13 +85,13 @@ done:
     return rc;
 }
 
-static tp_err sim_check_sig(const sim_doc *d, tp_error *err)
+static tp_err sim_check_sig(const tp_sim_doc *d, tp_error *err)
 {
     tp_buf msg = TP_BUF_INIT;
     EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, d->public_key, 32);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     tp_err rc = tp_error_set(err, TP_ERR_NOMEM, "out of memory");
-    if (key == NULL || ctx == NULL || !sim_signed_bytes(d, &msg))
+    if (key == NULL || ctx == NULL || !tp_sim_signed_bytes(d, &msg))
         goto done;
     if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
         EVP_DigestVerify(ctx, d->signature, 64, msg.data, msg.len) == 1)
@@ -115,14 +109,14 @@ done:
 static tp_err sim_verify(const uint8_t *ev, size_t len, const tp_verify_opts *opts,
                          tp_evidence_facts *facts, tp_error *err)
 {
-    sim_doc d;
+    tp_sim_doc d;
     tp_err rc = sim_parse(ev, len, &d, err);
     if (rc == TP_OK)
         rc = sim_check_sig(&d, err);
     if (rc != TP_OK)
         return rc;
     uint8_t expect[48];
-    sim_measurement(expect);
+    tp_sim_measurement(expect);
     if (memcmp(expect, d.measurement, 48) != 0)
         return tp_error_set(err, TP_ERR_EVIDENCE, "sim evidence: not the sim measurement");
     memcpy(facts->measurement, d.measurement, 48);
@@ -139,70 +133,7 @@ static tp_err sim_verify(const uint8_t *ev, size_t len, const tp_verify_opts *op
     return TP_OK;
 }
 
-/* --- attester --- */
-
-static tp_err sim_new(const tp_attester_config *cfg, void **state, tp_error *err)
-{
-    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-    ERR_clear_error();
-    if (key == NULL)
-        return tp_error_set(err, TP_ERR_CRYPTO, "cannot make the sim platform key");
-    *state = key;
-    return TP_OK;
-}
-
-static void sim_free(void *state)
-{
-    EVP_PKEY_free(state);
-}
-
-static int sim_sign(EVP_PKEY *key, sim_doc *d)
-{
-    size_t pk_len = 32, sig_len = 64;
-    tp_buf msg = TP_BUF_INIT;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = EVP_PKEY_get_raw_public_key(key, d->public_key, &pk_len) == 1 && pk_len == 32 &&
-             ctx != NULL && sim_signed_bytes(d, &msg) &&
-             EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
-             EVP_DigestSign(ctx, d->signature, &sig_len, msg.data, msg.len) == 1 && sig_len == 64;
-    ERR_clear_error();
-    EVP_MD_CTX_free(ctx);
-    tp_buf_free(&msg);
-    return ok;
-}
-
-static tp_err sim_get_evidence(void *state, const uint8_t report_data[64], uint8_t **evidence,
-                               size_t *len, tp_error *err)
-{
-    sim_doc d;
-    memset(&d, 0, sizeof(d));
-    sim_measurement(d.measurement);
-    memcpy(d.report_data, report_data, 64);
-    d.debug = 1;
-    if (!sim_sign(state, &d))
-        return tp_error_set(err, TP_ERR_CRYPTO, "cannot sign sim evidence");
-    char m[97], rd[129], pk[65], sig[129];
-    tp_hex_encode(d.measurement, 48, m);
-    tp_hex_encode(d.report_data, 64, rd);
-    tp_hex_encode(d.public_key, 32, pk);
-    tp_hex_encode(d.signature, 64, sig);
-    json_t *doc = json_pack("{s:s, s:i, s:s, s:s, s:b, s:s, s:s}", "format", "teeproof-sim",
-                            "version", SIM_VERSION, "measurement", m, "report_data", rd, "debug",
-                            1, "public_key", pk, "signature", sig);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(doc);
-    if (text == NULL)
-        return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
-    *len = strlen(text);
-    *evidence = (uint8_t *)text;
-    return TP_OK;
-}
-
 const tp_platform tp_platform_sim = {
     .name = "sim",
     .verify = sim_verify,
-    .detect = NULL,
-    .attester_new = sim_new,
-    .get_evidence = sim_get_evidence,
-    .attester_free = sim_free,
 };

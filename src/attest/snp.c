@@ -415,9 +415,5 @@ static tp_err snp_verify(const uint8_t *ev, size_t len, const tp_verify_opts *op
 const tp_platform tp_platform_sev_snp = {
     .name = "sev-snp",
     .verify = snp_verify,
-    .detect = tp_snp_detect,
-    .attester_new = tp_snp_attester_new,
-    .get_evidence = tp_snp_get_evidence,
-    .attester_free = tp_snp_attester_free,
     .collateral_names = tp_snp_collateral_names,
 };

@@ -12,7 +12,6 @@
 #include "attest/platform.h"
 #include "attest/tdx_collateral.h"
 #include "attest/tdx_qe.h"
-#include "attest/tsm.h"
 #include "attest/x509util.h"
 
 #define TDX_HEADER_LEN 48
@@ -200,66 +199,17 @@ static tp_err tdx_collateral_names(const uint8_t *ev, size_t len, const char *di
     return rc == TP_OK ? tp_tdx_collateral_names(q.sig.pck_pem, q.sig.pck_pem_len, out, err) : rc;
 }
 
-/* --- attester: configfs-tsm, provider tdx_guest --- */
-
-typedef struct tdx_attester {
-    char *tsm_root;
-} tdx_attester;
-
-static int tdx_detect(const tp_attester_config *cfg)
+tp_err tp_tdx_quote_report_data(const uint8_t *ev, size_t len, uint8_t out[64], tp_error *err)
 {
-    return tp_tsm_detect(cfg->tsm_root, "tdx_guest");
-}
-
-static tp_err tdx_new(const tp_attester_config *cfg, void **state, tp_error *err)
-{
-    tdx_attester *a = calloc(1, sizeof(*a));
-    if (a == NULL || (a->tsm_root = strdup(cfg->tsm_root ? cfg->tsm_root : TP_TSM_DEFAULT_ROOT)) ==
-                         NULL) {
-        free(a);
-        return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
-    }
-    *state = a;
-    return TP_OK;
-}
-
-static void tdx_free(void *state)
-{
-    tdx_attester *a = state;
-    if (a != NULL)
-        free(a->tsm_root);
-    free(a);
-}
-
-static tp_err tdx_get_evidence(void *state, const uint8_t report_data[64], uint8_t **evidence,
-                               size_t *len, tp_error *err)
-{
-    tdx_attester *a = state;
-    tp_tsm_blobs blobs;
-    tp_err rc = tp_tsm_report(a->tsm_root, "tdx_guest", report_data, 0, &blobs, err);
-    if (rc != TP_OK)
-        return rc;
     tdx_quote q;
-    rc = parse_quote(blobs.outblob, blobs.outblob_len, &q, err);
-    if (rc == TP_OK && memcmp(q.body.report_data, report_data, 64) != 0)
-        rc = tp_error_set(err, TP_ERR_BINDING,
-                          "the TDX quote's REPORTDATA is not the report data requested");
-    if (rc != TP_OK) {
-        tp_tsm_blobs_free(&blobs);
-        return tp_error_prefix(err, rc, "configfs-tsm");
-    }
-    *evidence = blobs.outblob;
-    *len = blobs.outblob_len;
-    free(blobs.auxblob);
-    return TP_OK;
+    tp_err rc = parse_quote(ev, len, &q, err);
+    if (rc == TP_OK)
+        memcpy(out, q.body.report_data, 64);
+    return rc;
 }
 
 const tp_platform tp_platform_tdx = {
     .name = "tdx",
     .verify = tdx_verify,
-    .detect = tdx_detect,
-    .attester_new = tdx_new,
-    .get_evidence = tdx_get_evidence,
-    .attester_free = tdx_free,
     .collateral_names = tdx_collateral_names,
 };

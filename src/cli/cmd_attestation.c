@@ -1,6 +1,7 @@
 /* teeproof attestation: fetch and check a notary's evidence and channel binding. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/commands.h"
 #include "cli/util.h"
@@ -36,14 +37,14 @@ int tp_cli_attestation(int argc, char **argv)
     tp_error err;
     tp_error_clear(&err);
     tp_policy *policy = NULL;
-    json_t *info = NULL;
+    char *info = NULL;
     tp_err e = tp_cli_policy(allow_sim, policy_file, &policy, &err);
     if (e == TP_OK)
-        e = tp_notary_attestation(notary, policy, 0, &info, &err);
+        e = tp_notary_attestation(notary, policy, 0, &info, NULL, &err);
     if (e == TP_OK)
         tp_cli_print_json(info);
     int rc = tp_cli_exit(e, "attestation", &err);
-    json_decref(info);
+    free(info);
     tp_policy_free(policy);
     return rc;
 }

@@ -1,13 +1,12 @@
 /* `teeproof evidence`: verifies a raw evidence file offline and prints its facts as JSON. */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/x509util.h"
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "teeproof/attest.h"
+#include "teeproof/file.h"
 
 #define EVIDENCE_MAX_BYTES (1u << 20)
 
@@ -72,13 +71,27 @@ static int parse_args(int argc, char **argv, evidence_args *a)
     return 0;
 }
 
+/* The whole file at path (tp_read_file), refused with TP_ERR_LIMIT over max bytes. */
+static tp_err read_bounded(const char *path, size_t max, uint8_t **out, size_t *len, tp_error *err)
+{
+    char *data = NULL;
+    tp_err rc = tp_read_file(path, &data, len, err);
+    if (rc == TP_OK && *len > max) {
+        free(data);
+        return tp_error_set(err, TP_ERR_LIMIT, "%s is larger than %zu bytes", path, max);
+    }
+    if (rc == TP_OK)
+        *out = (uint8_t *)data;
+    return rc;
+}
+
 static tp_err verify_file(const evidence_args *a, tp_evidence_facts *facts, tp_error *err)
 {
     uint8_t *ev = NULL, *cert = NULL;
     size_t ev_len = 0, cert_len = 0;
-    tp_err rc = tp_att_read_file(a->file, EVIDENCE_MAX_BYTES, &ev, &ev_len, err);
+    tp_err rc = read_bounded(a->file, EVIDENCE_MAX_BYTES, &ev, &ev_len, err);
     if (rc == TP_OK && a->cert != NULL)
-        rc = tp_att_read_file(a->cert, 64 * 1024, &cert, &cert_len, err);
+        rc = read_bounded(a->cert, 64 * 1024, &cert, &cert_len, err);
     if (rc == TP_OK) {
         tp_verify_opts opts = {
             .at = a->at, .roots_file = a->roots, .cert_der = cert, .cert_der_len = cert_len,
@@ -111,13 +124,13 @@ int tp_cli_evidence(int argc, char **argv)
         tp_error_prefix(&err, rc, "%s evidence %s", a.platform, a.file);
         return tp_cli_fail(&err);
     }
-    json_t *j = tp_evidence_facts_json(&facts);
+    char *j = tp_evidence_facts_json(&facts);
     tp_evidence_facts_free(&facts);
     if (j == NULL) {
         tp_error_set(&err, TP_ERR_NOMEM, "out of memory");
         return tp_cli_fail(&err);
     }
     tp_cli_print_json(j);
-    json_decref(j);
+    free(j);
     return 0;
 }

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "base/file.h"
 #include "cli/commands.h"
 #include "cli/util.h"
+#include "teeproof/file.h"
 #include "teeproof/proof.h"
 
 static const char k_usage[] =

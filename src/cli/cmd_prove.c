@@ -1,13 +1,12 @@
 /* teeproof prove: make a Web Proof through a notary. */
 #include <getopt.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
-#include "base/file.h"
 #include "cli/util.h"
+#include "teeproof/file.h"
 #include "teeproof/prover.h"
 
 static const char k_usage[] =
@@ -78,7 +77,7 @@ static tp_err add_var(prove_args *a, const char *spec, tp_error *err)
             memcpy(joined, spec, name_len + 1);
             memcpy(joined + name_len + 1, store, vlen + 1);
         }
-        OPENSSL_cleanse(store, vlen);
+        explicit_bzero(store, vlen);
         free(store);
         store = joined;
     } else {
@@ -176,7 +175,7 @@ int tp_cli_prove(int argc, char **argv)
         rc = tp_cli_fail(&err);
     }
     for (size_t i = 0; i < a.o.vars.n; i++) {
-        OPENSSL_cleanse(a.var_storage[i], strlen(a.var_storage[i]) + 1 + strlen(a.vars[i].value));
+        explicit_bzero(a.var_storage[i], strlen(a.var_storage[i]) + 1 + strlen(a.vars[i].value));
         free(a.var_storage[i]);
     }
     free(manifest);

@@ -2,11 +2,12 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli/commands.h"
-#include "base/file.h"
 #include "cli/util.h"
+#include "teeproof/file.h"
 #include "teeproof/proof.h"
 
 static const char k_usage[] =
@@ -32,18 +33,58 @@ static const char k_usage[] =
     "The proof's time must lie inside the signing key's attested window (key-window), and\n"
     "with max_proof_age_s in the policy be at most that old (proof-age).\n";
 
+/* Indentation of the members of the printed claims object (the library's pretty form). */
+#define CLAIMS_INDENT "  "
+
+/* The claims text with a last member "disclosed": text, indented one level deeper.
+ * Both come from the library in its pretty form, so every line break is structure (a
+ * string's line breaks are escaped) and the claims end with "\n}". NULL when out of memory. */
+static char *with_disclosed(const char *claims, size_t claims_len, const char *disclosed)
+{
+    size_t extra = 0;
+    for (const char *p = disclosed; *p; p++)
+        extra += *p == '\n' ? 1 + sizeof(CLAIMS_INDENT) : 1;
+    const char *head_end = strrchr(claims, '}');
+    if (head_end == NULL || claims_len < 2)
+        return NULL;
+    size_t head = (size_t)(head_end - claims);
+    while (head > 0 && claims[head - 1] == '\n')
+        head--;
+    char *out = malloc(head + extra + 64);
+    if (out == NULL)
+        return NULL;
+    size_t n = (size_t)sprintf(out, "%.*s,\n" CLAIMS_INDENT "\"disclosed\": ", (int)head, claims);
+    for (const char *p = disclosed; *p; p++) {
+        out[n++] = *p;
+        if (*p == '\n') {
+            memcpy(out + n, CLAIMS_INDENT, sizeof(CLAIMS_INDENT) - 1);
+            n += sizeof(CLAIMS_INDENT) - 1;
+        }
+    }
+    memcpy(out + n, "\n}", 3);
+    return out;
+}
+
 /* Checks the disclosure against the verified claims; adds "disclosed" to the printed claims
  * (outside what was signed, but each item opened a signed commitment). */
-static tp_err check_disclosure(const char *path, json_t *claims, tp_error *err)
+static tp_err check_disclosure(const char *path, char **claims, size_t *claims_len, tp_error *err)
 {
-    char *text = NULL;
+    char *text = NULL, *disclosed = NULL;
     size_t len = 0;
-    json_t *disclosed = NULL;
     tp_err e = tp_read_file(path, &text, &len, err);
     if (e == TP_OK)
-        e = tp_disclosure_verify(claims, text, len, &disclosed, err);
-    if (e == TP_OK && json_object_set_new(claims, "disclosed", disclosed) != 0)
-        e = tp_error_set(err, TP_ERR_NOMEM, NULL);
+        e = tp_disclosure_verify(*claims, *claims_len, text, len, &disclosed, NULL, err);
+    if (e == TP_OK) {
+        char *joined = with_disclosed(*claims, *claims_len, disclosed);
+        if (joined == NULL) {
+            e = tp_error_set(err, TP_ERR_NOMEM, NULL);
+        } else {
+            free(*claims);
+            *claims = joined;
+            *claims_len = strlen(joined);
+        }
+    }
+    free(disclosed);
     free(text);
     return e;
 }
@@ -84,7 +125,8 @@ int tp_cli_verify(int argc, char **argv)
     tp_manifest *manifest = NULL;
     char *proof = NULL;
     size_t len = 0;
-    json_t *claims = NULL;
+    char *claims = NULL;
+    size_t claims_len = 0;
     tp_err e = tp_cli_policy(allow_sim, policy_file, &policy, &err);
     if (e == TP_OK && collateral != NULL)
         e = tp_policy_set_collateral(policy, "tdx", collateral, &err);
@@ -95,13 +137,13 @@ int tp_cli_verify(int argc, char **argv)
     if (e == TP_OK)
         e = tp_read_file(argv[optind], &proof, &len, &err);
     if (e == TP_OK)
-        e = tp_proof_verify_at(proof, len, policy, manifest, now, &claims, NULL, &err);
+        e = tp_proof_verify_at(proof, len, policy, manifest, now, &claims, &claims_len, NULL, &err);
     if (e == TP_OK && disclosure_file != NULL)
-        e = check_disclosure(disclosure_file, claims, &err);
+        e = check_disclosure(disclosure_file, &claims, &claims_len, &err);
     if (e == TP_OK)
         tp_cli_print_json(claims);
     int rc = tp_cli_exit(e, "verify", &err);
-    json_decref(claims);
+    free(claims);
     free(proof);
     tp_manifest_free(manifest);
     tp_policy_free(policy);

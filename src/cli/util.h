@@ -2,7 +2,6 @@
 #ifndef TP_CLI_UTIL_H
 #define TP_CLI_UTIL_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -21,7 +20,7 @@ int tp_cli_parse_time(const char *s, time_t *out);
 /* Writes data and a newline to path (NULL or "-" = stdout). secret: the file is created
  * or truncated with mode 0600 (an existing file is set to 0600 too). */
 tp_err tp_cli_write_file(const char *path, const char *data, size_t len, int secret, tp_error *err);
-/* Prints JSON (indented) to stdout with a newline. */
-void tp_cli_print_json(const json_t *v);
+/* Prints JSON text (from the library: already indented) to stdout with a newline. */
+void tp_cli_print_json(const char *text);
 
 #endif

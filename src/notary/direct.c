@@ -20,7 +20,7 @@
 #include "manifest/manifest_check.h"
 #include "notary/session.h"
 #include "proof/commit.h"
-#include "proof/notarize.h"
+#include "tee/notarize.h"
 #include "tls/client.h"
 
 /* Groups the direct client offers: the ones a proof's claims can name (tp_tls_group_name). */

@@ -6,11 +6,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "attest/attest_json.h"
 #include "base/codec.h"
 #include "base/json_bytes.h"
 #include "notary/session.h"
 #include "notary/workers.h"
-#include "proof/notarize.h"
+#include "tee/notarize.h"
 #include "tls/transcript.h" /* TP_TLS_MAX_PRIV */
 #include "teeproof/proof.h"
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "notary/metrics.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 
 /* Target ports given with --allow-port (443 when none is given). */
 #define TP_NOTARY_MAX_ALLOW_PORTS 32

@@ -38,7 +38,7 @@ struct tp_http_message;
 tp_err tp_pcs_get(const tp_pcs_source *src, const char *path, uint8_t **raw,
                   struct tp_http_message *resp, tp_error *err);
 
-/* A tp_collateral_fetch_fn (proof/identity.h): ctx is a tp_pcs_source. The files this
+/* A tp_collateral_fetch_fn (tee/identity.h): ctx is a tp_pcs_source. The files this
  * evidence needs, fetched; any non-200 answer or missing issuer chain header is
  * TP_ERR_COLLATERAL. */
 tp_err tp_pcs_fetch(void *ctx, const char *platform, const uint8_t *evidence, size_t len,

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "notary/notary.h"
-#include "proof/notarize.h"
+#include "tee/notarize.h"
 
 /* --workers bounds (0 on the command line is not accepted; the default is the CPUs). */
 #define TP_WORKERS_MAX 256

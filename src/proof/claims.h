@@ -5,13 +5,7 @@
 #include <jansson.h>
 
 #include "base/bytes.h"
-#include "proof/identity.h"
 
-/* Signs the RFC 8785 form of claims and returns the proof document (caller frees), with
- * the key's window beside the key. Refuses (TP_ERR_KEY_WINDOW, nothing signed) when
- * claims.time lies outside the identity's window. */
-tp_err tp_proof_seal(const json_t *claims, tp_identity *id, char **proof, size_t *len,
-                     tp_error *err);
 /* Canonical bytes that are signed. */
 tp_err tp_claims_signed_bytes(const json_t *claims, tp_buf *out, tp_error *err);
 

@@ -2,6 +2,7 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include "proof/verify_json.h"
 #include "base/codec.h"
 #include "base/json_bytes.h"
 #include "proof/commit.h"
@@ -109,8 +110,8 @@ static tp_err check_items(const json_t *claims, const json_t *doc, json_t *view,
     return rc;
 }
 
-tp_err tp_disclosure_verify(const json_t *claims, const char *disclosure, size_t len,
-                            json_t **disclosed, tp_error *err)
+tp_err tp_disclosure_verify_json(const json_t *claims, const char *disclosure, size_t len,
+                                 json_t **disclosed, tp_error *err)
 {
     json_error_t jerr; /* its text may quote the values: only the line is reported */
     json_t *doc = json_loadb(disclosure, len, JSON_REJECT_DUPLICATES, &jerr);

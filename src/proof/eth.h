@@ -29,7 +29,7 @@ typedef struct tp_eth_key {
     uint8_t address[TP_ETH_ADDRESS_LEN];
 } tp_eth_key;
 
-/* --- the notary's side (eth_key.c) --- */
+/* --- the notary's side (src/tee/eth_key.c) --- */
 /* A fresh random key and its address. */
 tp_err tp_eth_key_generate(tp_eth_key *k, tp_error *err);
 /* A key with a given secret (tests and known-answer vectors). */

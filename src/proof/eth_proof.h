@@ -13,7 +13,6 @@
 #include <jansson.h>
 
 #include "proof/eth.h"
-#include "proof/identity.h"
 
 #define TP_ETH_PLUTO_LEAVES 2
 
@@ -33,10 +32,6 @@ typedef struct tp_eth_proof {
 json_t *tp_eth_hex_json(const uint8_t *p, size_t n);
 /* message, and when the claims carry manifest_sha256 Pluto's leaves and digest (has_pluto). */
 void tp_eth_derive(const json_t *claims, const uint8_t *claims_bytes, size_t len, tp_eth_proof *e);
-/* The notary's side (eth_seal.c). The signature.eth object for claims whose canonical bytes are claims_bytes: {address,
- * value, pluto_value (when the claims carry manifest_sha256)}; new reference in *out. */
-tp_err tp_eth_seal(const tp_identity *id, const json_t *claims, const uint8_t *claims_bytes,
-                   size_t len, json_t **out, tp_error *err);
 /* The verifier's side (eth_proof.c). Checks signature.eth (sig_obj is the proof's `signature` object) against the canonical
  * claims bytes: each signature must recover to signature.eth.address (TP_ERR_SIGNATURE);
  * TP_ERR_PROOF when it is missing or malformed. Fills *out. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proof/verify_json.h"
 #include "base/json_pretty.h"
 #include "base/keccak.h"
 #include "proof/claims.h"
@@ -80,7 +81,7 @@ tp_err tp_proof_export(const char *proof, size_t len, const tp_policy *policy,
 {
     if (policy == NULL)
         return tp_error_set(err, TP_ERR_ARG, "export needs a policy: it exports verified proofs only");
-    tp_err rc = tp_proof_verify(proof, len, policy, NULL, NULL, NULL, err);
+    tp_err rc = tp_proof_verify_json(proof, len, policy, NULL, NULL, NULL, err);
     if (rc != TP_OK)
         return rc;
     tp_eth_proof e;

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "proof/verify_json.h"
 #include "teeproof/proof.h"
 
 typedef struct tp_openings_input {
@@ -27,7 +28,7 @@ tp_err tp_disclosure_make_all(const char *openings, size_t len, char **out, size
 
 /* The prover's check of its own proof without an openings document: every commitment of the
  * claims (request, response, each variable) is recomputed from the bytes in memory, as
- * tp_disclosure_verify would from tp_disclosure_make_all's output, without encoding and
+ * tp_disclosure_verify_json would from tp_disclosure_make_all's output, without encoding and
  * re-parsing the whole response as base64 JSON. */
 tp_err tp_commitments_check(const json_t *claims, const tp_openings_input *in, tp_error *err);
 

@@ -2,11 +2,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "proof/ed25519.h"
+#include "attest/attest_json.h"
+#include "proof/verify_json.h"
 #include "base/codec.h"
 #include "base/json_bytes.h"
 #include "proof/claims.h"
 #include "proof/eth_proof.h"
-#include "proof/identity.h"
 #include "teeproof/proof.h"
 
 /* The parts of a proof document, borrowed from the parsed JSON. */
@@ -140,9 +142,9 @@ static tp_err check_key(const proof_parts *p, const tp_policy *policy, tp_eviden
                                              p->collateral, f, err);
 }
 
-tp_err tp_proof_verify_at(const char *proof, size_t len, const tp_policy *policy,
-                          const tp_manifest *manifest, time_t now, json_t **claims,
-                          tp_evidence_facts *facts, tp_error *err)
+tp_err tp_proof_verify_json_at(const char *proof, size_t len, const tp_policy *policy,
+                               const tp_manifest *manifest, time_t now, json_t **claims,
+                               tp_evidence_facts *facts, tp_error *err)
 {
     json_error_t jerr;
     json_t *doc = json_loadb(proof, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -174,9 +176,9 @@ tp_err tp_proof_verify_at(const char *proof, size_t len, const tp_policy *policy
     return rc;
 }
 
-tp_err tp_proof_verify(const char *proof, size_t len, const tp_policy *policy,
-                       const tp_manifest *manifest, json_t **claims, tp_evidence_facts *facts,
-                       tp_error *err)
+tp_err tp_proof_verify_json(const char *proof, size_t len, const tp_policy *policy,
+                            const tp_manifest *manifest, json_t **claims, tp_evidence_facts *facts,
+                            tp_error *err)
 {
-    return tp_proof_verify_at(proof, len, policy, manifest, 0, claims, facts, err);
+    return tp_proof_verify_json_at(proof, len, policy, manifest, 0, claims, facts, err);
 }

@@ -14,9 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proof/ed25519.h"
+#include "attest/attest_json.h"
 #include "base/codec.h"
 #include "base/json_bytes.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "prover/prover_int.h"
 
 static int split_host_port(const char *s, char *host, size_t hl, uint16_t *port)
@@ -303,7 +305,7 @@ tp_err tp_channel_attest(tp_channel *c, const tp_policy *policy, json_t **info, 
                               "public_key", json_object_get(o, "public_key"),
                               "eth_address", json_object_get(o, "eth_address"),
                               "key_window", tp_key_window_json(&c->window),
-                              "facts", tp_evidence_facts_json(&facts));
+                              "facts", tp_evidence_facts_to_json(&facts));
     }
     tp_evidence_facts_free(&facts);
     json_decref(o);

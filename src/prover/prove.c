@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proof/api_text.h"
+#include "proof/verify_json.h"
 #include "base/json_bytes.h"
 #include "http/http.h"
 #include "manifest/manifest_check.h"
@@ -192,7 +194,7 @@ static tp_err make_openings(const tp_prove_opts *o, const prove_run *r, const js
     if (rc == TP_OK)
         rc = tp_disclosure_make_all(*openings, *openings_len, &all, &all_len, err);
     if (rc == TP_OK)
-        rc = tp_disclosure_verify(claims, all, all_len, NULL, err);
+        rc = tp_disclosure_verify_json(claims, all, all_len, NULL, err);
     tp_openings_free(all);
     if (rc != TP_OK) {
         tp_openings_free(*openings);
@@ -210,7 +212,7 @@ static tp_err check_proof(const tp_prove_opts *o, const prove_run *r, const char
     json_t *claims = NULL;
     char *op = NULL;
     size_t op_len = 0;
-    tp_err rc = tp_proof_verify(proof, len, o->policy, r->m, &claims, NULL, err);
+    tp_err rc = tp_proof_verify_json(proof, len, o->policy, r->m, &claims, NULL, err);
     if (rc != TP_OK)
         return tp_error_prefix(err, rc, "the notary's proof does not verify");
     const char *mode = json_string_value(json_object_get(claims, "mode"));
@@ -270,13 +272,23 @@ tp_err tp_prove(const tp_prove_opts *o, char **proof, size_t *len, tp_error *err
     return tp_prove_with_openings(o, proof, len, NULL, NULL, err);
 }
 
-tp_err tp_notary_attestation(const char *notary, const tp_policy *policy, unsigned timeout_ms,
-                             json_t **info, tp_error *err)
+tp_err tp_notary_attestation_json(const char *notary, const tp_policy *policy, unsigned timeout_ms,
+                                  json_t **info, tp_error *err)
 {
     tp_channel c = {.fd = -1};
     tp_err rc = tp_channel_open(&c, notary, timeout_ms, err);
     if (rc == TP_OK)
         rc = tp_channel_attest(&c, policy, info, err);
     tp_channel_close(&c);
+    return rc;
+}
+
+tp_err tp_notary_attestation(const char *notary, const tp_policy *policy, unsigned timeout_ms,
+                             char **info, size_t *info_len, tp_error *err)
+{
+    json_t *v = NULL;
+    tp_err rc = tp_notary_attestation_json(notary, policy, timeout_ms, &v, err);
+    if (rc == TP_OK)
+        rc = tp_json_give_text(v, info, info_len, err);
     return rc;
 }

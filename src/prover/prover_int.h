@@ -72,4 +72,8 @@ tp_err tp_channel_direct(tp_channel *c, const char *manifest_json, size_t manife
                          const tp_vars *vars, const uint8_t seed[TP_COMMIT_SEED_LEN],
                          tp_buf *response, char **proof, size_t *len, tp_error *err);
 
+/* tp_notary_attestation with *info a new JSON object. */
+tp_err tp_notary_attestation_json(const char *notary, const tp_policy *policy, unsigned timeout_ms,
+                                  json_t **info, tp_error *err);
+
 #endif

@@ -4,7 +4,7 @@
 #ifndef TP_TESTS_NOTARIZE_FIXTURE_H
 #define TP_TESTS_NOTARIZE_FIXTURE_H
 
-#include "proof/notarize.h"
+#include "tee/notarize.h"
 #include "tls_fixture.h"
 
 extern const char tpn_manifest[];

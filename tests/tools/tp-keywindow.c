@@ -23,12 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tee/seal.h"
 #include "base/file.h"
 #include "base/json_bytes.h"
 #include "manifest/manifest_check.h"
 #include "proof/claims.h"
 #include "proof/eth_proof.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "prover/prover_int.h"
 
 static int show(const char *path)

@@ -11,6 +11,7 @@
 
 #include "../support/fake_gcpcs.h"
 #include "attest/gcpcs.h"
+#include "tee/attester.h"
 
 #define NOW 1750000000
 
@@ -182,13 +183,13 @@ static void fake_teeserver_round_trip(void **state)
     g_fake.swap_nonce = 0;
     assert_true(tp_fake_teeserver_start(&g_fake));
     tp_attester_config cfg = {.teeserver_socket = g_fake.socket_path, .audience = "teeproof"};
-    assert_true(tp_platform_gcp_cs.detect(&cfg));
+    assert_true(tp_attester_gcp_cs.detect(&cfg));
     void *att = NULL;
     tp_error err = {0};
-    assert_int_equal(tp_platform_gcp_cs.attester_new(&cfg, &att, &err), TP_OK);
+    assert_int_equal(tp_attester_gcp_cs.attester_new(&cfg, &att, &err), TP_OK);
     uint8_t *ev = NULL;
     size_t len = 0;
-    tp_err rc = tp_platform_gcp_cs.get_evidence(att, g_rd, &ev, &len, &err);
+    tp_err rc = tp_attester_gcp_cs.get_evidence(att, g_rd, &ev, &len, &err);
     tp_fake_teeserver_join(&g_fake);
     if (rc != TP_OK)
         printf("  (%s)\n", err.detail);
@@ -201,7 +202,7 @@ static void fake_teeserver_round_trip(void **state)
     assert_memory_equal(f.report_data, g_rd, 64);
     tp_evidence_facts_free(&f);
     free(ev);
-    tp_platform_gcp_cs.attester_free(att);
+    tp_attester_gcp_cs.attester_free(att);
     unlink(g_fake.socket_path);
 }
 
@@ -213,19 +214,19 @@ static void fake_teeserver_other_nonce_is_refused(void **state)
     tp_attester_config cfg = {.teeserver_socket = g_fake.socket_path};
     void *att = NULL;
     tp_error err = {0};
-    assert_int_equal(tp_platform_gcp_cs.attester_new(&cfg, &att, &err), TP_OK);
+    assert_int_equal(tp_attester_gcp_cs.attester_new(&cfg, &att, &err), TP_OK);
     uint8_t *ev = NULL;
     size_t len = 0;
-    assert_int_equal(tp_platform_gcp_cs.get_evidence(att, g_rd, &ev, &len, &err), TP_ERR_BINDING);
+    assert_int_equal(tp_attester_gcp_cs.get_evidence(att, g_rd, &ev, &len, &err), TP_ERR_BINDING);
     tp_fake_teeserver_join(&g_fake);
     assert_null(ev);
-    tp_platform_gcp_cs.attester_free(att);
+    tp_attester_gcp_cs.attester_free(att);
     unlink(g_fake.socket_path);
     /* no socket: detect says no, and asking is a platform error */
-    assert_false(tp_platform_gcp_cs.detect(&cfg));
-    assert_int_equal(tp_platform_gcp_cs.attester_new(&cfg, &att, &err), TP_OK);
-    assert_int_equal(tp_platform_gcp_cs.get_evidence(att, g_rd, &ev, &len, &err), TP_ERR_PLATFORM);
-    tp_platform_gcp_cs.attester_free(att);
+    assert_false(tp_attester_gcp_cs.detect(&cfg));
+    assert_int_equal(tp_attester_gcp_cs.attester_new(&cfg, &att, &err), TP_OK);
+    assert_int_equal(tp_attester_gcp_cs.get_evidence(att, g_rd, &ev, &len, &err), TP_ERR_PLATFORM);
+    tp_attester_gcp_cs.attester_free(att);
 }
 
 /* Runs the attester once against a teeserver that sends reply verbatim. */
@@ -235,13 +236,13 @@ static tp_err attest_with_reply(const char *reply, tp_error *err)
     assert_true(tp_fake_teeserver_start(&g_fake));
     tp_attester_config cfg = {.teeserver_socket = g_fake.socket_path};
     void *att = NULL;
-    assert_int_equal(tp_platform_gcp_cs.attester_new(&cfg, &att, err), TP_OK);
+    assert_int_equal(tp_attester_gcp_cs.attester_new(&cfg, &att, err), TP_OK);
     uint8_t *ev = NULL;
     size_t len = 0;
-    tp_err rc = tp_platform_gcp_cs.get_evidence(att, g_rd, &ev, &len, err);
+    tp_err rc = tp_attester_gcp_cs.get_evidence(att, g_rd, &ev, &len, err);
     tp_fake_teeserver_join(&g_fake);
     assert_null(ev);
-    tp_platform_gcp_cs.attester_free(att);
+    tp_attester_gcp_cs.attester_free(att);
     unlink(g_fake.socket_path);
     g_fake.raw_reply = NULL;
     return rc;

@@ -1,5 +1,6 @@
 /* Unit tests: AWS Nitro attestation documents (the public sample, damaged copies) and the
  * attester against a fake NSM transport that signs with a test root only tests trust. */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 
 #include "../support/fake_nitro.h"
 #include "attest/nitro.h"
+#include "tee/attester.h"
 
 #define SAMPLE_TIME 1680004560
 
@@ -182,7 +184,7 @@ static void fake_nsm_round_trip(void **state)
         rd[i] = (uint8_t)(i * 7 + 1);
     uint8_t *ev = NULL;
     size_t len = 0;
-    assert_int_equal(tp_platform_nitro.get_evidence(att, rd, &ev, &len, &err), TP_OK);
+    assert_int_equal(tp_attester_nitro.get_evidence(att, rd, &ev, &len, &err), TP_OK);
     assert_int_equal(f.calls, 1);
 
     tp_evidence_facts facts;
@@ -197,7 +199,7 @@ static void fake_nsm_round_trip(void **state)
     assert_int_equal(verify_at(ev, len, 0, NULL, NULL), TP_ERR_EVIDENCE_CHAIN);
 
     free(ev);
-    tp_platform_nitro.attester_free(att);
+    tp_attester_nitro.attester_free(att);
     unlink(root);
     tp_fake_nitro_free(&f);
 }
@@ -215,9 +217,9 @@ static void fake_nsm_other_user_data_is_refused(void **state)
     uint8_t rd[64] = {1, 2, 3};
     uint8_t *ev = NULL;
     size_t len = 0;
-    assert_int_equal(tp_platform_nitro.get_evidence(att, rd, &ev, &len, &err), TP_ERR_BINDING);
+    assert_int_equal(tp_attester_nitro.get_evidence(att, rd, &ev, &len, &err), TP_ERR_BINDING);
     assert_null(ev);
-    tp_platform_nitro.attester_free(att);
+    tp_attester_nitro.attester_free(att);
     tp_fake_nitro_free(&f);
 }
 
@@ -234,9 +236,9 @@ static void fake_nsm_error_is_reported(void **state)
     uint8_t rd[64] = {0};
     uint8_t *ev = NULL;
     size_t len = 0;
-    assert_int_equal(tp_platform_nitro.get_evidence(att, rd, &ev, &len, &err), TP_ERR_PLATFORM);
+    assert_int_equal(tp_attester_nitro.get_evidence(att, rd, &ev, &len, &err), TP_ERR_PLATFORM);
     assert_non_null(strstr(err.detail, "InvalidArgument"));
-    tp_platform_nitro.attester_free(att);
+    tp_attester_nitro.attester_free(att);
     tp_fake_nitro_free(&f);
 }
 
@@ -248,13 +250,13 @@ static void nitro_detect_follows_the_device_path(void **state)
     assert_true(fd >= 0);
     close(fd);
     tp_attester_config cfg = {.nsm_dev = dev};
-    assert_true(tp_platform_nitro.detect(&cfg));
+    assert_true(tp_attester_nitro.detect(&cfg));
     unlink(dev);
-    assert_false(tp_platform_nitro.detect(&cfg));
+    assert_false(tp_attester_nitro.detect(&cfg));
     /* opening a device that is not there is a platform error, not a fallback */
     void *att = NULL;
     tp_error err = {0};
-    assert_int_equal(tp_platform_nitro.attester_new(&cfg, &att, &err), TP_ERR_PLATFORM);
+    assert_int_equal(tp_attester_nitro.attester_new(&cfg, &att, &err), TP_ERR_PLATFORM);
 }
 
 int main(void)

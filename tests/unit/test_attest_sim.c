@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/attest_json.h"
 #include "attest/platform.h"
 #include "base/codec.h"
 #include "teeproof/attest.h"
@@ -39,7 +40,7 @@ static void sim_round_trip_reports_facts(void **state)
     assert_int_equal(f.measurement_len, 48);
     assert_memory_equal(f.measurement, m, 48);
     assert_int_equal(f.debug, 1);
-    json_t *j = tp_evidence_facts_json(&f);
+    json_t *j = tp_evidence_facts_to_json(&f);
     assert_non_null(j);
     assert_string_equal(json_string_value(json_object_get(j, "platform")), "sim");
     assert_true(json_is_true(json_object_get(j, "debug")));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/attest_json.h"
 #include "../support/fake_tee.h"
 #include "../support/fake_tsm.h"
 #include "../support/testvectors.h"
@@ -58,7 +59,7 @@ static void expect_facts(const char *report, const char *vcek, const char *meas,
     load_vec(&v, report, vcek);
     tp_evidence_facts f;
     assert_int_equal(verify_with(v.report, v.report_len, v.vcek, v.vcek_len, 0, NULL, &f), TP_OK);
-    json_t *j = tp_evidence_facts_json(&f);
+    json_t *j = tp_evidence_facts_to_json(&f);
     assert_string_equal(json_string_value(json_object_get(j, "platform")), "sev-snp");
     assert_string_equal(json_string_value(json_object_get(j, "measurement")), meas);
     assert_int_equal(json_integer_value(json_object_get(j, "policy")), policy);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attest/attest_json.h"
 #include "../support/fake_tee.h"
 #include "../support/testvectors.h"
 #include "attest/roots.h"
@@ -126,7 +127,7 @@ static void versions_2_and_3_parse_strictly(void **state)
     resign(fx, r, 0);
     tp_verify_opts opts = {.roots_file = fx->roots_file};
     assert_int_equal(tp_evidence_verify("sev-snp", r, len, &opts, &f, &err), TP_OK);
-    json_t *j = tp_evidence_facts_json(&f);
+    json_t *j = tp_evidence_facts_to_json(&f);
     assert_int_equal(json_integer_value(json_object_get(j, "version")), 3);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "cpuid"), "family")),
                      0x19);
@@ -185,7 +186,7 @@ static void signing_key_field_selects_the_key(void **state)
     uint8_t *r = report(fx, 1, &len);
     tp_verify_opts opts = {.roots_file = fx->roots_file};
     assert_int_equal(tp_evidence_verify("sev-snp", r, len, &opts, &f, &err), TP_OK);
-    json_t *j = tp_evidence_facts_json(&f);
+    json_t *j = tp_evidence_facts_to_json(&f);
     assert_string_equal(json_string_value(json_object_get(j, "signing_key")), "VLEK");
     json_decref(j);
     tp_evidence_facts_free(&f);

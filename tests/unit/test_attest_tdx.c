@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/attest_json.h"
 #include "../support/fake_tee.h"
 #include "../support/fake_tsm.h"
 #include "../support/testvectors.h"
@@ -36,7 +37,7 @@ static void expect_facts(const char *file, const char *mrtd, const char *rd_pref
     assert_non_null(q);
     tp_evidence_facts f;
     assert_int_equal(verify(q, len, NULL, &f), TP_OK);
-    json_t *j = tp_evidence_facts_json(&f);
+    json_t *j = tp_evidence_facts_to_json(&f);
     assert_string_equal(json_string_value(json_object_get(j, "platform")), "tdx");
     assert_string_equal(json_string_value(json_object_get(j, "measurement")), mrtd);
     const char *rd = json_string_value(json_object_get(j, "report_data"));

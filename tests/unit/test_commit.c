@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proof/verify_json.h"
 #include "base/codec.h"
 #include "proof/commit.h"
 #include "proof/openings.h"
@@ -115,7 +116,7 @@ static char *disclose(const fixture *f, const char *var, int request, int respon
 static tp_err verify_doc(const fixture *f, json_t *doc, json_t **view, tp_error *err)
 {
     char *s = json_dumps(doc, 0);
-    tp_err rc = tp_disclosure_verify(f->claims, s, strlen(s), view, err);
+    tp_err rc = tp_disclosure_verify_json(f->claims, s, strlen(s), view, err);
     free(s);
     return rc;
 }
@@ -127,14 +128,14 @@ static void disclosure_of_one_var_opens_it_only(void **state)
     assert_null(strstr(d, "0042"));           /* the other variable stays hidden */
     assert_null(strstr(d, "commit_seed"));
     json_t *view = NULL;
-    assert_int_equal(tp_disclosure_verify(f->claims, d, strlen(d), &view, NULL), TP_OK);
+    assert_int_equal(tp_disclosure_verify_json(f->claims, d, strlen(d), &view, NULL), TP_OK);
     assert_string_equal(json_string_value(json_object_get(json_object_get(view, "vars"), "token")), "123456");
     assert_null(json_object_get(view, "request"));
     json_decref(view);
     tp_openings_free(d);
 
     d = disclose(f, NULL, 1, 1);
-    assert_int_equal(tp_disclosure_verify(f->claims, d, strlen(d), &view, NULL), TP_OK);
+    assert_int_equal(tp_disclosure_verify_json(f->claims, d, strlen(d), &view, NULL), TP_OK);
     assert_string_equal(json_string_value(json_object_get(json_object_get(view, "request"), "text")), k_request);
     assert_string_equal(json_string_value(json_object_get(json_object_get(view, "response"), "text")), k_response);
     json_decref(view);
@@ -168,7 +169,7 @@ static void tampered_disclosures_fail(void **state)
         json_decref(doc);
     }
     json_object_set_new(f->claims, "version", json_integer(TP_CLAIMS_VERSION));
-    assert_int_equal(tp_disclosure_verify(f->claims, "{", 1, NULL, &err), TP_ERR_DISCLOSURE);
+    assert_int_equal(tp_disclosure_verify_json(f->claims, "{", 1, NULL, &err), TP_ERR_DISCLOSURE);
     tp_openings_free(d);
 }
 
@@ -186,7 +187,7 @@ static void openings_refuse_bad_choices(void **state)
     /* every item of the openings opens the claims (the prover's own check) */
     size_t len = 0;
     assert_int_equal(tp_disclosure_make_all(f->openings, f->openings_len, &out, &len, NULL), TP_OK);
-    assert_int_equal(tp_disclosure_verify(f->claims, out, len, NULL, NULL), TP_OK);
+    assert_int_equal(tp_disclosure_verify_json(f->claims, out, len, NULL, NULL), TP_OK);
     tp_openings_free(out);
 }
 

@@ -10,12 +10,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "tee/seal.h"
+#include "proof/verify_json.h"
 #include "base/codec.h"
 #include "base/keccak.h"
 #include "proof/claims.h"
 #include "proof/eth.h"
 #include "proof/eth_proof.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "prover/prover_int.h"
 #include "teeproof/proof.h"
 
@@ -147,7 +149,7 @@ static char *seal(tp_identity *id, int with_manifest)
 static tp_err verify(const char *proof, tp_error *err)
 {
     tp_policy *sim = tp_policy_insecure_sim();
-    tp_err rc = tp_proof_verify(proof, strlen(proof), sim, NULL, NULL, NULL, err);
+    tp_err rc = tp_proof_verify_json(proof, strlen(proof), sim, NULL, NULL, NULL, err);
     tp_policy_free(sim);
     return rc;
 }

@@ -11,10 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "tee/seal.h"
+#include "attest/attest_json.h"
+#include "proof/verify_json.h"
 #include "base/json_bytes.h"
 #include "proof/claims.h"
 #include "proof/eth_proof.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "prover/prover_int.h"
 #include "teeproof/proof.h"
 
@@ -76,7 +79,7 @@ static char *resign(const char *proof, tp_identity *id, int64_t t, const tp_key_
 static tp_err verify_at(const char *proof, const tp_policy *p, time_t now, tp_error *err)
 {
     json_t *claims = NULL;
-    tp_err rc = tp_proof_verify_at(proof, strlen(proof), p, NULL, now, &claims, NULL, err);
+    tp_err rc = tp_proof_verify_json_at(proof, strlen(proof), p, NULL, now, &claims, NULL, err);
     assert_true((rc == TP_OK) == (claims != NULL));
     json_decref(claims);
     return rc;

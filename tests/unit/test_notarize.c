@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proof/verify_json.h"
 #include "../support/notarize_fixture.h"
 #include "base/codec.h"
 #include "proof/commit.h"
@@ -36,7 +37,7 @@ static void good_session_gives_a_proof_that_verifies(void **state)
     assert_int_equal(tp_manifest_parse(tpn_manifest, strlen(tpn_manifest), &m, &err), TP_OK);
     tp_policy *sim = tp_policy_insecure_sim();
     json_t *claims = NULL;
-    assert_int_equal(tp_proof_verify(proof, strlen(proof), sim, m, &claims, NULL, &err), TP_OK);
+    assert_int_equal(tp_proof_verify_json(proof, strlen(proof), sim, m, &claims, NULL, &err), TP_OK);
     json_t *values = json_object_get(claims, "values");
     assert_string_equal(json_string_value(json_object_get(values, "owner")), "Ada");
     /* numbers are carried as the site's exact token, in a string */

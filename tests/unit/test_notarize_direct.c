@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tee/seal.h"
+#include "proof/verify_json.h"
 #include "../support/notarize_fixture.h"
 #include "proof/claims.h"
 #include "teeproof/proof.h"
@@ -80,7 +82,7 @@ static void direct_signs_what_tunnel_would(void **state)
     tp_manifest *m = NULL;
     assert_int_equal(tp_manifest_parse(tpn_manifest, strlen(tpn_manifest), &m, &err), TP_OK);
     tp_policy *sim = tp_policy_insecure_sim();
-    assert_int_equal(tp_proof_verify(dproof, strlen(dproof), sim, m, NULL, NULL, &err), TP_OK);
+    assert_int_equal(tp_proof_verify_json(dproof, strlen(dproof), sim, m, NULL, NULL, &err), TP_OK);
     tp_policy_free(sim);
     tp_manifest_free(m);
     json_decref(t);
@@ -158,7 +160,7 @@ static void proxy_manifests_are_proven_direct_only(void **state)
     tp_manifest *m = NULL;
     assert_int_equal(tp_manifest_parse(pm, strlen(pm), &m, &err), TP_OK);
     tp_policy *sim = tp_policy_insecure_sim();
-    assert_int_equal(tp_proof_verify(proof, strlen(proof), sim, m, NULL, NULL, &err), TP_OK);
+    assert_int_equal(tp_proof_verify_json(proof, strlen(proof), sim, m, NULL, NULL, &err), TP_OK);
     json_t *claims = claims_of(proof);
     static const struct {
         const char *mode;
@@ -172,8 +174,8 @@ static void proxy_manifests_are_proven_direct_only(void **state)
         else
             json_object_del(claims, "mode");
         assert_int_equal(tp_proof_seal(claims, c.identity, &other, &len, &err), TP_OK);
-        assert_int_equal(tp_proof_verify(other, len, sim, m, NULL, NULL, &err), k_modes[i].with_manifest);
-        assert_int_equal(tp_proof_verify(other, len, sim, NULL, NULL, NULL, &err), k_modes[i].without);
+        assert_int_equal(tp_proof_verify_json(other, len, sim, m, NULL, NULL, &err), k_modes[i].with_manifest);
+        assert_int_equal(tp_proof_verify_json(other, len, sim, NULL, NULL, NULL, &err), k_modes[i].without);
         free(other);
     }
     json_decref(claims);

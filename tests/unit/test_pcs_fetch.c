@@ -22,12 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest/attest_json.h"
 #include "../support/fake_tee.h"
 #include "../support/testvectors.h"
 #include "notary/notary.h"
 #include "notary/pcs.h"
 #include "base/json_bytes.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "teeproof/attest.h"
 
 #define REQ_MAX 4096

@@ -1,4 +1,5 @@
 /* Unit tests: policy parsing and tp_policy_verify_evidence. */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -10,10 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tee/seal.h"
+#include "proof/verify_json.h"
 #include "../support/fake_nitro.h"
 #include "base/codec.h"
 #include "proof/claims.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "teeproof/proof.h"
 
 static const char k_manifest[] =
@@ -63,7 +65,7 @@ static char *seal(const json_t *claims, tp_identity *id)
 static tp_err verify(const char *proof, const tp_policy *p, const tp_manifest *m, tp_error *err)
 {
     json_t *claims = NULL;
-    tp_err rc = tp_proof_verify(proof, strlen(proof), p, m, &claims, NULL, err);
+    tp_err rc = tp_proof_verify_json(proof, strlen(proof), p, m, &claims, NULL, err);
     assert_true((rc == TP_OK) == (claims != NULL));
     json_decref(claims);
     return rc;

@@ -13,11 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tee/seal.h"
+#include "attest/attest_json.h"
+#include "proof/verify_json.h"
 #include "../support/fake_tee.h"
 #include "../support/testvectors.h"
 #include "base/json_bytes.h"
 #include "proof/claims.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "teeproof/attest.h"
 #include "teeproof/proof.h"
 
@@ -146,7 +149,7 @@ static tp_err verify_with(const fixture *fx, const uint8_t *r, size_t len, const
     tp_error err;
     tp_err rc = tp_evidence_verify("sev-snp", r, len, &opts, &f, &err);
     if (rc == TP_OK) {
-        json_t *j = tp_evidence_facts_json(&f);
+        json_t *j = tp_evidence_facts_to_json(&f);
         const char *file = json_string_value(json_object_get(json_object_get(j, "amd_crl"), "file"));
         snprintf(crl_file, 64, "%s", file ? file : "");
         json_decref(j);
@@ -300,7 +303,7 @@ static char *seal_with(tp_identity *id, const char *dir)
 static tp_err verify_proof(const char *proof, const tp_policy *p)
 {
     tp_error err;
-    tp_err rc = tp_proof_verify(proof, strlen(proof), p, NULL, NULL, NULL, &err);
+    tp_err rc = tp_proof_verify_json(proof, strlen(proof), p, NULL, NULL, NULL, &err);
     if (rc != TP_OK)
         print_message("proof refused [%s]: %s\n", tp_err_name(rc), err.detail);
     return rc;

@@ -14,13 +14,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tee/seal.h"
+#include "attest/attest_json.h"
+#include "proof/verify_json.h"
 #include "../support/fake_tdxcoll.h"
 #include "../support/fake_tee.h"
 #include "../support/testvectors.h"
 #include "attest/tdx_tcb.h"
 #include "base/codec.h"
 #include "proof/claims.h"
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "teeproof/proof.h"
 #include "teeproof/attest.h"
 
@@ -185,7 +188,7 @@ static void meetable_collateral_reports_both_statuses(void **state)
         fail_msg("%s: %s", tp_err_name(rc), err.detail);
     assert_string_equal(f.tcb_status, "UpToDate");
     assert_string_equal(f.qe_tcb_status, "UpToDate");
-    json_t *j = tp_evidence_facts_json(&f);
+    json_t *j = tp_evidence_facts_to_json(&f);
     assert_string_equal(json_string_value(json_object_get(j, "tcb_status")), "UpToDate");
     assert_string_equal(json_string_value(json_object_get(j, "qe_tcb_status")), "UpToDate");
     json_decref(j);
@@ -194,7 +197,7 @@ static void meetable_collateral_reports_both_statuses(void **state)
     tp_verify_opts opts = {.at = AT_VALID};
     assert_int_equal(tp_evidence_verify("tdx", g.quote, g.quote_len, &opts, &f, &err), TP_OK);
     assert_string_equal(f.tcb_status, "");
-    j = tp_evidence_facts_json(&f);
+    j = tp_evidence_facts_to_json(&f);
     assert_null(json_object_get(j, "tcb_status"));
     json_decref(j);
     tp_evidence_facts_free(&f);
@@ -558,7 +561,7 @@ static char *seal_with(tp_identity *id, const char *dir)
 static tp_err verify_proof(const char *proof, const tp_policy *p)
 {
     tp_error err;
-    tp_err rc = tp_proof_verify(proof, strlen(proof), p, NULL, NULL, NULL, &err);
+    tp_err rc = tp_proof_verify_json(proof, strlen(proof), p, NULL, NULL, NULL, &err);
     if (rc != TP_OK)
         print_message("proof refused [%s]: %s\n", tp_err_name(rc), err.detail);
     return rc;

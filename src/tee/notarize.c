@@ -1,7 +1,8 @@
 /* The notary's pipeline to a signed proof; see notarize.h. Stages: prepare (seed, manifest,
  * target, variables), TLS (tunnel: replay the recorded session; direct: what the notary's
  * own client saw), then the shared post-TLS stages (HTTP, manifest rules, claims, signature). */
-#include "proof/notarize.h"
+#include "tee/seal.h"
+#include "tee/notarize.h"
 
 #include <string.h>
 #include <strings.h>

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "attest/nitro.h"
+#include "tee/attester.h"
 
 #define NSM_DEFAULT_DEV "/dev/nsm"
 #define NSM_RESPONSE_MAX 0x3000 /* the driver's NSM_RESPONSE_MAX_SIZE */
@@ -173,9 +174,8 @@ out:
     return rc;
 }
 
-const tp_platform tp_platform_nitro = {
+const tp_attester_ops tp_attester_nitro = {
     .name = "nitro",
-    .verify = tp_nitro_verify,
     .detect = nitro_detect,
     .attester_new = nitro_attester_new,
     .get_evidence = nitro_get_evidence,

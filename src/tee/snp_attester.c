@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "attest/snp.h"
-#include "attest/tsm.h"
+#include "tee/attester.h"
+#include "tee/tsm.h"
 #include "base/bytes.h"
 
 #define SEV_GUEST_DEFAULT_DEV "/dev/sev-guest"
@@ -131,3 +132,11 @@ tp_err tp_snp_get_evidence(void *state, const uint8_t report_data[64], uint8_t *
     *evidence = tp_buf_detach(&ev, len);
     return TP_OK;
 }
+
+const tp_attester_ops tp_attester_sev_snp = {
+    .name = "sev-snp",
+    .detect = tp_snp_detect,
+    .attester_new = tp_snp_attester_new,
+    .get_evidence = tp_snp_get_evidence,
+    .attester_free = tp_snp_attester_free,
+};

@@ -9,7 +9,7 @@
 #include <openssl/x509_vfy.h>
 #include <time.h>
 
-#include "proof/identity.h"
+#include "tee/identity.h"
 #include "teeproof/manifest.h"
 #include "tls/transcript.h"
 

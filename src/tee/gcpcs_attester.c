@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attest/gcpcs.h"
+#include "tee/attester.h"
 #include "attest/jwt.h"
 #include "base/bytes.h"
 
@@ -230,9 +231,8 @@ static tp_err gcpcs_get_evidence(void *state, const uint8_t report_data[64], uin
     return rc;
 }
 
-const tp_platform tp_platform_gcp_cs = {
+const tp_attester_ops tp_attester_gcp_cs = {
     .name = "gcp-cs",
-    .verify = tp_gcpcs_verify,
     .detect = gcpcs_detect,
     .attester_new = gcpcs_attester_new,
     .get_evidence = gcpcs_get_evidence,

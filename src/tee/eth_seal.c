@@ -1,5 +1,7 @@
 /* Making the proof's signature.eth object with the notary's secp256k1 key (the notary's
  * side); see eth_proof.h. */
+#include "tee/seal.h"
+
 #include "proof/eth_proof.h"
 
 tp_err tp_eth_seal(const tp_identity *id, const json_t *claims, const uint8_t *claims_bytes,

@@ -6,11 +6,13 @@
 #ifndef TP_PROOF_IDENTITY_H
 #define TP_PROOF_IDENTITY_H
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
 
+#include "proof/ed25519.h"
 #include "proof/eth.h"
 #include "teeproof/attest.h"
 
@@ -77,8 +79,5 @@ tp_err tp_identity_sign(const tp_identity *id, const uint8_t *msg, size_t len, u
 /* Recoverable secp256k1 signature (r || s || v) over a 32-byte hash. */
 tp_err tp_identity_eth_sign(const tp_identity *id, const uint8_t hash[TP_ETH_HASH_LEN],
                             uint8_t sig[TP_ETH_SIG_LEN], tp_error *err);
-/* Verifies an Ed25519 signature with a key given as SPKI DER. */
-tp_err tp_ed25519_verify_spki(const uint8_t *spki, size_t spki_len, const uint8_t *msg, size_t len,
-                              const uint8_t *sig, size_t sig_len, tp_error *err);
 
 #endif

@@ -1,5 +1,5 @@
 /* The Linux configfs-tsm report interface; see tsm.h. */
-#include "attest/tsm.h"
+#include "tee/tsm.h"
 
 #include <errno.h>
 #include <fcntl.h>
