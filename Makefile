@@ -74,7 +74,18 @@ build: | deps
 build-all: $(BINS) $(SOLIB) $(VERIFY_SOLIB) $(TOOL_BINS) $(TEST_BINS) $(BENCH_BINS)
 	@:
 
-$(BUILD)/obj/%.o: %.c
+# Objects are rebuilt when the compiler or its flags change, not only their sources: a stamp
+# holds the command line (a stale object compiled without -fvisibility=hidden, say, would
+# export internal symbols from the .so).
+FLAGS_STAMP := $(BUILD)/.cflags
+FLAGS_LINE  := $(CC) $(CFLAGS)
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(FLAGS_LINE)' | cmp -s - $@ 2>/dev/null || echo '$(FLAGS_LINE)' >$@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
