@@ -163,6 +163,11 @@ static tp_err check_one_var(const tp_manifest *m, const tp_vars *vars, size_t i,
         return rc;
     if (!spec && !used.used)
         return tp_error_set(err, TP_ERR_VAR, "unknown variable %.64s", v->name);
+    /* A value the request does not use would be committed in the claims as if the site had
+     * received it: refused (a declared variable without a placeholder is optional). */
+    if (!used.used)
+        return tp_error_set(err, TP_ERR_VAR, "variable %.64s is declared but not used in the "
+                            "request", v->name);
     if (strlen(v->value) > TP_MF_MAX_REGEX_SUBJECT)
         return tp_error_set(err, TP_ERR_VAR, "variable %.64s is too long", v->name);
     if (strpbrk(v->value, "\r\n"))

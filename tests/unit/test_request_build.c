@@ -448,6 +448,22 @@ static void notary_wants_the_exact_bytes(void **state)
     tp_manifest_free(m);
 }
 
+/* A value for a declared variable that no placeholder uses would be committed in the claims
+ * as if the site had received it: refused (red-team finding). Left out, it is fine. */
+static void unused_variables_take_no_value(void **state)
+{
+    (void)state;
+    tp_manifest *m = manifest_ok("{\"method\":\"GET\",\"url\":\"https://h.example/a?q=<% q %>\","
+                                 "\"vars\":{\"q\":{},\"extra\":{\"required\":false,\"default\":\"d\"}}}");
+    tp_var given[] = {{"q", "1"}, {"extra", "e"}};
+    tp_vars both = {given, 2}, used = {given, 1};
+    tp_error e;
+    assert_int_equal(tp_manifest_check_vars(m, &both, &e), TP_ERR_VAR);
+    assert_non_null(strstr(e.detail, "not used"));
+    assert_int_equal(tp_manifest_check_vars(m, &used, &e), TP_OK);
+    tp_manifest_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +478,7 @@ int main(void)
         cmocka_unit_test(regex_matching_has_a_budget),
         cmocka_unit_test(regex_compilation_has_a_budget),
         cmocka_unit_test(notary_wants_the_exact_bytes),
+        cmocka_unit_test(unused_variables_take_no_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
