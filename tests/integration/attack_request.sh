@@ -23,32 +23,8 @@ manifest() {
 EOF
 }
 
-# attack NAME MANIFEST PATTERN REQUEST-BYTES [--var N=V...]: send REQUEST-BYTES in a
-# session about MANIFEST, reveal honestly; the notary must refuse with PATTERN.
-attack() {
-  local name=$1 mf=$2 pattern=$3 bytes=$4; shift 4
-  printf '%s' "$bytes" >"$WORK/$name.req"
-  local cmd=("$BIN/tp-lying-prover" --notary "$N" --manifest "$WORK/$mf.json" --ca-file "$CERTS/ca.pem"
-             --lie raw-request --request "$WORK/$name.req" "$@")
-  if [[ ${TP_ATTACK_EXPECT_PROOF:-0} = 1 ]]; then
-    "${cmd[@]}" >"$WORK/$name.stdout" 2>"$WORK/$name.stderr" || { cat "$WORK/$name.stderr" >&2; fail "$name: not signed"; }
-    grep -q '"signature"' "$WORK/$name.stdout" || fail "$name: no proof"
-    note "$name signed (as expected of the old notary)"
-    return
-  fi
-  expect_fail "$name" "$pattern" "${cmd[@]}"
-  [[ ! -s "$WORK/$name.stdout" ]] || fail "$name: the notary signed something"
-  grep -qF -- "admin" "$WORK/$name.stderr" && fail "$name: a value or the request in the error"
-  return 0
-}
-
-# req_head LINE [FIELD-LINE...]: sets REQ to a request head as the prover before the fix
-# wrote it: LINE, Host, the field lines given, Accept-Encoding, Connection, empty line.
-req_head() {
-  REQ="$1"$'\r\n'"Host: $AUTH"$'\r\n'; shift
-  local f; for f in "$@"; do REQ+="$f"$'\r\n'; done
-  REQ+="$TAIL"
-}
+source "$(dirname "$0")/lib/attack.sh"
+ATTACK_SECRET=admin
 
 # The honest request for each manifest is signed (the site answers all of them).
 honest() { # NAME [--var N=V...]

@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls/keycapture.h"
+#include <stdio.h>
 #include <string.h>
 
 static EVP_PKEY *g_keys[3];
@@ -345,4 +346,25 @@ void tpf_input(const tpf_session *s, X509_STORE *trust, const char *host, time_t
     in->trust = trust;
     in->expected_host = host;
     in->verify_time = when;
+}
+
+int tpf_write_fuzz_seed(const tpf_session *s, uint8_t sel, const char *dir, const char *name)
+{
+    if (dir == NULL || *dir == '\0')
+        return 1;
+    uint8_t head[1 + 48 + 2] = {sel};
+    if (s->ks.priv_len > 48 || s->client_bytes.len > 0xffff)
+        return 0;
+    memcpy(head + 1, s->ks.priv, s->ks.priv_len);
+    head[49] = (uint8_t)(s->client_bytes.len >> 8);
+    head[50] = (uint8_t)s->client_bytes.len;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return 0;
+    int ok = fwrite(head, 1, sizeof(head), f) == sizeof(head) &&
+             fwrite(s->client_bytes.data, 1, s->client_bytes.len, f) == s->client_bytes.len &&
+             fwrite(s->server_bytes.data, 1, s->server_bytes.len, f) == s->server_bytes.len;
+    return fclose(f) == 0 && ok;
 }

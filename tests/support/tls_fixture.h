@@ -69,5 +69,9 @@ void tpf_session_free(tpf_session *s);
 void tpf_input(const tpf_session *s, X509_STORE *trust, const char *host, time_t when,
                tp_tls_verify_input *in);
 void tpf_cleanup(void);
+/* A fuzz seed for fuzz_tls_transcript / fuzz_tls12_transcript: selector byte, the 48-byte
+ * key field, the client bytes' length (u16be), client bytes, server bytes. Written to
+ * dir/name when dir is non-empty (regenerating a corpus); 1 on success. */
+int tpf_write_fuzz_seed(const tpf_session *s, uint8_t sel, const char *dir, const char *name);
 
 #endif

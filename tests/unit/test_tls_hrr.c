@@ -268,23 +268,9 @@ static void fuzz_seeds(void **st)
         tpf_input(&s, store, "example.test", 0, &in);
         assert_int_equal(tp_tls_verify_transcript(&in, &r, &e), TP_OK);
         tp_tls_verify_result_free(&r);
-        tp_buf seed = TP_BUF_PUBLIC_INIT;
-        uint8_t head[1 + 48 + 2] = {seeds[i].sel};
-        memcpy(head + 1, s.ks.priv, s.ks.priv_len);
-        head[49] = (uint8_t)(s.client_bytes.len >> 8);
-        head[50] = (uint8_t)s.client_bytes.len;
-        assert_true(tp_buf_append(&seed, head, sizeof(head)) &&
-                    tp_buf_append(&seed, s.client_bytes.data, s.client_bytes.len) &&
-                    tp_buf_append(&seed, s.server_bytes.data, s.server_bytes.len));
-        if (dir && *dir) {
-            char path[512];
-            snprintf(path, sizeof(path), "%s/session13_hrr_%zu", dir, i);
-            FILE *f = fopen(path, "wb");
-            assert_non_null(f);
-            assert_int_equal(fwrite(seed.data, 1, seed.len, f), seed.len);
-            fclose(f);
-        }
-        tp_buf_free(&seed);
+        char name[64];
+        snprintf(name, sizeof(name), "session13_hrr_%zu", i);
+        assert_true(tpf_write_fuzz_seed(&s, seeds[i].sel, dir, name));
         tpf_session_free(&s);
     }
     X509_STORE_free(store);
