@@ -8,6 +8,7 @@
 
 #include "attest/attest_json.h"
 #include "base/codec.h"
+#include "base/host.h"
 #include "base/json_bytes.h"
 #include "notary/session.h"
 #include "notary/workers.h"
@@ -98,8 +99,12 @@ static tp_err check_tunnel(tp_session *s, const json_t *jhost, json_int_t port, 
     if (host == NULL || host[0] == '\0' || strlen(host) > 253 || strlen(host) != json_string_length(jhost) ||
         port < 1 || port > 65535)
         return tp_error_set(e, TP_ERR_PROTOCOL, "tunnel request needs a host name and a port 1-65535");
+    /* The host is never echoed: it comes from the prover and may hold any byte. */
     if (host[strlen(host) - 1] == '.')
         return tp_error_set(e, TP_ERR_PROTOCOL, "tunnel host must not end with a dot");
+    if (!tp_host_valid(host, strlen(host)))
+        return tp_error_set(e, TP_ERR_PROTOCOL,
+                            "tunnel host is not a DNS name or an IPv6 literal (letters, digits, '-', '.')");
     if (!tp_target_port_allowed(c->allow_ports, c->n_allow_ports, c->allow_any_port, (uint16_t)port))
         return tp_error_set(e, TP_ERR_FORBIDDEN_PORT,
                             "port %d is not one the notary tunnels to (see --allow-port)", (int)port);
