@@ -15,7 +15,8 @@
 # thread count, from --metrics) and the CPU each notary thread used (/proc/PID/task, by
 # thread name: the loop, tp-replay-small, tp-replay-large).
 #   ISO_ROUNDS (3), ISO_N (40) small proofs per figure, ISO_LOOPS (3) concurrent 12 MB
-#   clients, ISO_KB (12288), ISO_NOTARY: another notary binary (e.g. a build before a change).
+#   clients, ISO_KB (12288), ISO_NOTARY: another notary binary (e.g. a build before a change),
+#   ISO_BIG_MODE=direct: the 12 MB proofs in direct mode (the notary fetches; default tunnel).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD="$ROOT/${1:-build}"
@@ -25,6 +26,8 @@ N=${ISO_N:-40}
 LOOPS=${ISO_LOOPS:-3}
 KB=${ISO_KB:-12288}
 NOTARY=${ISO_NOTARY:-$BIN/teeproof-notary}
+BIG_MODE=()
+[[ ${ISO_BIG_MODE:-tunnel} == direct ]] && BIG_MODE=(--direct)
 TP_WORK_PREFIX=tp-iso
 source "$ROOT/scripts/lib/servers.sh"
 HZ=$(getconf CLK_TCK)
@@ -65,7 +68,7 @@ ratio() { echo "$1 $2" | awk '{ printf "%.2f", ($2 > 0) ? $1 / $2 : 0 }'; }
 # metric NAME: a sample of the notary's metrics (0 without --metrics).
 metric() { [[ -n $M ]] && curl -s --max-time 5 "http://$M/metrics" | awk -v n="$1" '$1 == n {print $2; f=1} END {if (!f) print 0}' || echo 0; }
 # big_signed: 12 MB proofs the notary signed so far (log lines of more than 1 MiB recorded).
-big_signed() { sed -n 's/.*signed proof for .* (\([0-9]*\)+\([0-9]*\) bytes.*/\1 \2/p' "$WORK/notary.err" | awk '$1 + $2 >= 1048576' | wc -l; }
+big_signed() { sed -n 's/.*signed \(direct \)\{0,1\}proof for .* (\([0-9]*\)+\([0-9]*\) bytes.*/\2 \3/p' "$WORK/notary.err" | awk '$1 + $2 >= 1048576' | wc -l; }
 # thread_cpu: "NAME TICKS" per notary thread (the loop is the thread whose TID is the PID).
 thread_cpu() {
   local t
@@ -89,7 +92,7 @@ big_loop() {
     else
       nice -n 19 "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/big.json" \
         --var "token=$TOKEN" --ca-file "$WORK/certs/ca.pem" --allow-insecure-sim --out "$WORK/p-big-$2.json" \
-        >/dev/null 2>&1 || true
+        "${BIG_MODE[@]}" >/dev/null 2>&1 || true
     fi
   done
 }
@@ -130,7 +133,7 @@ loaded() {
 }
 alone() { median_ms "$N" prove "$WORK/m.json" "$WORK/p.json"; }
 
-echo "== replay isolation: a small proof alone, and while ${KB} KiB proofs are replayed ($ROUNDS rounds of $N, $LOOPS clients)"
+echo "== replay isolation: a small proof alone, and while ${KB} KiB proofs are replayed ($ROUNDS rounds of $N, $LOOPS ${ISO_BIG_MODE:-tunnel}-mode clients)"
 "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/m.json" --var "token=$TOKEN" \
   --ca-file "$WORK/certs/ca.pem" --allow-insecure-sim --out "$WORK/p.json" >/dev/null # warm up
 pids=()
