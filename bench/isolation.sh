@@ -128,8 +128,8 @@ loaded() {
   join -a2 -e 0 -o 0,1.2,2.2 "$WORK/cpu0" "$WORK/cpu1" | awk -v hz="$HZ" -v secs="$(( (t1 - t0) / 1000000 ))" \
     -v big="$((b1 - b0))" -v busy="$(echo "$w0 $w1 $threads $t0 $t1" | awk '{ printf "%.2f", ($3 > 0) ? ($2 - $1) / $3 / (($5 - $4) / 1e9) : -1 }')" '
     BEGIN { printf "window %.2f s: %d %s KiB proofs signed; large-replay threads busy %s of the window; CPU %% of one core:", secs / 1000, big, "'"$KB"'", (busy < 0) ? "n/a" : sprintf("%.0f%%", busy * 100) }
-    { printf " %s %.0f%%", $1, ($3 - $2) * 100 / hz / (secs / 1000) }
-    END { printf "\n" }' >"$WORK/window"
+    { printf " %s %.0f%%", $1, ($3 - $2) * 100 / hz / (secs / 1000); if ($1 == "loop") loop = ($3 - $2) * 1000 / hz }
+    END { printf "; loop CPU per 12 MB proof %s\n", big ? sprintf("%.0f ms", loop / big) : "n/a" }' >"$WORK/window"
 }
 alone() { median_ms "$N" prove "$WORK/m.json" "$WORK/p.json"; }
 

@@ -21,6 +21,7 @@ typedef struct worker {
     tp_workers *pool;
     pthread_t thread;
     int queue;
+    atomic_ullong started_us;      /* when its job started (now_us); 0 while idle */
 } worker;
 
 struct tp_workers {
@@ -137,15 +138,29 @@ static tp_err notarize_direct(tp_prove_job *job)
 }
 
 /* One job, timed into the queue's counters (wall time busy and the thread's CPU time). */
-static void run_job(tp_workers *w, int queue, tp_prove_job *job)
+static void run_job(worker *me, tp_prove_job *job)
 {
     uint64_t t0 = now_us(), c0 = thread_cpu_us();
+    atomic_store(&me->started_us, t0);
     job->rc = job->direct ? notarize_direct(job)
                           : tp_notarize(&job->in, job->identity, &job->proof, &job->proof_len, &job->err);
-    tp_metrics *m = w->metrics;
-    atomic_fetch_add(&m->replays[queue], 1);
-    atomic_fetch_add(&m->replay_busy_us[queue], now_us() - t0);
-    atomic_fetch_add(&m->replay_cpu_us[queue], thread_cpu_us() - c0);
+    tp_metrics *m = me->pool->metrics;
+    atomic_fetch_add(&m->replays[me->queue], 1);
+    atomic_store(&me->started_us, 0);
+    atomic_fetch_add(&m->replay_busy_us[me->queue], now_us() - t0);
+    atomic_fetch_add(&m->replay_cpu_us[me->queue], thread_cpu_us() - c0);
+}
+
+uint64_t tp_workers_running_us(const tp_notary *n, int queue)
+{
+    const tp_workers *w = n->workers;
+    uint64_t sum = 0, now = now_us();
+    for (size_t i = 0; w != NULL && i < w->n_threads; i++) {
+        uint64_t t0 = atomic_load(&w->threads[i].started_us);
+        if (w->threads[i].queue == queue && t0 != 0 && now > t0)
+            sum += now - t0;
+    }
+    return sum;
 }
 
 static void *work_loop(void *arg)
@@ -163,7 +178,7 @@ static void *work_loop(void *arg)
         if (job == NULL) /* stopping; queued jobs are freed by tp_workers_stop */
             break;
         pthread_mutex_unlock(&w->lock);
-        run_job(w, me->queue, job);
+        run_job(me, job);
         pthread_mutex_lock(&w->lock);
         job->next = w->done;
         w->done = job;

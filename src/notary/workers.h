@@ -75,6 +75,10 @@ void tp_workers_stop(tp_notary *n);
  * still owns it). Loop thread only. */
 int tp_workers_submit(tp_notary *n, tp_prove_job *job);
 
+/* Time the running jobs of queue (0 small, 1 large) have run so far, in microseconds: with
+ * metrics.replay_busy_us (jobs done), the busy time up to now (metrics.c). Any thread. */
+uint64_t tp_workers_running_us(const tp_notary *n, int queue);
+
 /* Moves the session's recordings (rec_client, rec_server) into the job, and back. */
 void tp_prove_job_take_recordings(tp_prove_job *job, tp_session *s);
 void tp_prove_job_return_recordings(tp_prove_job *job, tp_session *s);
