@@ -181,10 +181,7 @@ static tp_err prepare_job(tp_session *s, tp_prove_job *job, tp_error *e)
     tp_err rc = read_prove_request(o, &job->secrets, e);
     if (rc != TP_OK)
         return rc;
-    job->rec_client = s->rec_client;
-    s->rec_client = (tp_buf)TP_BUF_INIT;
-    job->rec_server = s->rec_server;
-    tp_buf_init_public(&s->rec_server);
+    tp_prove_job_take_recordings(job, s);
     job->identity = tp_identity_ref(tp_session_identity(s));
     job->vars = (tp_vars){job->secrets.vars, job->secrets.n_vars};
     snprintf(job->tunnel_host, sizeof(job->tunnel_host), "%s", s->target_host);
@@ -240,12 +237,7 @@ void tp_session_prove_done(tp_session *s, tp_prove_job *job)
     tp_error e = job->err;
     tp_err rc = job->rc;
     /* The recordings come back for the log line; the session frees them when closing. */
-    tp_buf t = s->rec_client;
-    s->rec_client = job->rec_client;
-    job->rec_client = t;
-    t = s->rec_server;
-    s->rec_server = job->rec_server;
-    job->rec_server = t;
+    tp_prove_job_return_recordings(job, s);
     if (rc == TP_OK && !tp_session_send(s, TP_MSG_PROOF, job->proof, job->proof_len))
         rc = tp_error_set(&e, TP_ERR_NOMEM, "cannot send the proof");
     tp_event_proof(s, rc, &e, tp_now_ms() - job->t0); /* one line per decision */
