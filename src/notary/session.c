@@ -80,9 +80,8 @@ void tp_session_destroy(tp_session *s)
     tp_notary *n = s->notary;
     tp_relay_close(s);
     tp_direct_free(s);
-    tp_io_del(n, &s->prover);
     SSL_free(s->ssl);
-    close(s->prover.fd);
+    tp_io_close(n, &s->prover);
     tp_frame_decoder_free(&s->in);
     tp_buf_free(&s->out);
     tp_buf_free(&s->to_target);

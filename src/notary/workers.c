@@ -24,7 +24,7 @@ struct tp_workers {
     worker *threads;
     size_t n_threads;
     pthread_mutex_t lock;
-    pthread_cond_t work;
+    pthread_cond_t work[2];        /* one per queue: a job wakes one thread that serves it */
     tp_prove_job *todo_head[2], *todo_tail[2]; /* [0] small jobs, [1] large ones */
     tp_prove_job *done;
     int stop;
@@ -88,7 +88,7 @@ static void *work_loop(void *arg)
     for (;;) {
         tp_prove_job *job = NULL;
         while (!w->stop && (job = take_job(w, me->queue)) == NULL)
-            pthread_cond_wait(&w->work, &w->lock);
+            pthread_cond_wait(&w->work[me->queue], &w->lock);
         if (job == NULL) /* stopping; queued jobs are freed by tp_workers_stop */
             break;
         pthread_mutex_unlock(&w->lock);
@@ -149,7 +149,7 @@ int tp_workers_submit(tp_notary *n, tp_prove_job *job)
     else
         w->todo_head[q] = job;
     w->todo_tail[q] = job;
-    pthread_cond_broadcast(&w->work); /* the one woken must be one serving that queue */
+    pthread_cond_signal(&w->work[q]); /* one thread of that queue, not every worker */
     pthread_mutex_unlock(&w->lock);
     return 1;
 }
@@ -171,7 +171,8 @@ int tp_workers_start(tp_notary *n)
         return 0;
     n->workers = w;
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->work, NULL);
+    pthread_cond_init(&w->work[0], NULL);
+    pthread_cond_init(&w->work[1], NULL);
     size_t large = want > 1 ? want - 1 : 1; /* large replays at once: all CPUs but one */
     w->threads = calloc(want + large, sizeof(worker));
     w->io = (tp_io){.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), .on_event = on_results, .owner = n};
@@ -203,7 +204,8 @@ void tp_workers_stop(tp_notary *n)
         return;
     pthread_mutex_lock(&w->lock);
     w->stop = 1;
-    pthread_cond_broadcast(&w->work);
+    pthread_cond_broadcast(&w->work[0]);
+    pthread_cond_broadcast(&w->work[1]);
     pthread_mutex_unlock(&w->lock);
     for (size_t i = 0; i < w->n_threads; i++)
         pthread_join(w->threads[i].thread, NULL);
@@ -215,7 +217,8 @@ void tp_workers_stop(tp_notary *n)
         close(w->io.fd);
     }
     free(w->threads);
-    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->work[0]);
+    pthread_cond_destroy(&w->work[1]);
     pthread_mutex_destroy(&w->lock);
     free(w);
     n->workers = NULL;
