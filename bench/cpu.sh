@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${1:-build}; [[ "$B" = /* ]] && BUILD=$B || BUILD="$ROOT/$B"
 BIN="$BUILD/bin"
-OUT="$BUILD/bench"
+OUT=${CPU_OUT:-$BUILD/bench}
 PROOFS=${CPU_PROOFS:-300}
 IR_PROOFS=${CPU_IR_PROOFS:-40}
 source "$ROOT/scripts/lib/servers.sh"
