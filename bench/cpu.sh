@@ -5,9 +5,10 @@
 #   perf stat   task-clock and syscalls (raw and per name) per proof,
 #   perf record a call-graph profile (cpu-clock) -> $OUT/cpu-perf.txt (top symbols),
 #   callgrind   instructions per proof (a second notary under valgrind, counters zeroed
-#               after a warm-up and dumped after the run), top functions -> $OUT/cpu-ir.txt.
+#               after a warm-up and dumped after the run), by function -> $OUT/cpu-ir.txt.
 # Usage: bash bench/cpu.sh [BUILD]    (CPU_PROOFS, default 300; CPU_IR_PROOFS, default 40;
-# CPU_IR=0 skips callgrind). Needs perf and valgrind (linux-perf, valgrind).
+# CPU_IR=0 skips callgrind; CPU_OUT, default BUILD/bench). Needs perf and valgrind:
+# `scripts/deps.sh cpu`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=${1:-build}; [[ "$B" = /* ]] && BUILD=$B || BUILD="$ROOT/$B"
@@ -64,8 +65,10 @@ if [[ "${CPU_IR:-1}" != 0 ]]; then
   cp "$(ls -t "$WORK"/cg.out* | head -1)" "$f"
   ir=$(sed -n 's/^summary: *//p;s/^totals: *//p' "$f" | head -1 | awk '{print $1}')
   echo "notary instructions    $(awk -v i="$ir" -v n="$IR_PROOFS" 'BEGIN { printf "%8.2f M/proof", i / n / 1e6 }')"
-  { callgrind_annotate --inclusive=no "$f" 2>/dev/null | grep -E '^ *[0-9,]+ ' || true; } | head -30 >"$OUT/cpu-ir.txt"
-  { callgrind_annotate --inclusive=yes "$f" 2>/dev/null | grep -E '^ *[0-9,]+ ' || true; } | head -80 >"$OUT/cpu-ir-incl.txt"
-  echo "instructions by function: $OUT/cpu-ir.txt (self), $OUT/cpu-ir-incl.txt (inclusive)"
+  # inclusive instructions of the notary's own functions and the library calls they make
+  { callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null \
+      | grep -E '^ *[0-9,]+ .*(src/|\?\?\?:(SSL_|EVP_|X509|json_|secp256k1))' | grep -v '^ *[0-9,]* *([0-9. %]*) */' || true; } \
+    | head -60 >"$OUT/cpu-ir.txt"
+  echo "instructions by function (inclusive): $OUT/cpu-ir.txt"
   head -15 "$OUT/cpu-ir.txt"
 fi
