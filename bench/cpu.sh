@@ -25,7 +25,7 @@ start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$WORK/certs/ser
 sed "s/localhost:8443/localhost:$PORT_api/" "$ROOT/docs/examples/account.manifest.json" >"$WORK/m.json"
 notary_args=(--listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$WORK/certs/ca.pem" --allow-private --max-sessions 4096)
 load() { "$BUILD/bench/load" --notary "127.0.0.1:$1" --manifest "$WORK/m.json" --var "token=$TOKEN" \
-  --ca-file "$WORK/certs/ca.pem" --notary-pid "$2" --levels 1 --proofs "$3" 2>"$WORK/load.err" \
+  --ca-file "$WORK/certs/ca.pem" --notary-pid "$2" --levels "${CPU_LEVEL:-1}" --proofs "$3" 2>"$WORK/load.err" \
   || { cat "$WORK/load.err" >&2; exit 1; }; }
 
 start_server notary "$BIN/teeproof-notary" "${notary_args[@]}"

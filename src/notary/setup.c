@@ -76,6 +76,7 @@ static tp_err make_ssl_ctx(tp_notary *n, tp_error *err)
         return tp_error_set(err, TP_ERR_CRYPTO, "cannot create the TLS context");
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_num_tickets(ctx, 0); /* sessions are single-use; no resumption */
+    SSL_CTX_set_read_ahead(ctx, 1);  /* one read(2) for what is there, not two per record */
     int ok = n->cfg.cert_file
                  ? SSL_CTX_use_certificate_chain_file(ctx, n->cfg.cert_file) == 1 &&
                        SSL_CTX_use_PrivateKey_file(ctx, n->cfg.key_file, SSL_FILETYPE_PEM) == 1 &&
