@@ -9,11 +9,11 @@
  * see it exactly as they would a manifest of their own. Failures are never kept (they
  * re-run and report their own error). Bounded slots, least recently used replaced (never
  * one that is lent out); one mutex. */
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/codec.h"
 #include "manifest/manifest_internal.h"
 
 #define TP_MANIFEST_CACHE_SLOTS 16
@@ -82,7 +82,7 @@ tp_err tp_manifest_acquire(const char *json, size_t len, tp_manifest **out, tp_e
     if (json == NULL || len > TP_MANIFEST_CACHE_MAX_BYTES)
         return tp_manifest_parse(json, len, out, err);
     uint8_t sha[32];
-    SHA256((const unsigned char *)json, len, sha);
+    tp_sha256(json, len, sha);
     pthread_mutex_lock(&g_lock);
     manifest_slot *s = find_free_copy(sha, json, len);
     if (s != NULL) {
