@@ -1,14 +1,27 @@
 /* Algorithms fetched once; see algs.h. */
 #include "base/algs.h"
 
-#include <openssl/crypto.h>
+#include <openssl/core_names.h>
+#include <openssl/hmac.h>
+#include <openssl/obj_mac.h>
 #include <pthread.h>
 #include <string.h>
 
-#define TP_HMAC_MAX_BLOCK 128 /* SHA-384/512 */
-
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static const EVP_MD *g_sha256, *g_sha384, *g_sha512;
+static EVP_MAC_CTX *g_hmac256, *g_hmac384; /* templates: HMAC with the digest set, no key */
+
+static EVP_MAC_CTX *hmac_template(EVP_MAC *mac, const char *digest)
+{
+    EVP_MAC_CTX *c = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0),
+                           OSSL_PARAM_construct_end()};
+    if (c != NULL && EVP_MAC_CTX_set_params(c, params) != 1) {
+        EVP_MAC_CTX_free(c);
+        c = NULL;
+    }
+    return c;
+}
 
 static void fetch_all(void)
 {
@@ -16,6 +29,10 @@ static void fetch_all(void)
     g_sha256 = (m = EVP_MD_fetch(NULL, "SHA256", NULL)) ? m : EVP_sha256();
     g_sha384 = (m = EVP_MD_fetch(NULL, "SHA384", NULL)) ? m : EVP_sha384();
     g_sha512 = (m = EVP_MD_fetch(NULL, "SHA512", NULL)) ? m : EVP_sha512();
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    g_hmac256 = hmac_template(mac, "SHA256");
+    g_hmac384 = hmac_template(mac, "SHA384");
+    EVP_MAC_free(mac); /* the contexts hold their own references */
 }
 
 const EVP_MD *tp_md_sha256(void)
@@ -36,40 +53,26 @@ const EVP_MD *tp_md_sha512(void)
     return g_sha512;
 }
 
-/* H(k ^ pad || a || b) into out. */
-static int pad_hash(EVP_MD_CTX *c, const EVP_MD *md, const uint8_t *k, size_t block,
-                    const uint8_t *a, size_t a_len, uint8_t *out)
-{
-    unsigned int n = 0;
-    return EVP_DigestInit_ex2(c, md, NULL) == 1 && EVP_DigestUpdate(c, k, block) == 1 &&
-           EVP_DigestUpdate(c, a, a_len) == 1 && EVP_DigestFinal_ex(c, out, &n) == 1;
-}
-
 int tp_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len, const uint8_t *data,
             size_t data_len, uint8_t *out)
 {
-    int size = EVP_MD_get_size(md), block = EVP_MD_get_block_size(md);
-    if (size <= 0 || size > EVP_MAX_MD_SIZE || block < size || block > TP_HMAC_MAX_BLOCK)
-        return 0;
-    uint8_t k[TP_HMAC_MAX_BLOCK] = {0}, inner[EVP_MAX_MD_SIZE];
-    static const uint8_t zero = 0; /* an empty message still needs a pointer */
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    int ok = c != NULL;
-    if (ok && key_len > (size_t)block) { /* RFC 2104: a long key is hashed first */
+    pthread_once(&g_once, fetch_all);
+    int size = EVP_MD_get_size(md);
+    const EVP_MAC_CTX *tmpl = NULL;
+    if (EVP_MD_get_type(md) == NID_sha256)
+        tmpl = g_hmac256;
+    else if (EVP_MD_get_type(md) == NID_sha384)
+        tmpl = g_hmac384;
+    static const uint8_t zero = 0; /* an empty key still needs a pointer */
+    if (tmpl == NULL || size <= 0) {
         unsigned int n = 0;
-        ok = EVP_DigestInit_ex2(c, md, NULL) == 1 && EVP_DigestUpdate(c, key, key_len) == 1 &&
-             EVP_DigestFinal_ex(c, k, &n) == 1;
-    } else if (key_len > 0) {
-        memcpy(k, key, key_len);
+        return HMAC(md, key_len ? key : &zero, (int)key_len, data, data_len, out, &n) != NULL;
     }
-    for (int i = 0; i < block; i++)
-        k[i] ^= 0x36;
-    ok = ok && pad_hash(c, md, k, (size_t)block, data_len ? data : &zero, data_len, inner);
-    for (int i = 0; i < block; i++)
-        k[i] ^= 0x36 ^ 0x5c;
-    ok = ok && pad_hash(c, md, k, (size_t)block, inner, (size_t)size, out);
-    EVP_MD_CTX_free(c); /* the provider clears its digest state */
-    OPENSSL_cleanse(k, sizeof(k));
-    OPENSSL_cleanse(inner, sizeof(inner));
+    EVP_MAC_CTX *c = EVP_MAC_CTX_dup(tmpl);
+    size_t n = 0;
+    int ok = c != NULL && EVP_MAC_init(c, key_len ? key : &zero, key_len, NULL) == 1 &&
+             EVP_MAC_update(c, data, data_len) == 1 && EVP_MAC_final(c, out, &n, (size_t)size) == 1 &&
+             n == (size_t)size;
+    EVP_MAC_CTX_free(c);
     return ok;
 }

@@ -13,9 +13,8 @@ const EVP_MD *tp_md_sha256(void);
 const EVP_MD *tp_md_sha384(void);
 const EVP_MD *tp_md_sha512(void);
 
-/* HMAC(md, key, data) into out (EVP_MD_get_size(md) bytes); 1/0. RFC 2104 over EVP digest
- * calls on md (fetched once): the EVP_MAC route cost a context dup, a key setup and a free
- * through the provider layer on every HKDF step, ~3x the digests themselves. */
+/* HMAC(md, key, data) into out (EVP_MD_get_size(md) bytes); 1/0. SHA-256 and SHA-384 use a
+ * context prepared once; other digests fall back to one-shot HMAC(). */
 int tp_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len, const uint8_t *data,
             size_t data_len, uint8_t *out);
 
