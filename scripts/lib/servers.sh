@@ -54,3 +54,48 @@ wait_port() {
   echo "error: nothing listening on port $1" >&2
   exit 1
 }
+
+# start_nginx NAME DOCROOT CERT KEY [DIRECTIVES] : nginx (one process, TLS 1.3) on a free
+# loopback port serving DOCROOT, with DIRECTIVES (e.g. locations) in its server block; sets
+# PORT_<NAME> and PID_<NAME>. NGINX_CONNECTIONS (default 1024): connections it may hold at
+# once (worker_connections, and its descriptor limit); a connection that sends nothing is
+# kept for 10 minutes (idle tunnels in bench/run.sh).
+start_nginx() {
+  local name=$1 root=$2 cert=$3 key=$4 directives=${5:-} conns=${NGINX_CONNECTIONS:-1024}
+  local dir="$WORK/nginx-$name" port
+  port=$(free_port)
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CFG
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile $((conns + 64));
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections $conns; }
+http {
+    access_log off;
+    client_header_timeout 600s;
+    client_body_temp_path $dir;
+    proxy_temp_path $dir;
+    fastcgi_temp_path $dir;
+    uwsgi_temp_path $dir;
+    scgi_temp_path $dir;
+    server {
+        listen 127.0.0.1:$port ssl;
+        server_name localhost;
+        ssl_certificate $cert;
+        ssl_certificate_key $key;
+        ssl_protocols TLSv1.3;
+        root $root;
+        $directives
+    }
+}
+CFG
+  "$(command -v nginx || echo /usr/sbin/nginx)" -p "$dir" -c "$dir/nginx.conf" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  local pid=$!
+  PIDS+=("$pid")
+  wait_port "$port"
+  printf -v "PORT_$name" '%s' "$port"
+  printf -v "PID_$name" '%s' "$pid"
+}

@@ -95,6 +95,10 @@ typedef struct tp_notary {
     size_t n_refusing;           /* sessions open only to say limit or memory-budget */
     tp_metrics metrics;          /* counters (metrics.c), served with --metrics */
     struct tp_metrics_http *metrics_http; /* the --metrics listener, or NULL */
+    size_t fd_capacity;          /* RLIMIT_NOFILE after raising it (capacity.c) */
+    uint64_t accept_paused_until;/* accept() ran out of descriptors: listener unwatched till then */
+    size_t sessions_at_pause;    /* ... or until fewer sessions than this are open */
+    unsigned long long accept_pauses;
     int stop;
 } tp_notary;
 
@@ -126,6 +130,15 @@ void tp_metrics_http_close(tp_notary *n);
  * loopback address (setup.c); bound gets the address actually bound. */
 tp_err tp_notary_bind(const char *spec, const char *what, int loopback_only, int *fd,
                       char *bound, size_t bound_len, tp_error *err);
+
+/* Descriptors (capacity.c): raises the soft RLIMIT_NOFILE to the hard limit and logs the
+ * sessions it holds (call before opening anything); after accept() failed with error: 1 if
+ * it was for want of descriptors or memory (the listener is paused), else 0; resume resumes
+ * it once the pause is over or a session ended; the loop's epoll timeout for that. */
+void tp_notary_raise_fd_limit(tp_notary *n);
+int tp_accept_failed(tp_notary *n, int error);
+void tp_accept_resume(tp_notary *n, uint64_t now);
+int tp_loop_timeout_ms(const tp_notary *n, uint64_t now, int longest);
 
 /* Memory accounting (memory.c): one line on stderr with the session count, the memory
  * charged against the budget and the sessions paused by their queue cap (on SIGUSR1). */
