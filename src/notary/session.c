@@ -33,6 +33,7 @@ static void unlink_session(tp_notary *n, tp_session *s)
 static void touch(tp_session *s)
 {
     s->idle_deadline = tp_now_ms() + s->notary->cfg.idle_timeout_ms;
+    s->trimmed = 0;
 }
 
 void tp_session_accept(tp_notary *n, int fd)
@@ -319,6 +320,8 @@ void tp_session_sweep(tp_notary *n, uint64_t now)
             expire(s, "session exceeded its maximum duration");
         else if (now >= s->idle_deadline)
             expire(s, "session idle for too long");
+        else if (!s->trimmed && now + n->cfg.idle_timeout_ms >= s->idle_deadline + TP_IDLE_TRIM_MS)
+            tp_session_trim_idle(s);
     }
 }
 

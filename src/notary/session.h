@@ -33,6 +33,7 @@ struct tp_session {
     size_t mem_charged;        /* this session's share of notary->mem_used */
     int refusal_logged;        /* its error was logged and counted (events.c) */
     int in_frame;              /* a frame's handler is running (on_event must not recurse) */
+    int trimmed;               /* idle: its empty queues were freed (memory.c); traffic clears it */
     tp_io prover;
     SSL *ssl;
     tp_frame_decoder in;
@@ -134,6 +135,13 @@ int tp_session_within_budget(tp_session *s);
 void tp_session_fail_budget(tp_session *s);
 /* 1 if a new session fits in the budget next to the existing ones. */
 int tp_notary_admits_session(const tp_notary *n);
+/* A session that moved no byte for this long frees its empty queues (tp_session_trim_idle):
+ * thousands of idle sessions then hold little more than their OpenSSL state. */
+#define TP_IDLE_TRIM_MS 1000
+/* Frees the session's empty queues (frames to the prover, bytes to the target, the
+ * decoder) while it waits for its prover or target (ready, tunnel, relay done); its next
+ * traffic allocates them again. */
+void tp_session_trim_idle(tp_session *s);
 /* Frees what a failed or finished session no longer needs (recordings, queues to the
  * target, received frames): only its answer to the prover stays until it is flushed. */
 void tp_session_release_unneeded(tp_session *s);
