@@ -108,7 +108,7 @@ if ((IDLE > 0)); then
   # The notary holds two descriptors per idle session (prover and target), nginx and
   # bench/load one each: the hard limit (which nothing here may raise) caps N.
   fd_hard=$(ulimit -Hn); [[ $fd_hard == unlimited ]] && fd_hard=1048576
-  idle_n=$(( IDLE < (fd_hard - 512) / 2 ? IDLE : (fd_hard - 512) / 2 ))
+  idle_n=$(( IDLE < (fd_hard - 160) / 2 ? IDLE : (fd_hard - 160) / 2 ))
   echo "== 3b. idle sessions: $idle_n held (attested, tunnel to nginx open, no traffic) on a fresh notary"
   ((idle_n < IDLE)) && echo "  ($IDLE asked; the descriptor hard limit here, $fd_hard, holds $idle_n: 2 per session in the notary)"
   start_server notary_idle "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim \

@@ -48,13 +48,13 @@ int tp_accept_failed(tp_notary *n, int error)
 {
     if (error != EMFILE && error != ENFILE && error != ENOBUFS && error != ENOMEM)
         return 0;
-    if (n->accept_paused_until == 0) {
-        n->accept_pauses++;
-        tp_log_field f[] = {TP_LOG_STR("error", strerror(error)), TP_LOG_INT("sessions", n->n_sessions),
-                            TP_LOG_INT("pauses", n->accept_pauses)};
-        tp_log(TP_LOG_WARN, "accept-paused", f, 3,
-               "cannot accept: %s (%zu sessions open); not accepting for %u ms or until a session ends",
-               strerror(error), n->n_sessions, TP_ACCEPT_PAUSE_MS);
+    n->accept_pauses++;
+    if (!n->accept_failing) { /* once until an accept succeeds again */
+        n->accept_failing = 1;
+        tp_log_field f[] = {TP_LOG_STR("error", strerror(error)), TP_LOG_INT("sessions", n->n_sessions)};
+        tp_log(TP_LOG_WARN, "accept-paused", f, 2,
+               "cannot accept: %s (%zu sessions open); accepting pauses for %u ms at a time, or until a "
+               "session ends, while this lasts", strerror(error), n->n_sessions, TP_ACCEPT_PAUSE_MS);
     }
     tp_io_mod(n, &n->listen_io, 0);
     n->accept_paused_until = tp_now_ms() + TP_ACCEPT_PAUSE_MS;

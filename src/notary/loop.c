@@ -54,6 +54,7 @@ static void on_listen(tp_io *io, uint32_t events)
             tp_accept_failed(n, errno);
             return;
         }
+        n->accept_failing = 0;
         /* Small frames in a request/response dialogue: Nagle + delayed ACK would add 40 ms. */
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

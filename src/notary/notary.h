@@ -99,6 +99,7 @@ typedef struct tp_notary {
     uint64_t accept_paused_until;/* accept() ran out of descriptors: listener unwatched till then */
     size_t sessions_at_pause;    /* ... or until fewer sessions than this are open */
     unsigned long long accept_pauses;
+    int accept_failing;          /* the last accept() failed for want of descriptors (logged once) */
     int stop;
 } tp_notary;
 
