@@ -90,6 +90,8 @@ typedef struct tp_notary {
     char trust_id[80];           /* "system" or "sha256:<hex>" */
     tp_session *sessions;        /* doubly linked list */
     tp_session *graveyard;       /* destroyed this loop turn, freed after it */
+    tp_session **by_id;          /* sessions by id (tp_session_find): chained buckets */
+    size_t by_id_mask;           /* buckets - 1, a power of two minus one; 0 before the first */
     size_t n_sessions;
     size_t mem_used;             /* bytes charged by all sessions against cfg.memory_budget */
     size_t n_refusing;           /* sessions open only to say limit or memory-budget */
@@ -115,6 +117,7 @@ uint64_t tp_now_ms(void);
 /* Sessions (session.c). */
 void tp_session_accept(tp_notary *n, int fd);
 void tp_session_sweep(tp_notary *n, uint64_t now_ms);
+/* Ends every session and frees the id index. */
 void tp_session_close_all(tp_notary *n);
 /* Frees sessions destroyed during the last batch of events (their tp_io may still be
  * referenced by that batch, so freeing waits until the batch is done). */

@@ -10,17 +10,63 @@
 
 static void on_prover_event(tp_io *io, uint32_t events);
 
-static void link_session(tp_notary *n, tp_session *s)
+/* Buckets of the id index at first; it doubles when sessions outnumber its buckets, so that
+ * resolver and worker results find their session in constant time among thousands. */
+#define TP_ID_BUCKETS_MIN 1024
+
+static tp_session **id_bucket(tp_notary *n, uint64_t id)
 {
+    return &n->by_id[id & n->by_id_mask]; /* ids are sequential: the low bits spread them */
+}
+
+/* 1, or 0 if the first table cannot be allocated (a bigger one failing keeps the old). */
+static int id_index_grow(tp_notary *n)
+{
+    size_t buckets = n->by_id ? (n->by_id_mask + 1) * 2 : TP_ID_BUCKETS_MIN;
+    tp_session **t = calloc(buckets, sizeof(*t));
+    if (t == NULL)
+        return n->by_id != NULL;
+    tp_session **old = n->by_id;
+    size_t old_n = old ? n->by_id_mask + 1 : 0;
+    n->by_id = t;
+    n->by_id_mask = buckets - 1;
+    for (size_t i = 0; i < old_n; i++)
+        for (tp_session *s = old[i], *next; s != NULL; s = next) {
+            next = s->id_next;
+            s->id_next = *id_bucket(n, s->id);
+            *id_bucket(n, s->id) = s;
+        }
+    free(old);
+    return 1;
+}
+
+static void index_free(tp_notary *n)
+{
+    free(n->by_id);
+    n->by_id = NULL;
+    n->by_id_mask = 0;
+}
+
+static int link_session(tp_notary *n, tp_session *s)
+{
+    if ((n->by_id == NULL || n->n_sessions > n->by_id_mask) && !id_index_grow(n))
+        return 0;
+    s->id_next = *id_bucket(n, s->id);
+    *id_bucket(n, s->id) = s;
     s->next = n->sessions;
     if (n->sessions)
         n->sessions->prev = s;
     n->sessions = s;
     n->n_sessions++;
+    return 1;
 }
 
 static void unlink_session(tp_notary *n, tp_session *s)
 {
+    tp_session **p = id_bucket(n, s->id);
+    while (*p != s)
+        p = &(*p)->id_next;
+    *p = s->id_next;
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -65,13 +111,19 @@ void tp_session_accept(tp_notary *n, int fd)
     tp_buf_init_public(&s->out);
     touch(s);
     SSL_set_accept_state(ssl);
-    if (!tp_io_add(n, &s->prover, EPOLLIN)) {
+    if (!link_session(n, s)) {
         SSL_free(ssl);
         free(s);
         close(fd);
         return;
     }
-    link_session(n, s);
+    if (!tp_io_add(n, &s->prover, EPOLLIN)) {
+        unlink_session(n, s);
+        SSL_free(ssl);
+        free(s);
+        close(fd);
+        return;
+    }
     n->n_refusing += busy || broke;
     tp_session_charge(s);
 }
@@ -102,7 +154,9 @@ void tp_session_destroy(tp_session *s)
 
 tp_session *tp_session_find(tp_notary *n, uint64_t id)
 {
-    for (tp_session *s = n->sessions; s != NULL; s = s->next)
+    if (n->by_id == NULL)
+        return NULL;
+    for (tp_session *s = *id_bucket(n, id); s != NULL; s = s->id_next)
         if (s->id == id)
             return s;
     return NULL;
@@ -330,4 +384,5 @@ void tp_session_close_all(tp_notary *n)
     while (n->sessions)
         tp_session_destroy(n->sessions);
     tp_session_reap(n);
+    index_free(n);
 }

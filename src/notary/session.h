@@ -23,6 +23,7 @@ enum tp_session_state {
 struct tp_session {
     tp_notary *notary;
     tp_session *prev, *next;
+    tp_session *id_next;       /* its bucket's chain in notary->by_id */
     uint64_t id;               /* resolver results find their session by id */
     enum tp_session_state state;
     int dead;                  /* destroyed; waiting in the graveyard */
