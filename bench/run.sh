@@ -17,7 +17,8 @@
 # raw data go to build/bench/ (latency-vs-concurrency.svg, latency-vs-size.svg).
 #   BENCH_N (default 30) runs per single figure; BENCH_N_BIG (default 5) for 1 MiB and up;
 #   BENCH_LEVELS (default 1,16,64,256); BENCH_PROOFS (default 64) proofs per level at least;
-#   BENCH_IDLE (default 10000) idle sessions for 3b, 0 to skip it.
+#   BENCH_IDLE (default 10000) idle sessions for 3b, 0 to skip it; BENCH_IDLE_PROOFS (default
+#   200) proofs per level there (enough for a p99 that is not just the slowest one).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD="$ROOT/${1:-build}"
@@ -28,6 +29,7 @@ N_BIG=${BENCH_N_BIG:-5}
 LEVELS=${BENCH_LEVELS:-1,16,64,256}
 PROOFS=${BENCH_PROOFS:-64}
 IDLE=${BENCH_IDLE:-10000}
+IDLE_PROOFS=${BENCH_IDLE_PROOFS:-200}
 source "$ROOT/scripts/lib/servers.sh"
 mkdir -p "$OUT"
 
@@ -114,7 +116,7 @@ if ((IDLE > 0)); then
   start_server notary_idle "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim \
     --ca-file "$WORK/certs/ca.pem" --allow-private --max-sessions $((idle_n + 256)) --idle-timeout 900
   "$BUILD/bench/load" --notary "127.0.0.1:$PORT_notary_idle" --manifest "$WORK/m-nginx.json" --var "token=$TOKEN" \
-    --ca-file "$WORK/certs/ca.pem" --notary-pid "$PID_notary_idle" --levels 1,16 --proofs "$PROOFS" \
+    --ca-file "$WORK/certs/ca.pem" --notary-pid "$PID_notary_idle" --levels 1,16 --proofs "$IDLE_PROOFS" \
     --idle "$idle_n" --idle-target "localhost:$web" 2>"$WORK/load-idle.err" || { cat "$WORK/load-idle.err" >&2; exit 1; }
   grep -m1 'descriptors' "$WORK/notary_idle.err" | sed 's/^/  notary: /' || true
   kill "$PID_notary_idle"

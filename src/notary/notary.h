@@ -92,6 +92,7 @@ typedef struct tp_notary {
     tp_session *graveyard;       /* destroyed this loop turn, freed after it */
     tp_session **by_id;          /* sessions by id (tp_session_find): chained buckets */
     size_t by_id_mask;           /* buckets - 1, a power of two minus one; 0 before the first */
+    uint64_t sweep_due;          /* no session has a deadline before this (session.c) */
     size_t n_sessions;
     size_t mem_used;             /* bytes charged by all sessions against cfg.memory_budget */
     size_t n_refusing;           /* sessions open only to say limit or memory-budget */

@@ -126,6 +126,7 @@ void tp_session_accept(tp_notary *n, int fd)
     }
     n->n_refusing += busy || broke;
     tp_session_charge(s);
+    tp_session_sweep_lower(s);
 }
 
 void tp_session_destroy(tp_session *s)
@@ -187,6 +188,7 @@ void tp_session_fail(tp_session *s, const tp_error *e)
 
 void tp_session_update_interest(tp_session *s)
 {
+    tp_session_sweep_lower(s); /* every change of state or deadline ends here */
     uint32_t ev = 0;
     int out_pending = s->out_pos < s->out.len || s->ssl_wants_write;
     int full = tp_session_queue_full(s);
@@ -360,8 +362,30 @@ static void expire(tp_session *s, const char *what)
     tp_session_destroy(s);
 }
 
+/* The earliest time tp_session_sweep has something to do for s (the tests below). */
+static uint64_t sweep_due(const tp_session *s)
+{
+    uint64_t due = s->end_deadline < s->idle_deadline ? s->end_deadline : s->idle_deadline;
+    if ((s->state == TP_SESS_RESOLVING || s->state == TP_SESS_CONNECTING) && s->connect_deadline < due)
+        due = s->connect_deadline;
+    if (s->state == TP_SESS_CONNECTING && s->attempt_deadline < due)
+        due = s->attempt_deadline;
+    uint64_t trim = s->idle_deadline + TP_IDLE_TRIM_MS - s->notary->cfg.idle_timeout_ms;
+    return !s->trimmed && trim < due ? trim : due;
+}
+
+void tp_session_sweep_lower(tp_session *s)
+{
+    uint64_t due = sweep_due(s);
+    if (due < s->notary->sweep_due)
+        s->notary->sweep_due = due;
+}
+
 void tp_session_sweep(tp_notary *n, uint64_t now)
 {
+    if (now < n->sweep_due) /* no session's deadline has come: no walk over thousands */
+        return;
+    n->sweep_due = UINT64_MAX; /* lowered again below, and by events during the walk */
     tp_session *next;
     for (tp_session *s = n->sessions; s != NULL; s = next) {
         next = s->next;
@@ -376,6 +400,8 @@ void tp_session_sweep(tp_notary *n, uint64_t now)
             expire(s, "session idle for too long");
         else if (!s->trimmed && now + n->cfg.idle_timeout_ms >= s->idle_deadline + TP_IDLE_TRIM_MS)
             tp_session_trim_idle(s);
+        if (!s->dead)
+            tp_session_sweep_lower(s);
     }
 }
 
