@@ -40,7 +40,9 @@ free_port() {
   local p
   while :; do
     p=$((20000 + RANDOM % 40000))
-    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+    # any socket on it, not only a listener: a connection's local port (bench/run.sh holds
+    # thousands) or one in TIME_WAIT can make a later bind fail
+    ss -Htan "sport = :$p" | grep -q . || { echo "$p"; return; }
   done
 }
 
