@@ -47,7 +47,8 @@
 #define LOAD_MAX_IDLE 100000
 #define LOAD_IDLE_THREADS 8          /* opening idle sessions: blocking round trips in parallel */
 #define LOAD_IDLE_IO_TIMEOUT_S 30
-#define LOAD_IDLE_SETTLE_US 500000   /* after the last idle session opened, before RSS is read */
+#define LOAD_IDLE_SETTLE_US 2000000  /* after the last idle session opened: the notary trims a
+                                        * session idle for 1 s; RSS is read and levels run after */
 #define LOAD_FD_RESERVE 256          /* descriptors beside the idle sessions (active proofs...) */
 
 typedef struct load_cfg {
