@@ -61,8 +61,11 @@ static void on_listen(tp_io *io, uint32_t events)
     tp_notary *n = io->owner;
     for (;;) {
         int fd = accept4(n->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            return; /* EAGAIN, or a transient error such as EMFILE: retried on the next event */
+        if (fd < 0) { /* EAGAIN; out of descriptors: paused (capacity.c); else the next event */
+            tp_accept_failed(n, errno);
+            return;
+        }
+        n->accept_failing = 0;
         /* Small frames in a request/response dialogue: Nagle + delayed ACK would add 40 ms. */
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -116,7 +119,7 @@ int tp_notary_run(tp_notary *n)
     struct epoll_event events[64];
     uint64_t next_sweep = tp_now_ms() + 250;
     while (!n->stop) {
-        int k = epoll_wait(n->epfd, events, 64, 250);
+        int k = epoll_wait(n->epfd, events, 64, tp_loop_timeout_ms(n, tp_now_ms(), 250));
         if (k < 0 && errno != EINTR)
             return 0;
         for (int i = 0; i < k; i++) {
@@ -125,6 +128,7 @@ int tp_notary_run(tp_notary *n)
         }
         tp_session_reap(n);
         uint64_t now = tp_now_ms();
+        tp_accept_resume(n, now);
         if (now >= next_sweep) {
             tp_session_sweep(n, now);
             tp_metrics_http_sweep(n, now);

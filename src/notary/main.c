@@ -20,6 +20,7 @@ static int run(tp_notary *n)
     tp_error err;
     tp_error_clear(&err);
     char bound[300], mbound[300];
+    tp_notary_raise_fd_limit(n);
     n->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (n->epfd < 0 || tp_notary_setup(n, &err) != TP_OK || tp_notary_listen(n, bound, sizeof(bound), &err) != TP_OK ||
         tp_metrics_http_listen(n, mbound, sizeof(mbound), &err) != TP_OK) {

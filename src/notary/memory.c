@@ -57,6 +57,24 @@ int tp_notary_admits_session(const tp_notary *n)
     return n->mem_used <= n->cfg.memory_budget && n->cfg.memory_budget - n->mem_used >= base;
 }
 
+void tp_session_trim_idle(tp_session *s)
+{
+    s->trimmed = 1;
+    if (s->state != TP_SESS_READY && s->state != TP_SESS_TUNNEL && s->state != TP_SESS_RELAY_DONE)
+        return;
+    if (s->out_pos == s->out.len && !s->ssl_wants_write) {
+        tp_buf_free(&s->out);
+        s->out_pos = 0;
+    }
+    if (s->to_target_pos == s->to_target.len) {
+        tp_buf_free(&s->to_target);
+        s->to_target_pos = 0;
+    }
+    if (s->in.pos == s->in.buf.len)
+        tp_frame_decoder_free(&s->in);
+    tp_session_charge(s);
+}
+
 void tp_session_release_unneeded(tp_session *s)
 {
     tp_buf_free(&s->rec_client); /* holds the prover's encrypted secrets: wiped */

@@ -118,7 +118,12 @@ static int gauges(tp_notary *n, tp_buf *out)
            head(out, "teeproof_memory_bytes", "gauge", "Memory charged by all sessions against the budget.") &&
            line(out, "teeproof_memory_bytes %zu\n", n->mem_used) &&
            head(out, "teeproof_memory_budget_bytes", "gauge", "The memory budget (--memory-budget).") &&
-           line(out, "teeproof_memory_budget_bytes %zu\n", n->cfg.memory_budget);
+           line(out, "teeproof_memory_budget_bytes %zu\n", n->cfg.memory_budget) &&
+           head(out, "teeproof_fd_limit", "gauge", "File descriptors the notary may hold (RLIMIT_NOFILE).") &&
+           line(out, "teeproof_fd_limit %zu\n", n->fd_capacity) &&
+           head(out, "teeproof_accept_paused_total", "counter",
+                "Times accepting paused because accept() ran out of descriptors or memory.") &&
+           line(out, "teeproof_accept_paused_total %llu\n", n->accept_pauses);
 }
 
 /* A replay-queue family: its head, then a sample per queue ([0] small, [1] large). */

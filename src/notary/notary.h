@@ -90,11 +90,19 @@ typedef struct tp_notary {
     char trust_id[80];           /* "system" or "sha256:<hex>" */
     tp_session *sessions;        /* doubly linked list */
     tp_session *graveyard;       /* destroyed this loop turn, freed after it */
+    tp_session **by_id;          /* sessions by id (tp_session_find): chained buckets */
+    size_t by_id_mask;           /* buckets - 1, a power of two minus one; 0 before the first */
+    uint64_t sweep_due;          /* no session has a deadline before this (session.c) */
     size_t n_sessions;
     size_t mem_used;             /* bytes charged by all sessions against cfg.memory_budget */
     size_t n_refusing;           /* sessions open only to say limit or memory-budget */
     tp_metrics metrics;          /* counters (metrics.c), served with --metrics */
     struct tp_metrics_http *metrics_http; /* the --metrics listener, or NULL */
+    size_t fd_capacity;          /* RLIMIT_NOFILE after raising it (capacity.c) */
+    uint64_t accept_paused_until;/* accept() ran out of descriptors: listener unwatched till then */
+    size_t sessions_at_pause;    /* ... or until fewer sessions than this are open */
+    unsigned long long accept_pauses;
+    int accept_failing;          /* the last accept() failed for want of descriptors (logged once) */
     int stop;
 } tp_notary;
 
@@ -111,6 +119,7 @@ uint64_t tp_now_ms(void);
 /* Sessions (session.c). */
 void tp_session_accept(tp_notary *n, int fd);
 void tp_session_sweep(tp_notary *n, uint64_t now_ms);
+/* Ends every session and frees the id index. */
 void tp_session_close_all(tp_notary *n);
 /* Frees sessions destroyed during the last batch of events (their tp_io may still be
  * referenced by that batch, so freeing waits until the batch is done). */
@@ -127,6 +136,15 @@ void tp_metrics_http_close(tp_notary *n);
  * loopback address (setup.c); bound gets the address actually bound. */
 tp_err tp_notary_bind(const char *spec, const char *what, int loopback_only, int *fd,
                       char *bound, size_t bound_len, tp_error *err);
+
+/* Descriptors (capacity.c): raises the soft RLIMIT_NOFILE to the hard limit and logs the
+ * sessions it holds (call before opening anything); after accept() failed with error: 1 if
+ * it was for want of descriptors or memory (the listener is paused), else 0; resume resumes
+ * it once the pause is over or a session ended; the loop's epoll timeout for that. */
+void tp_notary_raise_fd_limit(tp_notary *n);
+int tp_accept_failed(tp_notary *n, int error);
+void tp_accept_resume(tp_notary *n, uint64_t now);
+int tp_loop_timeout_ms(const tp_notary *n, uint64_t now, int longest);
 
 /* Memory accounting (memory.c): one line on stderr with the session count, the memory
  * charged against the budget and the sessions paused by their queue cap (on SIGUSR1). */

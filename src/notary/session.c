@@ -10,17 +10,63 @@
 
 static void on_prover_event(tp_io *io, uint32_t events);
 
-static void link_session(tp_notary *n, tp_session *s)
+/* Buckets of the id index at first; it doubles when sessions outnumber its buckets, so that
+ * resolver and worker results find their session in constant time among thousands. */
+#define TP_ID_BUCKETS_MIN 1024
+
+static tp_session **id_bucket(tp_notary *n, uint64_t id)
 {
+    return &n->by_id[id & n->by_id_mask]; /* ids are sequential: the low bits spread them */
+}
+
+/* 1, or 0 if the first table cannot be allocated (a bigger one failing keeps the old). */
+static int id_index_grow(tp_notary *n)
+{
+    size_t buckets = n->by_id ? (n->by_id_mask + 1) * 2 : TP_ID_BUCKETS_MIN;
+    tp_session **t = calloc(buckets, sizeof(*t));
+    if (t == NULL)
+        return n->by_id != NULL;
+    tp_session **old = n->by_id;
+    size_t old_n = old ? n->by_id_mask + 1 : 0;
+    n->by_id = t;
+    n->by_id_mask = buckets - 1;
+    for (size_t i = 0; i < old_n; i++)
+        for (tp_session *s = old[i], *next; s != NULL; s = next) {
+            next = s->id_next;
+            s->id_next = *id_bucket(n, s->id);
+            *id_bucket(n, s->id) = s;
+        }
+    free(old);
+    return 1;
+}
+
+static void index_free(tp_notary *n)
+{
+    free(n->by_id);
+    n->by_id = NULL;
+    n->by_id_mask = 0;
+}
+
+static int link_session(tp_notary *n, tp_session *s)
+{
+    if ((n->by_id == NULL || n->n_sessions > n->by_id_mask) && !id_index_grow(n))
+        return 0;
+    s->id_next = *id_bucket(n, s->id);
+    *id_bucket(n, s->id) = s;
     s->next = n->sessions;
     if (n->sessions)
         n->sessions->prev = s;
     n->sessions = s;
     n->n_sessions++;
+    return 1;
 }
 
 static void unlink_session(tp_notary *n, tp_session *s)
 {
+    tp_session **p = id_bucket(n, s->id);
+    while (*p != s)
+        p = &(*p)->id_next;
+    *p = s->id_next;
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -33,6 +79,7 @@ static void unlink_session(tp_notary *n, tp_session *s)
 static void touch(tp_session *s)
 {
     s->idle_deadline = tp_now_ms() + s->notary->cfg.idle_timeout_ms;
+    s->trimmed = 0;
 }
 
 void tp_session_accept(tp_notary *n, int fd)
@@ -64,15 +111,22 @@ void tp_session_accept(tp_notary *n, int fd)
     tp_buf_init_public(&s->out);
     touch(s);
     SSL_set_accept_state(ssl);
-    if (!tp_io_add(n, &s->prover, EPOLLIN)) {
+    if (!link_session(n, s)) {
         SSL_free(ssl);
         free(s);
         close(fd);
         return;
     }
-    link_session(n, s);
+    if (!tp_io_add(n, &s->prover, EPOLLIN)) {
+        unlink_session(n, s);
+        SSL_free(ssl);
+        free(s);
+        close(fd);
+        return;
+    }
     n->n_refusing += busy || broke;
     tp_session_charge(s);
+    tp_session_sweep_lower(s);
 }
 
 void tp_session_destroy(tp_session *s)
@@ -100,7 +154,9 @@ void tp_session_destroy(tp_session *s)
 
 tp_session *tp_session_find(tp_notary *n, uint64_t id)
 {
-    for (tp_session *s = n->sessions; s != NULL; s = s->next)
+    if (n->by_id == NULL)
+        return NULL;
+    for (tp_session *s = *id_bucket(n, id); s != NULL; s = s->id_next)
         if (s->id == id)
             return s;
     return NULL;
@@ -131,6 +187,7 @@ void tp_session_fail(tp_session *s, const tp_error *e)
 
 void tp_session_update_interest(tp_session *s)
 {
+    tp_session_sweep_lower(s); /* every change of state or deadline ends here */
     uint32_t ev = 0;
     int out_pending = s->out_pos < s->out.len || s->ssl_wants_write;
     int full = tp_session_queue_full(s);
@@ -308,8 +365,30 @@ static void expire(tp_session *s, const char *what)
     tp_session_destroy(s);
 }
 
+/* The earliest time tp_session_sweep has something to do for s (the tests below). */
+static uint64_t sweep_due(const tp_session *s)
+{
+    uint64_t due = s->end_deadline < s->idle_deadline ? s->end_deadline : s->idle_deadline;
+    if ((s->state == TP_SESS_RESOLVING || s->state == TP_SESS_CONNECTING) && s->connect_deadline < due)
+        due = s->connect_deadline;
+    if (s->state == TP_SESS_CONNECTING && s->attempt_deadline < due)
+        due = s->attempt_deadline;
+    uint64_t trim = s->idle_deadline + TP_IDLE_TRIM_MS - s->notary->cfg.idle_timeout_ms;
+    return !s->trimmed && trim < due ? trim : due;
+}
+
+void tp_session_sweep_lower(tp_session *s)
+{
+    uint64_t due = sweep_due(s);
+    if (due < s->notary->sweep_due)
+        s->notary->sweep_due = due;
+}
+
 void tp_session_sweep(tp_notary *n, uint64_t now)
 {
+    if (now < n->sweep_due) /* no session's deadline has come: no walk over thousands */
+        return;
+    n->sweep_due = UINT64_MAX; /* lowered again below, and by events during the walk */
     tp_session *next;
     for (tp_session *s = n->sessions; s != NULL; s = next) {
         next = s->next;
@@ -322,6 +401,10 @@ void tp_session_sweep(tp_notary *n, uint64_t now)
             expire(s, "session exceeded its maximum duration");
         else if (now >= s->idle_deadline)
             expire(s, "session idle for too long");
+        else if (!s->trimmed && now + n->cfg.idle_timeout_ms >= s->idle_deadline + TP_IDLE_TRIM_MS)
+            tp_session_trim_idle(s);
+        if (!s->dead)
+            tp_session_sweep_lower(s);
     }
 }
 
@@ -330,4 +413,5 @@ void tp_session_close_all(tp_notary *n)
     while (n->sessions)
         tp_session_destroy(n->sessions);
     tp_session_reap(n);
+    index_free(n);
 }

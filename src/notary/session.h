@@ -22,9 +22,17 @@ enum tp_session_state {
 
 struct tp_session {
     tp_notary *notary;
+    /* What the timeout sweep reads of every session, in its first cache line: with
+     * thousands of idle sessions the sweep costs one cache miss per session, not several. */
     tp_session *prev, *next;
-    uint64_t id;               /* resolver results find their session by id */
     enum tp_session_state state;
+    int trimmed;               /* idle: its empty queues were freed (memory.c); traffic clears it */
+    uint64_t idle_deadline;
+    uint64_t end_deadline;
+    uint64_t connect_deadline; /* resolving and connecting, all addresses */
+    uint64_t attempt_deadline; /* connecting to the current address */
+    tp_session *id_next;       /* its bucket's chain in notary->by_id */
+    uint64_t id;               /* resolver results find their session by id */
     int dead;                  /* destroyed; waiting in the graveyard */
     int busy_reject;           /* over max sessions: answer with an error once connected */
     int budget_reject;         /* over the memory budget: likewise */
@@ -55,10 +63,6 @@ struct tp_session {
     uint16_t target_port;
     tp_buf rec_client;         /* recorded prover -> target bytes */
     tp_buf rec_server;         /* recorded target -> prover bytes */
-    uint64_t idle_deadline;
-    uint64_t end_deadline;
-    uint64_t connect_deadline; /* resolving and connecting, all addresses */
-    uint64_t attempt_deadline; /* connecting to the current address */
     struct tp_direct *direct;  /* direct mode (DIRECT_REQ) state, or NULL; direct.c */
 };
 
@@ -66,8 +70,13 @@ struct tp_session {
 int tp_session_send(tp_session *s, uint8_t type, const void *p, size_t n);
 /* Queue an ERROR frame and close once it is flushed. */
 void tp_session_fail(tp_session *s, const tp_error *e);
-/* Recompute epoll interest for both fds after state or buffers changed. */
+/* Recompute epoll interest for both fds after state or buffers changed (and lowers the
+ * notary's next sweep time to the session's next deadline). */
 void tp_session_update_interest(tp_session *s);
+/* Lowers notary->sweep_due to the earliest time the timeout sweep has something to do for
+ * s: every path that sets a deadline or changes state ends in update_interest, which calls
+ * it; the sweep skips its walk over all sessions until then. */
+void tp_session_sweep_lower(tp_session *s);
 void tp_session_destroy(tp_session *s);
 /* The live session with this id, or NULL (it ended): threads' results find sessions so. */
 tp_session *tp_session_find(tp_notary *n, uint64_t id);
@@ -136,6 +145,13 @@ int tp_session_within_budget(tp_session *s);
 void tp_session_fail_budget(tp_session *s);
 /* 1 if a new session fits in the budget next to the existing ones. */
 int tp_notary_admits_session(const tp_notary *n);
+/* A session that moved no byte for this long frees its empty queues (tp_session_trim_idle):
+ * thousands of idle sessions then hold little more than their OpenSSL state. */
+#define TP_IDLE_TRIM_MS 1000
+/* Frees the session's empty queues (frames to the prover, bytes to the target, the
+ * decoder) while it waits for its prover or target (ready, tunnel, relay done); its next
+ * traffic allocates them again. */
+void tp_session_trim_idle(tp_session *s);
 /* Frees what a failed or finished session no longer needs (recordings, queues to the
  * target, received frames): only its answer to the prover stays until it is flushed. */
 void tp_session_release_unneeded(tp_session *s);

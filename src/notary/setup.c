@@ -76,7 +76,7 @@ static tp_err make_ssl_ctx(tp_notary *n, tp_error *err)
     n->ssl_ctx = ctx;
     if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION))
         return tp_error_set(err, TP_ERR_CRYPTO, "cannot create the TLS context");
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_num_tickets(ctx, 0); /* sessions are single-use; no resumption */
     SSL_CTX_set_read_ahead(ctx, 1);  /* one read(2) for what is there, not two per record */
     /* The channel's suite, ours to choose (the prover offers OpenSSL's defaults): AES-128-GCM
