@@ -8,14 +8,15 @@
  * connection each (the TLS session alone, as curl would), for the ratio.
  * With --idle N: each level runs once as above, then N idle sessions are opened (channel
  * handshake, ATTEST_REQ answered, a tunnel to --idle-target opened, then nothing: no
- * ClientHello, so no transcript) and held while every level runs again; it prints the
+ * ClientHello, so no transcript; without --idle-target no tunnel, so the notary holds one
+ * descriptor per session instead of two) and held while every level runs again; it prints the
  * notary's RSS growth per idle session and each level's p50/p99 with them held as a ratio
  * to without. --idle-only opens them, prints "refused: NAME" per refusal and "holding: K
  * sessions, R refused", and holds them until killed (tests).
  * Usage: load --notary HOST:PORT --manifest FILE --ca-file PEM --notary-pid PID
  *             [--var NAME=VALUE] [--levels 1,16,64,256] [--proofs N] [--baseline URL]
  *             [--header 'Name: value'] [--data FILE]
- *             [--idle N --idle-target HOST:PORT [--idle-only]]
+ *             [--idle N [--idle-target HOST:PORT] [--idle-only]]
  * --data appends one line per level to FILE: concurrency proofs/s p50_ms p99_ms cpu_ms rss_kib */
 #include <dirent.h>
 #include <getopt.h>
@@ -364,7 +365,7 @@ static int idle_open(idle_set *set, SSL **held)
         connect(fd, (struct sockaddr *)&set->addr, set->addr_len) == 0 && (ssl = SSL_new(set->ctx)) != NULL &&
         SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1) {
         got = idle_step(ssl, &d, TP_MSG_ATTEST_REQ, "{}", 2, TP_MSG_ATTEST_RESP, &err);
-        if (got == 1)
+        if (got == 1 && set->tunnel_req_len > 0)
             got = idle_step(ssl, &d, TP_MSG_TUNNEL_REQ, set->tunnel_req, set->tunnel_req_len, TP_MSG_TUNNEL_OK, &err);
     }
     tp_frame_decoder_free(&d);
@@ -394,26 +395,38 @@ static void *idle_opener(void *arg)
     return NULL;
 }
 
+/* The TUNNEL_REQ payload for --idle-target (none without it: attested sessions only). */
+static int idle_tunnel_req(idle_set *set, const char *target)
+{
+    char thost[256];
+    unsigned tport;
+    set->tunnel_req_len = 0;
+    if (target == NULL)
+        return 1;
+    const char *tcolon = strrchr(target, ':');
+    if (tcolon == NULL || (size_t)(tcolon - target) >= sizeof(thost) || sscanf(tcolon + 1, "%u", &tport) != 1)
+        return 0;
+    snprintf(thost, sizeof(thost), "%.*s", (int)(tcolon - target), target);
+    int n = snprintf(set->tunnel_req, sizeof(set->tunnel_req), "{\"host\":\"%s\",\"port\":%u}", thost, tport);
+    set->tunnel_req_len = (size_t)n;
+    return 1;
+}
+
 /* The notary's address and the TUNNEL_REQ payload. */
 static int idle_prepare(idle_set *set, const load_cfg *c)
 {
-    char host[256], port[16], thost[256];
-    unsigned tport;
-    const char *colon = strrchr(c->notary, ':'), *tcolon = strrchr(c->idle_target, ':');
-    if (colon == NULL || tcolon == NULL || (size_t)(colon - c->notary) >= sizeof(host) ||
-        (size_t)(tcolon - c->idle_target) >= sizeof(thost) || sscanf(tcolon + 1, "%u", &tport) != 1)
+    char host[256], port[16];
+    const char *colon = strrchr(c->notary, ':');
+    if (colon == NULL || (size_t)(colon - c->notary) >= sizeof(host) || !idle_tunnel_req(set, c->idle_target))
         return 0;
     snprintf(host, sizeof(host), "%.*s", (int)(colon - c->notary), c->notary);
     snprintf(port, sizeof(port), "%s", colon + 1);
-    snprintf(thost, sizeof(thost), "%.*s", (int)(tcolon - c->idle_target), c->idle_target);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
     if (getaddrinfo(host, port, &hints, &ai) != 0)
         return 0;
     memcpy(&set->addr, ai->ai_addr, ai->ai_addrlen);
     set->addr_len = ai->ai_addrlen;
     freeaddrinfo(ai);
-    int n = snprintf(set->tunnel_req, sizeof(set->tunnel_req), "{\"host\":\"%s\",\"port\":%u}", thost, tport);
-    set->tunnel_req_len = (size_t)n;
     /* No certificate check: these sessions only hold memory; proofs check the attestation. */
     set->ctx = SSL_CTX_new(TLS_client_method());
     if (set->ctx == NULL || !SSL_CTX_set_min_proto_version(set->ctx, TLS1_3_VERSION))
@@ -450,9 +463,9 @@ static int idle_open_all(idle_set *set, const load_cfg *c)
     if (c->idle_only) {
         printf("holding: %d sessions, %d refused\n", held, atomic_load(&set->refused));
     } else {
-        printf("idle     %d sessions held (%d refused, %d failed) in %.1f s; notary RSS %+.1f MiB = %.1f KiB "
+        printf("idle     %d sessions held (%s; %d refused, %d failed) in %.1f s; notary RSS %+.1f MiB = %.1f KiB "
                "per idle session (goal <= 64 KiB)\n",
-               held, atomic_load(&set->refused), atomic_load(&set->failed), secs, (double)(rss1 - rss0) / 1024,
+               held, set->tunnel_req_len ? "attested, tunnel open" : "attested, no tunnel", atomic_load(&set->refused), atomic_load(&set->failed), secs, (double)(rss1 - rss0) / 1024,
                held ? (double)(rss1 - rss0) / held : 0.0);
     }
     fflush(stdout);
@@ -541,7 +554,7 @@ static int usage(void)
 {
     fputs("usage: load --notary HOST:PORT --manifest FILE --ca-file PEM --notary-pid PID [--var N=V]\n"
           "            [--levels 1,16,64,256] [--proofs N] [--baseline URL] [--header 'N: v'] [--data FILE]\n"
-          "            [--idle N --idle-target HOST:PORT [--idle-only]]\n",
+          "            [--idle N [--idle-target HOST:PORT] [--idle-only]]\n",
           stderr);
     return 2;
 }
@@ -587,7 +600,7 @@ int main(int argc, char **argv)
     }
     if (c.baseline_url)
         c.label = "tls-get";
-    int idle_ok = c.idle == 0 || (c.idle > 0 && c.idle <= LOAD_MAX_IDLE && c.notary && c.idle_target &&
+    int idle_ok = c.idle == 0 || (c.idle > 0 && c.idle <= LOAD_MAX_IDLE && c.notary &&
                                   c.baseline_url == NULL);
     if (!idle_ok || (c.idle_only && c.idle == 0))
         return usage();
