@@ -173,11 +173,35 @@ void tp_relay_from_prover(tp_session *s, const uint8_t *p, size_t n)
  * and gate calls per byte than one TLS record's worth (bench/relay.sh measures it). */
 #define TP_RELAY_READ (64u << 10)
 
+static void fail_recording(tp_session *s)
+{
+    tp_error e;
+    tp_error_set(&e, TP_ERR_NOMEM, "out of memory recording the tunnel");
+    tp_session_fail(s, &e);
+}
+
+/* Room for the next read. A recording past TP_BUF_LARGE_MIN is read into straight (no copy
+ * in between; its region grows in huge-page steps); a smaller one through the stack buffer,
+ * so that a short recording's allocation stays the size of what it holds. */
+static uint8_t *read_room(tp_session *s, uint8_t *stack)
+{
+    if (s->rec_server.len < TP_BUF_LARGE_MIN)
+        return stack;
+    uint8_t *p = tp_buf_space(&s->rec_server, TP_RELAY_READ);
+    if (p == NULL)
+        fail_recording(s);
+    return p;
+}
+
+/* Reads, checks the bytes with the gate, records them and queues them for the prover. */
 static void read_target(tp_session *s)
 {
-    uint8_t buf[TP_RELAY_READ];
+    uint8_t stack[TP_RELAY_READ];
     while (s->state == TP_SESS_TUNNEL && s->out.len - s->out_pos < TP_BACKPRESSURE_BYTES) {
-        ssize_t n = recv(s->target.fd, buf, sizeof(buf), 0);
+        uint8_t *buf = read_room(s, stack);
+        if (buf == NULL)
+            return;
+        ssize_t n = recv(s->target.fd, buf, TP_RELAY_READ, 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         if (n <= 0) {
@@ -189,7 +213,13 @@ static void read_target(tp_session *s)
             tp_session_fail(s, &e); /* closes the target; nothing of it reaches the prover */
             return;
         }
-        if (!tp_buf_append(&s->rec_server, buf, (size_t)n) || !tp_relay_within_cap(s))
+        if (buf != stack) {
+            tp_buf_added(&s->rec_server, (size_t)n);
+        } else if (!tp_buf_append(&s->rec_server, buf, (size_t)n)) {
+            fail_recording(s);
+            return;
+        }
+        if (!tp_relay_within_cap(s))
             return;
         tp_event_relayed(s, 0, (size_t)n);
         tp_session_send(s, TP_MSG_DATA, buf, (size_t)n);

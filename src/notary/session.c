@@ -59,8 +59,9 @@ void tp_session_accept(tp_notary *n, int fd)
     s->prover = (tp_io){.fd = fd, .on_event = on_prover_event, .owner = s};
     s->target = (tp_io){.fd = -1, .on_event = tp_relay_on_event, .owner = s};
     s->end_deadline = tp_now_ms() + n->cfg.session_timeout_ms;
-    /* Public bytes, not wiped: the target's ciphertext and the frames to the prover. */
-    tp_buf_init_public(&s->rec_server);
+    /* Public bytes, not wiped: the target's ciphertext and the frames to the prover. The
+     * recording may grow to --max-transcript: past a MiB it moves to huge pages. */
+    tp_buf_init_large(&s->rec_server, 1);
     tp_buf_init_public(&s->out);
     touch(s);
     SSL_set_accept_state(ssl);
