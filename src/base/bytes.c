@@ -152,24 +152,27 @@ int tp_read_prefixed_u24(tp_reader *r, tp_reader *sub) { return read_prefixed(r,
  * what it needs then (address space only; memory is committed as it grows). */
 #define TP_BUF_REGION_FIRST ((size_t)64 << 20)
 
-/* Wipes (unless public) and gives back the memory behind data; the fields are left as is. */
+/* Wipes (unless public) and gives back the memory behind data (a region is kept as a
+ * spare for the next large buffer); the fields are left as is. */
 static void release(tp_buf *b)
 {
     if (b->data && !b->nowipe)
         OPENSSL_cleanse(b->data, b->cap);
     if (b->region)
-        tp_region_release(b->data, b->region);
+        tp_region_recycle(b->data, b->cap, b->region);
     else
         free(b->data);
 }
 
-/* A buffer in a region: commits up to need (rounded to a region step), moving to a
+/* A buffer in a region: makes it usable up to need (rounded to a region step), moving to a
  * reservation twice as big when this one is full. */
 static int grow_region(tp_buf *b, size_t need)
 {
     size_t cap = tp_region_round(need);
     if (cap == 0 || cap > SIZE_MAX / 4)
         return 0;
+    if (cap <= b->cap)
+        return 1;
     if (cap > b->region) {
         size_t size = b->region * 2;
         while (size < cap)
@@ -186,26 +189,32 @@ static int grow_region(tp_buf *b, size_t need)
     return 1;
 }
 
-/* A large buffer past TP_BUF_LARGE_MIN leaves the heap for a region: its bytes are copied
- * once (at most TP_BUF_LARGE_MIN). 0 if no region could be had: it stays on the heap. */
+/* A large buffer past TP_BUF_LARGE_MIN leaves the heap for a region, a spare one if there
+ * is (its pages are already there), else a new one; its bytes are copied once. 0 if no
+ * region could be had: it stays on the heap. */
 static int to_region(tp_buf *b, size_t need)
 {
-    size_t cap = tp_region_round(need), size = tp_region_round(need + TP_BUF_REGION_FIRST);
-    if (cap == 0 || size == 0 || cap > SIZE_MAX / 4)
+    tp_buf r = *b;
+    if (need > SIZE_MAX / 4)
         return 0;
-    uint8_t *p = tp_region_reserve(size);
-    if (p == NULL)
+    if (tp_region_reuse(&r.data, &r.cap, &r.region)) {
+        /* used as it is: its pages are charged to this buffer (cap) from now on */
+    } else if ((r.region = tp_region_round(need + TP_BUF_REGION_FIRST)) == 0 ||
+               (r.data = tp_region_reserve(r.region)) == NULL) {
         return 0;
-    if (!tp_region_commit(p, 0, cap)) {
-        tp_region_release(p, size);
+    } else {
+        r.cap = 0;
+    }
+    if (!grow_region(&r, need)) {
+        tp_region_recycle(r.data, r.cap, r.region);
         return 0;
     }
     if (b->len)
-        memcpy(p, b->data, b->len);
+        memcpy(r.data, b->data, b->len);
     release(b);
-    b->data = p;
-    b->cap = cap;
-    b->region = size;
+    b->data = r.data;
+    b->cap = r.cap;
+    b->region = r.region;
     return 1;
 }
 

@@ -28,4 +28,26 @@ uint8_t *tp_region_move(uint8_t *base, size_t used, size_t size, size_t new_size
 /* Returns the reservation to the system (the caller wipes first what must be wiped). */
 void tp_region_release(uint8_t *base, size_t size);
 
+/* Spare regions: a region given up with tp_region_recycle keeps its pages for the next
+ * large buffer (tp_region_reuse), which then writes into memory that is already there
+ * instead of faulting in (and having the kernel zero) fresh pages: a relay of a 100 MiB
+ * response after another costs no page faults. At most TP_REGION_SPARES regions and
+ * TP_REGION_SPARE_BYTES usable bytes are kept, each at most TP_REGION_SPARE_IDLE_S seconds
+ * (tp_region_trim_idle); process-wide, thread-safe. A user that bounds its memory counts
+ * tp_region_spare_bytes() as its own and calls tp_region_trim() before refusing work. */
+#define TP_REGION_SPARES 2
+#define TP_REGION_SPARE_BYTES ((size_t)256 << 20)
+#define TP_REGION_SPARE_IDLE_S 10
+/* Keeps the region (its `used` usable bytes, wiped by the caller if they must be) as a
+ * spare, or releases it when the spares are full. */
+void tp_region_recycle(uint8_t *base, size_t used, size_t size);
+/* Takes the largest spare: 1 and its base, usable and reserved sizes; 0 if there is none. */
+int tp_region_reuse(uint8_t **base, size_t *used, size_t *size);
+/* Usable bytes kept in spares now. */
+size_t tp_region_spare_bytes(void);
+/* Releases every spare. */
+void tp_region_trim(void);
+/* Releases the spares kept longer than TP_REGION_SPARE_IDLE_S. */
+void tp_region_trim_idle(void);
+
 #endif

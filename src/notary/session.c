@@ -1,6 +1,8 @@
 /* Session lifecycle and the prover's TLS channel (non-blocking OpenSSL under epoll). */
 #include "notary/session.h"
 
+#include "base/region.h"
+
 #include <errno.h>
 #include <openssl/err.h>
 #include <stdio.h>
@@ -308,6 +310,7 @@ static void expire(tp_session *s, const char *what)
 
 void tp_session_sweep(tp_notary *n, uint64_t now)
 {
+    tp_region_trim_idle(); /* recording pages kept for reuse, unused for a while */
     tp_session *next;
     for (tp_session *s = n->sessions; s != NULL; s = next) {
         next = s->next;
