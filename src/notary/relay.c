@@ -170,8 +170,12 @@ void tp_relay_from_prover(tp_session *s, const uint8_t *p, size_t n)
 }
 
 /* Bytes read from the target per recv, sent on as one DATA frame: fewer syscalls, frames
- * and gate calls per byte than one TLS record's worth (bench/relay.sh measures it). */
+ * and gate calls per byte than one TLS record's worth (bench/relay.sh measures it). A
+ * recording past TP_BUF_LARGE_MIN is read into straight, up to TP_RELAY_READ_LARGE at a
+ * time, but never so much that the queue to the prover passes its cap by more than
+ * TP_RELAY_READ. */
 #define TP_RELAY_READ (64u << 10)
+#define TP_RELAY_READ_LARGE (256u << 10)
 
 static void fail_recording(tp_session *s)
 {
@@ -180,14 +184,18 @@ static void fail_recording(tp_session *s)
     tp_session_fail(s, &e);
 }
 
-/* Room for the next read. A recording past TP_BUF_LARGE_MIN is read into straight (no copy
- * in between; its region grows in huge-page steps); a smaller one through the stack buffer,
- * so that a short recording's allocation stays the size of what it holds. */
-static uint8_t *read_room(tp_session *s, uint8_t *stack)
+/* Room for the next read (*want bytes). A large recording is read into straight (no copy
+ * in between; its region grows in huge-page steps); a smaller one through the stack
+ * buffer, so that a short recording's allocation stays the size of what it holds. */
+static uint8_t *read_room(tp_session *s, uint8_t *stack, size_t *want)
 {
+    *want = TP_RELAY_READ;
     if (s->rec_server.len < TP_BUF_LARGE_MIN)
         return stack;
-    uint8_t *p = tp_buf_space(&s->rec_server, TP_RELAY_READ);
+    size_t queued = s->out.len - s->out_pos; /* under TP_BACKPRESSURE_BYTES here */
+    size_t room = TP_BACKPRESSURE_BYTES - queued + TP_RELAY_READ;
+    *want = room < TP_RELAY_READ_LARGE ? room : TP_RELAY_READ_LARGE;
+    uint8_t *p = tp_buf_space(&s->rec_server, *want);
     if (p == NULL)
         fail_recording(s);
     return p;
@@ -198,10 +206,11 @@ static void read_target(tp_session *s)
 {
     uint8_t stack[TP_RELAY_READ];
     while (s->state == TP_SESS_TUNNEL && s->out.len - s->out_pos < TP_BACKPRESSURE_BYTES) {
-        uint8_t *buf = read_room(s, stack);
+        size_t want;
+        uint8_t *buf = read_room(s, stack, &want);
         if (buf == NULL)
             return;
-        ssize_t n = recv(s->target.fd, buf, TP_RELAY_READ, 0);
+        ssize_t n = recv(s->target.fd, buf, want, 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         if (n <= 0) {

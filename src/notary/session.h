@@ -110,7 +110,7 @@ void tp_direct_free(tp_session *s);
  * target. While a session is at it the notary neither reads its prover nor handles the
  * frames already received, and relay.c stops reading its target. A frame handled just
  * under the cap may pass it by that frame's answer (an attestation, at most one proof), and
- * a read from the target by one DATA frame (TP_RELAY_READ, 64 KiB). */
+ * a read from the target by at most 64 KiB (TP_RELAY_READ in relay.c). */
 #define TP_SESSION_QUEUE_CAP (256u << 10)
 #define TP_BACKPRESSURE_BYTES TP_SESSION_QUEUE_CAP
 /* Sessions open at once only to answer limit or memory-budget after the handshake: past
