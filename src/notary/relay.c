@@ -231,7 +231,7 @@ static void read_target(tp_session *s)
         if (!tp_relay_within_cap(s))
             return;
         tp_event_relayed(s, 0, (size_t)n);
-        tp_session_send(s, TP_MSG_DATA, buf, (size_t)n);
+        tp_session_send_data(s, buf, (size_t)n);
     }
 }
 

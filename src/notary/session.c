@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -172,6 +173,46 @@ static int ssl_step_ok(tp_session *s, int rc)
         return 1;
     }
     return 0;
+}
+
+/* What tp_session_send_data could not write now (rc: the failed SSL_write's result, the
+ * bytes from p on not written): queued like any frame's rest. */
+static int queue_rest(tp_session *s, int rc, const uint8_t *p, size_t n)
+{
+    if (rc <= 0 && !ssl_step_ok(s, rc))
+        s->ssl_wants_write = 1; /* broken: the next write_prover finds out and ends it */
+    return tp_buf_append(&s->out, p, n);
+}
+
+int tp_session_send_data(tp_session *s, const uint8_t *p, size_t n)
+{
+    if (s->out_pos < s->out.len || s->ssl_wants_write || s->state == TP_SESS_HANDSHAKE || n == 0 ||
+        n > TP_FRAME_MAX_PAYLOAD)
+        return tp_session_send(s, TP_MSG_DATA, p, n);
+    s->out.len = s->out_pos = 0;
+    /* The header and the payload's first bytes fill one record: no record for 5 bytes. */
+    uint8_t first[TP_DATA_CHUNK];
+    size_t head = n < sizeof(first) - TP_FRAME_HEADER_LEN ? n : sizeof(first) - TP_FRAME_HEADER_LEN;
+    size_t first_len = TP_FRAME_HEADER_LEN + head;
+    tp_frame_header(first, TP_MSG_DATA, (uint32_t)n);
+    memcpy(first + TP_FRAME_HEADER_LEN, p, head);
+    int rc = SSL_write(s->ssl, first, (int)first_len);
+    if (rc <= 0 || (size_t)rc < first_len) {
+        size_t done = rc > 0 ? (size_t)rc : 0;
+        return queue_rest(s, rc, first + done, first_len - done) &&
+               tp_buf_append(&s->out, p + head, n - head);
+    }
+    touch(s);
+    /* The rest straight from p; a write that would block leaves its bytes to the queue
+     * (OpenSSL takes the retry from there: SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER). */
+    for (size_t off = head; off < n;) {
+        size_t k = n - off > 65536 ? 65536 : n - off;
+        rc = SSL_write(s->ssl, p + off, (int)k);
+        if (rc <= 0)
+            return queue_rest(s, rc, p + off, n - off);
+        off += (size_t)rc;
+    }
+    return 1;
 }
 
 static int do_handshake(tp_session *s)

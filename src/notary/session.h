@@ -62,6 +62,10 @@ struct tp_session {
 
 /* Queue a frame to the prover (1/0). */
 int tp_session_send(tp_session *s, uint8_t type, const void *p, size_t n);
+/* A DATA frame of relayed bytes: written to the prover at once when nothing is queued
+ * before it (encrypted from p, not copied into the queue: p is the recording), else, and
+ * whatever the socket does not take now, queued as tp_session_send does (1/0). */
+int tp_session_send_data(tp_session *s, const uint8_t *p, size_t n);
 /* Queue an ERROR frame and close once it is flushed. */
 void tp_session_fail(tp_session *s, const tp_error *e);
 /* Recompute epoll interest for both fds after state or buffers changed. */
