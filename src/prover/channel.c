@@ -170,6 +170,17 @@ static int notary_error(tp_channel *c, tp_error *err)
     }
 }
 
+/* 1 if the SSL call's failure was a signal's interruption (EINTR: a stopped and resumed
+ * process, Ctrl-Z then fg, gets it from a socket with a timeout): call it again. */
+static int interrupted(SSL *ssl, int rc)
+{
+    int e = SSL_get_error(ssl, rc);
+    if (errno != EINTR || (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE))
+        return 0;
+    ERR_clear_error();
+    return 1;
+}
+
 tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err)
 {
     c->out.len = 0;
@@ -179,6 +190,8 @@ tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_
     while (off < c->out.len) {
         size_t chunk = c->out.len - off > 65536 ? 65536 : c->out.len - off;
         int w = SSL_write(c->ssl, c->out.data + off, (int)chunk);
+        if (w <= 0 && interrupted(c->ssl, w))
+            continue;
         if (w <= 0) {
             int timed_out = errno == EAGAIN;
             ERR_clear_error();
@@ -207,6 +220,8 @@ tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err)
             return err->code;
         }
         int r = SSL_read(c->ssl, buf, sizeof(buf));
+        if (r <= 0 && interrupted(c->ssl, r))
+            continue;
         if (r <= 0) {
             int timed_out = errno == EAGAIN || errno == EWOULDBLOCK;
             ERR_clear_error();
