@@ -2,7 +2,9 @@
  * (--memory-budget). Every session charges its footprint (the allocations of its buffers
  * plus an estimate of its OpenSSL state) to one counter, notary->mem_used; a new session
  * that would not fit, or a session whose buffers grow the total past the budget, is
- * refused with memory-budget. Also the SIGUSR1 status line. */
+ * refused with memory-budget. The spare recording regions kept for reuse (base/region.h)
+ * count as the notary's too, and are given back before anything is refused. Also the
+ * SIGUSR1 status line. */
 #include "notary/session.h"
 
 #include "base/region.h"
