@@ -26,7 +26,7 @@ int tp_session_queue_full(const tp_session *s)
 size_t tp_session_footprint(const tp_session *s)
 {
     return sizeof(*s) + TP_SSL_CONN_ESTIMATE * (s->direct ? 2 : 1) + s->in.buf.cap + s->out.cap + s->to_target.cap +
-           s->rec_client.cap + s->rec_server.cap;
+           s->rec_client.cap + s->rec_server.cap + (s->write_buffered ? TP_PROVER_WRITE_BUFFER : 0);
 }
 
 void tp_session_charge(tp_session *s)

@@ -185,13 +185,15 @@ static void fail_recording(tp_session *s)
 }
 
 /* Room for the next read (*want bytes). A large recording is read into straight (no copy
- * in between; its region grows in huge-page steps); a smaller one through the stack
- * buffer, so that a short recording's allocation stays the size of what it holds. */
+ * in between; its region grows in huge-page steps) and its session's writes to the prover
+ * are buffered; a smaller one goes through the stack buffer, so that a short recording's
+ * allocation stays the size of what it holds and an idle session holds no write buffer. */
 static uint8_t *read_room(tp_session *s, uint8_t *stack, size_t *want)
 {
     *want = TP_RELAY_READ;
     if (s->rec_server.len < TP_BUF_LARGE_MIN)
         return stack;
+    tp_session_buffer_writes(s); /* a large relay: records to the prover a few per write */
     size_t queued = s->out.len - s->out_pos; /* under TP_BACKPRESSURE_BYTES here */
     size_t room = TP_BACKPRESSURE_BYTES - queued + TP_RELAY_READ;
     *want = room < TP_RELAY_READ_LARGE ? room : TP_RELAY_READ_LARGE;

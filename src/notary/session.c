@@ -175,6 +175,8 @@ static int ssl_step_ok(tp_session *s, int rc)
     return 0;
 }
 
+static int flush_prover(tp_session *s);
+
 /* What tp_session_send_data could not write now (rc: the failed SSL_write's result, the
  * bytes from p on not written): queued like any frame's rest. */
 static int queue_rest(tp_session *s, int rc, const uint8_t *p, size_t n)
@@ -212,6 +214,8 @@ int tp_session_send_data(tp_session *s, const uint8_t *p, size_t n)
             return queue_rest(s, rc, p + off, n - off);
         off += (size_t)rc;
     }
+    if (!flush_prover(s))
+        s->ssl_wants_write = 1; /* broken: the next write_prover finds out and ends it */
     return 1;
 }
 
@@ -284,6 +288,33 @@ static int read_prover(tp_session *s, uint32_t events)
     return 1;
 }
 
+int tp_session_buffer_writes(tp_session *s)
+{
+    if (s->write_buffered)
+        return 1;
+    BIO *buf = BIO_new(BIO_f_buffer()), *sock = SSL_get_wbio(s->ssl);
+    if (buf == NULL || sock == NULL || BIO_set_write_buffer_size(buf, TP_PROVER_WRITE_BUFFER) <= 0 ||
+        !BIO_up_ref(sock)) {
+        BIO_free(buf);
+        return 0;
+    }
+    SSL_set0_wbio(s->ssl, BIO_push(buf, sock)); /* records written so far went out whole */
+    s->write_buffered = 1;
+    return 1;
+}
+
+/* Sends what the write buffer holds: 1 if sent or the socket is full (then wanted again on
+ * EPOLLOUT), 0 if the connection is broken. */
+static int flush_prover(tp_session *s)
+{
+    if (!s->write_buffered || BIO_flush(SSL_get_wbio(s->ssl)) > 0)
+        return 1;
+    if (!BIO_should_retry(SSL_get_wbio(s->ssl)))
+        return 0;
+    s->ssl_wants_write = 1;
+    return 1;
+}
+
 static int write_prover(tp_session *s)
 {
     s->ssl_wants_write = 0;
@@ -296,7 +327,7 @@ static int write_prover(tp_session *s)
         touch(s);
     }
     s->out.len = s->out_pos = 0;
-    return 1;
+    return flush_prover(s); /* also what reads or the handshake wrote meanwhile */
 }
 
 static void on_prover_event(tp_io *io, uint32_t events)
