@@ -2,8 +2,12 @@
  * (--memory-budget). Every session charges its footprint (the allocations of its buffers
  * plus an estimate of its OpenSSL state) to one counter, notary->mem_used; a new session
  * that would not fit, or a session whose buffers grow the total past the budget, is
- * refused with memory-budget. Also the SIGUSR1 status line. */
+ * refused with memory-budget. The spare recording regions kept for reuse (base/region.h)
+ * count as the notary's too, and are given back before anything is refused. Also the
+ * SIGUSR1 status line. */
 #include "notary/session.h"
+
+#include "base/region.h"
 
 /* What a session costs beyond its tp_buf allocations and its struct: the OpenSSL
  * connection (record buffers of about 17 KiB each way while records flow, handshake and
@@ -22,7 +26,7 @@ int tp_session_queue_full(const tp_session *s)
 size_t tp_session_footprint(const tp_session *s)
 {
     return sizeof(*s) + TP_SSL_CONN_ESTIMATE * (s->direct ? 2 : 1) + s->in.buf.cap + s->out.cap + s->to_target.cap +
-           s->rec_client.cap + s->rec_server.cap;
+           s->rec_client.cap + s->rec_server.cap + (s->write_buffered ? TP_PROVER_WRITE_BUFFER : 0);
 }
 
 void tp_session_charge(tp_session *s)
@@ -32,13 +36,26 @@ void tp_session_charge(tp_session *s)
     s->mem_charged = now;
 }
 
+/* 1 if the notary holds at most its budget plus `extra`. What it holds are its sessions'
+ * and jobs' charges and the spare recording regions it keeps for reuse (base/region.h);
+ * over the budget, the spares are given back first. */
+static int fits(const tp_notary *n, size_t extra)
+{
+    size_t budget = n->cfg.memory_budget;
+    if (n->mem_used > budget || budget - n->mem_used < extra)
+        return 0;
+    if (tp_region_spare_bytes() <= budget - n->mem_used - extra)
+        return 1;
+    tp_region_trim();
+    return 1;
+}
+
 int tp_session_within_budget(tp_session *s)
 {
     size_t before = s->mem_charged;
     tp_session_charge(s);
     /* Only the session whose growth crossed the budget is refused, not a bystander. */
-    if (s->mem_charged <= before || s->notary->mem_used <= s->notary->cfg.memory_budget ||
-        s->state == TP_SESS_CLOSING)
+    if (s->mem_charged <= before || fits(s->notary, 0) || s->state == TP_SESS_CLOSING)
         return 1;
     tp_session_fail_budget(s);
     return 0;
@@ -53,8 +70,7 @@ void tp_session_fail_budget(tp_session *s)
 
 int tp_notary_admits_session(const tp_notary *n)
 {
-    size_t base = sizeof(tp_session) + TP_SSL_CONN_ESTIMATE;
-    return n->mem_used <= n->cfg.memory_budget && n->cfg.memory_budget - n->mem_used >= base;
+    return fits(n, sizeof(tp_session) + TP_SSL_CONN_ESTIMATE);
 }
 
 void tp_session_trim_idle(tp_session *s)

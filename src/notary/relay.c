@@ -166,14 +166,49 @@ void tp_relay_from_prover(tp_session *s, const uint8_t *p, size_t n)
 }
 
 /* Bytes read from the target per recv, sent on as one DATA frame: fewer syscalls, frames
- * and gate calls per byte than one TLS record's worth (bench/relay.sh measures it). */
+ * and gate calls per byte than one TLS record's worth (bench/relay.sh measures it). A
+ * recording past TP_BUF_LARGE_MIN is read into straight, up to TP_RELAY_READ_LARGE at a
+ * time, but never so much that the queue to the prover passes its cap by more than
+ * TP_RELAY_READ. */
 #define TP_RELAY_READ (64u << 10)
+#define TP_RELAY_READ_LARGE (256u << 10)
 
+static void fail_recording(tp_session *s)
+{
+    tp_error e;
+    tp_error_set(&e, TP_ERR_NOMEM, "out of memory recording the tunnel");
+    tp_session_fail(s, &e);
+}
+
+/* Room for the next read (*want bytes). A large recording is read into straight (no copy
+ * in between; its region grows in huge-page steps) and its session's writes to the prover
+ * are buffered; a smaller one goes through the stack buffer, so that a short recording's
+ * allocation stays the size of what it holds and an idle session holds no write buffer. */
+static uint8_t *read_room(tp_session *s, uint8_t *stack, size_t *want)
+{
+    *want = TP_RELAY_READ;
+    if (s->rec_server.len < TP_BUF_LARGE_MIN)
+        return stack;
+    tp_session_buffer_writes(s); /* a large relay: records to the prover a few per write */
+    size_t queued = s->out.len - s->out_pos; /* under TP_BACKPRESSURE_BYTES here */
+    size_t room = TP_BACKPRESSURE_BYTES - queued + TP_RELAY_READ;
+    *want = room < TP_RELAY_READ_LARGE ? room : TP_RELAY_READ_LARGE;
+    uint8_t *p = tp_buf_space(&s->rec_server, *want);
+    if (p == NULL)
+        fail_recording(s);
+    return p;
+}
+
+/* Reads, checks the bytes with the gate, records them and queues them for the prover. */
 static void read_target(tp_session *s)
 {
-    uint8_t buf[TP_RELAY_READ];
+    uint8_t stack[TP_RELAY_READ];
     while (s->state == TP_SESS_TUNNEL && s->out.len - s->out_pos < TP_BACKPRESSURE_BYTES) {
-        ssize_t n = recv(s->target.fd, buf, sizeof(buf), 0);
+        size_t want;
+        uint8_t *buf = read_room(s, stack, &want);
+        if (buf == NULL)
+            return;
+        ssize_t n = recv(s->target.fd, buf, want, 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         if (n <= 0) {
@@ -185,10 +220,16 @@ static void read_target(tp_session *s)
             tp_session_fail(s, &e); /* closes the target; nothing of it reaches the prover */
             return;
         }
-        if (!tp_buf_append(&s->rec_server, buf, (size_t)n) || !tp_relay_within_cap(s))
+        if (buf != stack) {
+            tp_buf_added(&s->rec_server, (size_t)n);
+        } else if (!tp_buf_append(&s->rec_server, buf, (size_t)n)) {
+            fail_recording(s);
+            return;
+        }
+        if (!tp_relay_within_cap(s))
             return;
         tp_event_relayed(s, 0, (size_t)n);
-        tp_session_send(s, TP_MSG_DATA, buf, (size_t)n);
+        tp_session_send_data(s, buf, (size_t)n);
     }
 }
 

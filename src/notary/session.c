@@ -1,10 +1,13 @@
 /* Session lifecycle and the prover's TLS channel (non-blocking OpenSSL under epoll). */
 #include "notary/session.h"
 
+#include "base/region.h"
+
 #include <errno.h>
 #include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -106,8 +109,9 @@ void tp_session_accept(tp_notary *n, int fd)
     s->prover = (tp_io){.fd = fd, .on_event = on_prover_event, .owner = s};
     s->target = (tp_io){.fd = -1, .on_event = tp_relay_on_event, .owner = s};
     s->end_deadline = tp_now_ms() + n->cfg.session_timeout_ms;
-    /* Public bytes, not wiped: the target's ciphertext and the frames to the prover. */
-    tp_buf_init_public(&s->rec_server);
+    /* Public bytes, not wiped: the target's ciphertext and the frames to the prover. The
+     * recording may grow to --max-transcript: past a MiB it moves to huge pages. */
+    tp_buf_init_large(&s->rec_server, 1);
     tp_buf_init_public(&s->out);
     touch(s);
     SSL_set_accept_state(ssl);
@@ -227,6 +231,50 @@ static int ssl_step_ok(tp_session *s, int rc)
     return 0;
 }
 
+static int flush_prover(tp_session *s);
+
+/* What tp_session_send_data could not write now (rc: the failed SSL_write's result, the
+ * bytes from p on not written): queued like any frame's rest. */
+static int queue_rest(tp_session *s, int rc, const uint8_t *p, size_t n)
+{
+    if (rc <= 0 && !ssl_step_ok(s, rc))
+        s->ssl_wants_write = 1; /* broken: the next write_prover finds out and ends it */
+    return tp_buf_append(&s->out, p, n);
+}
+
+int tp_session_send_data(tp_session *s, const uint8_t *p, size_t n)
+{
+    if (s->out_pos < s->out.len || s->ssl_wants_write || s->state == TP_SESS_HANDSHAKE || n == 0 ||
+        n > TP_FRAME_MAX_PAYLOAD)
+        return tp_session_send(s, TP_MSG_DATA, p, n);
+    s->out.len = s->out_pos = 0;
+    /* The header and the payload's first bytes fill one record: no record for 5 bytes. */
+    uint8_t first[TP_DATA_CHUNK];
+    size_t head = n < sizeof(first) - TP_FRAME_HEADER_LEN ? n : sizeof(first) - TP_FRAME_HEADER_LEN;
+    size_t first_len = TP_FRAME_HEADER_LEN + head;
+    tp_frame_header(first, TP_MSG_DATA, (uint32_t)n);
+    memcpy(first + TP_FRAME_HEADER_LEN, p, head);
+    int rc = SSL_write(s->ssl, first, (int)first_len);
+    if (rc <= 0 || (size_t)rc < first_len) {
+        size_t done = rc > 0 ? (size_t)rc : 0;
+        return queue_rest(s, rc, first + done, first_len - done) &&
+               tp_buf_append(&s->out, p + head, n - head);
+    }
+    touch(s);
+    /* The rest straight from p; a write that would block leaves its bytes to the queue
+     * (OpenSSL takes the retry from there: SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER). */
+    for (size_t off = head; off < n;) {
+        size_t k = n - off > 65536 ? 65536 : n - off;
+        rc = SSL_write(s->ssl, p + off, (int)k);
+        if (rc <= 0)
+            return queue_rest(s, rc, p + off, n - off);
+        off += (size_t)rc;
+    }
+    if (!flush_prover(s))
+        s->ssl_wants_write = 1; /* broken: the next write_prover finds out and ends it */
+    return 1;
+}
+
 static int do_handshake(tp_session *s)
 {
     int rc = SSL_do_handshake(s->ssl);
@@ -300,6 +348,33 @@ static int read_prover(tp_session *s, uint32_t events)
     return 1;
 }
 
+int tp_session_buffer_writes(tp_session *s)
+{
+    if (s->write_buffered)
+        return 1;
+    BIO *buf = BIO_new(BIO_f_buffer()), *sock = SSL_get_wbio(s->ssl);
+    if (buf == NULL || sock == NULL || BIO_set_write_buffer_size(buf, TP_PROVER_WRITE_BUFFER) <= 0 ||
+        !BIO_up_ref(sock)) {
+        BIO_free(buf);
+        return 0;
+    }
+    SSL_set0_wbio(s->ssl, BIO_push(buf, sock)); /* records written so far went out whole */
+    s->write_buffered = 1;
+    return 1;
+}
+
+/* Sends what the write buffer holds: 1 if sent or the socket is full (then wanted again on
+ * EPOLLOUT), 0 if the connection is broken. */
+static int flush_prover(tp_session *s)
+{
+    if (!s->write_buffered || BIO_flush(SSL_get_wbio(s->ssl)) > 0)
+        return 1;
+    if (!BIO_should_retry(SSL_get_wbio(s->ssl)))
+        return 0;
+    s->ssl_wants_write = 1;
+    return 1;
+}
+
 static int write_prover(tp_session *s)
 {
     s->ssl_wants_write = 0;
@@ -312,7 +387,7 @@ static int write_prover(tp_session *s)
         touch(s);
     }
     s->out.len = s->out_pos = 0;
-    return 1;
+    return flush_prover(s); /* also what reads or the handshake wrote meanwhile */
 }
 
 static void on_prover_event(tp_io *io, uint32_t events)
@@ -386,6 +461,7 @@ void tp_session_sweep_lower(tp_session *s)
 
 void tp_session_sweep(tp_notary *n, uint64_t now)
 {
+    tp_region_trim_idle(); /* recording pages kept for reuse, unused for a while */
     if (now < n->sweep_due) /* no session's deadline has come: no walk over thousands */
         return;
     n->sweep_due = UINT64_MAX; /* lowered again below, and by events during the walk */

@@ -4,12 +4,20 @@
 #include <jansson.h>
 #include <string.h>
 
+void tp_frame_header(uint8_t out[TP_FRAME_HEADER_LEN], uint8_t type, uint32_t len)
+{
+    out[0] = type;
+    for (int i = 0; i < 4; i++)
+        out[1 + i] = (uint8_t)(len >> (24 - 8 * i));
+}
+
 int tp_frame_write(tp_buf *out, uint8_t type, const void *payload, size_t len)
 {
     if (len > TP_FRAME_MAX_PAYLOAD)
         return 0;
-    return tp_buf_put_u8(out, type) && tp_buf_put_u32(out, (uint32_t)len) &&
-           tp_buf_append(out, payload, len);
+    uint8_t h[TP_FRAME_HEADER_LEN];
+    tp_frame_header(h, type, (uint32_t)len);
+    return tp_buf_append(out, h, sizeof(h)) && tp_buf_append(out, payload, len);
 }
 
 int tp_frame_decoder_feed(tp_frame_decoder *d, const void *p, size_t n)

@@ -38,6 +38,8 @@ typedef struct tp_frame {
     size_t len;
 } tp_frame;
 
+/* The header of a frame of len payload bytes (len at most TP_FRAME_MAX_PAYLOAD). */
+void tp_frame_header(uint8_t out[TP_FRAME_HEADER_LEN], uint8_t type, uint32_t len);
 /* Appends one frame to out; 1/0. */
 int tp_frame_write(tp_buf *out, uint8_t type, const void *payload, size_t len);
 

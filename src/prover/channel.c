@@ -100,6 +100,10 @@ static tp_err tcp_connect(const char *notary, unsigned timeout_ms, int *fd, tp_e
     return TP_OK;
 }
 
+/* The channel reads ahead into a buffer of this size: one read() per few records of a
+ * tunnel's DATA instead of two (header, then body) per record. */
+#define TP_CHANNEL_READ_BUFFER (64u << 10)
+
 tp_err tp_channel_open(tp_channel *c, const char *notary, unsigned timeout_ms, tp_error *err)
 {
     memset(c, 0, sizeof(*c));
@@ -109,9 +113,12 @@ tp_err tp_channel_open(tp_channel *c, const char *notary, unsigned timeout_ms, t
         return rc;
     /* No CA check: the channel is trusted through the attestation bound to its exporter. */
     c->ctx = SSL_CTX_new(TLS_client_method());
-    if (c->ctx == NULL || !SSL_CTX_set_min_proto_version(c->ctx, TLS1_3_VERSION) ||
-        (c->ssl = SSL_new(c->ctx)) == NULL || !SSL_set_fd(c->ssl, c->fd))
+    if (c->ctx == NULL || !SSL_CTX_set_min_proto_version(c->ctx, TLS1_3_VERSION))
         return tp_error_set(err, TP_ERR_CRYPTO, "cannot set up TLS to the notary");
+    SSL_CTX_set_default_read_buffer_len(c->ctx, TP_CHANNEL_READ_BUFFER);
+    if ((c->ssl = SSL_new(c->ctx)) == NULL || !SSL_set_fd(c->ssl, c->fd))
+        return tp_error_set(err, TP_ERR_CRYPTO, "cannot set up TLS to the notary");
+    SSL_set_read_ahead(c->ssl, 1); /* blocking reads only: nothing polls the socket */
     SSL_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
     if (SSL_connect(c->ssl) != 1) {
         unsigned long e = ERR_get_error();
@@ -163,6 +170,17 @@ static int notary_error(tp_channel *c, tp_error *err)
     }
 }
 
+/* 1 if the SSL call's failure was a signal's interruption (EINTR: a stopped and resumed
+ * process, Ctrl-Z then fg, gets it from a socket with a timeout): call it again. */
+static int interrupted(SSL *ssl, int rc)
+{
+    int e = SSL_get_error(ssl, rc);
+    if (errno != EINTR || (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE))
+        return 0;
+    ERR_clear_error();
+    return 1;
+}
+
 tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err)
 {
     c->out.len = 0;
@@ -172,6 +190,8 @@ tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_
     while (off < c->out.len) {
         size_t chunk = c->out.len - off > 65536 ? 65536 : c->out.len - off;
         int w = SSL_write(c->ssl, c->out.data + off, (int)chunk);
+        if (w <= 0 && interrupted(c->ssl, w))
+            continue;
         if (w <= 0) {
             int timed_out = errno == EAGAIN;
             ERR_clear_error();
@@ -200,6 +220,8 @@ tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err)
             return err->code;
         }
         int r = SSL_read(c->ssl, buf, sizeof(buf));
+        if (r <= 0 && interrupted(c->ssl, r))
+            continue;
         if (r <= 0) {
             int timed_out = errno == EAGAIN || errno == EWOULDBLOCK;
             ERR_clear_error();

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "base/region.h"
 #include "notary/session.h"
 
 static void init(tp_notary *n, tp_session *s, size_t budget)
@@ -120,12 +121,48 @@ static void growth_past_the_budget_is_refused_with_memory_budget(void **state)
     free_all(&other);
 }
 
+/* A recording past a MiB lives in a region; once freed, its pages are kept as a spare
+ * (base/region.h). Spares count toward the budget and are given back before anything is
+ * refused. */
+static void spare_recording_pages_count_and_go_first(void **state)
+{
+    (void)state;
+    tp_region_trim();
+    tp_notary n;
+    tp_session s, other;
+    init(&n, &s, 8u << 20);
+    tp_buf_init_large(&s.rec_server, 1);
+    fill(&s.rec_server, 3u << 20);
+    assert_true(s.rec_server.region > 0);
+    assert_true(tp_session_within_budget(&s));
+    assert_true(n.mem_used >= s.rec_server.cap);
+    s.state = TP_SESS_CLOSING;
+    tp_session_release_unneeded(&s);
+    size_t spare = tp_region_spare_bytes();
+    assert_true(spare >= (3u << 20));
+    /* Another session grows to where it fits only without the spare: it is not refused,
+     * the spare is released instead. */
+    init(&n, &other, 8u << 20);
+    tp_session_charge(&other);
+    fill(&other.rec_client, 3u << 20);
+    size_t after = n.mem_used - other.mem_charged + tp_session_footprint(&other);
+    assert_true(after <= n.cfg.memory_budget);        /* without the spare it fits */
+    assert_true(after + spare > n.cfg.memory_budget); /* with it, not */
+    assert_true(tp_session_within_budget(&other));
+    assert_int_equal(other.state, TP_SESS_READY);
+    assert_int_equal(tp_region_spare_bytes(), 0);
+    free_all(&other);
+    free_all(&s);
+    tp_region_trim();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(queue_cap_counts_unsent_answers_and_target_bytes),
         cmocka_unit_test(footprint_is_charged_and_released),
         cmocka_unit_test(growth_past_the_budget_is_refused_with_memory_budget),
+        cmocka_unit_test(spare_recording_pages_count_and_go_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
