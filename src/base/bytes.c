@@ -11,24 +11,6 @@ void tp_reader_init(tp_reader *r, const uint8_t *p, size_t len)
     r->len = p ? len : 0;
 }
 
-int tp_read_bytes(tp_reader *r, size_t n, const uint8_t **out)
-{
-    if (r->len < n)
-        return 0;
-    *out = r->p;
-    if (n == 0) /* an empty reader may hold NULL, and NULL + 0 is undefined in C */
-        return 1;
-    r->p += n;
-    r->len -= n;
-    return 1;
-}
-
-int tp_read_skip(tp_reader *r, size_t n)
-{
-    const uint8_t *unused;
-    return tp_read_bytes(r, n, &unused);
-}
-
 int tp_read_copy(tp_reader *r, uint8_t *dst, size_t n)
 {
     const uint8_t *p;

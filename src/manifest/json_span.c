@@ -161,7 +161,7 @@ static tp_err parse_string(scanner *s, tp_buf *decoded)
         uint32_t cp;
         if (!tp_utf8_next(tp_reader_data(&s->r), tp_reader_left(&s->r), &i, &cp))
             return fail(s, "invalid UTF-8");
-        const uint8_t *bytes;
+        const uint8_t *bytes = tp_reader_data(&s->r);
         tp_read_bytes(&s->r, i, &bytes);
         if (decoded && !tp_buf_append(decoded, bytes, i))
             return tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
@@ -332,7 +332,7 @@ static tp_err check_duplicates(scanner *s, key_ref *keys, size_t n, const tp_buf
     if (n <= TP_JSON_SMALL_OBJECT) { /* every pair: cheaper than sorting a few keys */
         for (size_t i = 1; i < n; i++)
             for (size_t j = 0; j < i; j++)
-                if (compare_keys(&keys[j], &keys[i]) == 0)
+                if (keys[j].len == keys[i].len && compare_keys(&keys[j], &keys[i]) == 0)
                     return fail(s, "duplicate object member name (ambiguous)");
         return TP_OK;
     }
