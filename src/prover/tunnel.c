@@ -69,25 +69,28 @@ static tp_err run_handshake(pump *p, tp_error *err)
     }
 }
 
-/* 1 when buf holds a whole response (or one that can never become whole). */
-static int response_complete(const tp_buf *resp, const char *method)
-{
-    tp_http_message m = {0};
-    tp_err rc = tp_http_parse_response_for(resp->data, resp->len, method, 0, &m, NULL);
-    tp_http_message_free(&m);
-    return rc != TP_ERR_HTTP_INCOMPLETE;
-}
+/* Room for one TLS record's plaintext at the end of the response buffer. */
+#define READ_CHUNK 16384
 
+/* Reads the response until it is whole (or the target closed): decrypted straight into the
+ * end of resp, which is sized once when the head announces a Content-Length. */
 static tp_err read_response(pump *p, const char *method, tp_buf *resp, tp_error *err)
 {
-    uint8_t buf[16384];
+    tp_http_progress pr;
+    tp_http_progress_init(&pr, method);
+    int sized = 0;
     for (;;) {
-        int n = SSL_read(p->ssl, buf, sizeof(buf));
+        if (!tp_buf_reserve(resp, READ_CHUNK))
+            return tp_error_set(err, TP_ERR_NOMEM, NULL);
+        int n = SSL_read(p->ssl, resp->data + resp->len, READ_CHUNK);
         if (n > 0) {
-            if (!tp_buf_append(resp, buf, (size_t)n))
-                return tp_error_set(err, TP_ERR_NOMEM, NULL);
-            if (response_complete(resp, method))
+            resp->len += (size_t)n;
+            if (tp_http_progress_complete(&pr, resp->data, resp->len))
                 return TP_OK;
+            size_t whole = tp_http_progress_expected(&pr);
+            if (!sized && whole > resp->len && !tp_buf_reserve(resp, whole - resp->len + READ_CHUNK))
+                return tp_error_set(err, TP_ERR_NOMEM, NULL);
+            sized = whole > 0;
             continue;
         }
         int e = SSL_get_error(p->ssl, n);
