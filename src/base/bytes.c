@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 void tp_reader_init(tp_reader *r, const uint8_t *p, size_t len)
 {
@@ -128,6 +129,19 @@ int tp_read_prefixed_u8(tp_reader *r, tp_reader *sub) { return read_prefixed(r, 
 int tp_read_prefixed_u16(tp_reader *r, tp_reader *sub) { return read_prefixed(r, 2, sub); }
 int tp_read_prefixed_u24(tp_reader *r, tp_reader *sub) { return read_prefixed(r, 3, sub); }
 
+/* A block of cap bytes; a big one (a response being proven) is aligned for, and asks for,
+ * transparent huge pages: a few faults instead of one per 4 KiB page as it fills. */
+static void *alloc_block(size_t cap)
+{
+    if (cap < TP_BUF_HUGE_MIN)
+        return malloc(cap);
+    void *p = NULL;
+    if (posix_memalign(&p, TP_BUF_HUGE_MIN, cap) != 0)
+        return NULL;
+    madvise(p, cap & ~(size_t)(TP_BUF_HUGE_MIN - 1), MADV_HUGEPAGE); /* a hint: may fail */
+    return p;
+}
+
 int tp_buf_reserve(tp_buf *b, size_t extra)
 {
     if (extra > SIZE_MAX - b->len - 1)
@@ -135,14 +149,15 @@ int tp_buf_reserve(tp_buf *b, size_t extra)
     size_t need = b->len + extra + 1; /* room for tp_buf_terminate */
     if (need <= b->cap)
         return 1;
+    /* Double, or take exactly what is asked when that is more (a buffer sized once for
+     * what it will hold wipes and touches no more than that when freed). */
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    cap = cap > SIZE_MAX / 2 || cap * 2 < need ? need : cap * 2;
     uint8_t *p;
     if (b->nowipe) {
         p = realloc(b->data, cap);
     } else { /* realloc would free the old block unwiped */
-        p = malloc(cap);
+        p = alloc_block(cap);
         if (p != NULL && b->data != NULL) {
             memcpy(p, b->data, b->len);
             OPENSSL_cleanse(b->data, b->cap);
