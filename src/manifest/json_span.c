@@ -444,7 +444,7 @@ static void record_matches(scanner *s, const size_t *paths, size_t start)
 static tp_err parse_value(scanner *s, int depth, const size_t *paths)
 {
     skip_ws(s);
-    size_t start = pos(s);
+    size_t start = paths ? pos(s) : 0;
     uint8_t c;
     tp_err rc;
     if (!peek(s, &c))
@@ -467,7 +467,7 @@ static tp_err parse_value(scanner *s, int depth, const size_t *paths)
         rc = parse_literal(s, "null", 4);
     else
         return fail(s, "unexpected character");
-    if (rc == TP_OK)
+    if (rc == TP_OK && paths)
         record_matches(s, paths, start);
     return rc;
 }
