@@ -174,6 +174,23 @@ static tp_err parse_string(scanner *s, tp_buf *decoded, int *escaped)
     }
 }
 
+/* The common string, in line: printable ASCII without escapes up to its closing quote
+ * (the reader at the opening one). 1 and past it; 0 and the reader unchanged for anything
+ * else, which parse_string then reads (and judges). */
+static inline int plain_string(scanner *s)
+{
+    const uint8_t *d = tp_reader_data(&s->r);
+    size_t left = tp_reader_left(&s->r), k = 1;
+    if (left == 0 || d[0] != '"')
+        return 0;
+    while (k < left && d[k] >= 0x20 && d[k] < 0x80 && d[k] != '"' && d[k] != '\\')
+        k++;
+    if (k == left || d[k] != '"')
+        return 0;
+    tp_read_skip(&s->r, k + 1);
+    return 1;
+}
+
 static size_t skip_digits(scanner *s)
 {
     const uint8_t *d = tp_reader_data(&s->r);
@@ -361,7 +378,7 @@ static tp_err parse_member(scanner *s, int depth, const size_t *paths, child_pat
      * (into the arena), by parsing it again. */
     tp_reader at = s->r;
     int escaped = 0;
-    tp_err rc = parse_string(s, NULL, &escaped);
+    tp_err rc = plain_string(s) ? TP_OK : parse_string(s, NULL, &escaped);
     if (rc != TP_OK)
         return rc;
     const uint8_t *raw = tp_reader_data(&at) + 1;
@@ -456,7 +473,7 @@ static tp_err parse_value(scanner *s, int depth, const size_t *paths)
     else if (c == '[')
         rc = parse_array(s, depth + 1, paths);
     else if (c == '"')
-        rc = parse_string(s, NULL, NULL);
+        rc = plain_string(s) ? TP_OK : parse_string(s, NULL, NULL);
     else if (c == '-' || (c >= '0' && c <= '9'))
         rc = parse_number(s);
     else if (c == 't')
