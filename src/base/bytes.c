@@ -151,8 +151,9 @@ int tp_buf_reserve(tp_buf *b, size_t extra)
         return 1;
     /* Double, or take exactly what is asked when that is more (a buffer sized once for
      * what it will hold wipes and touches no more than that when freed). */
-    size_t cap = b->cap ? b->cap : 64;
-    cap = cap > SIZE_MAX / 2 || cap * 2 < need ? need : cap * 2;
+    size_t cap = b->cap == 0 ? 64 : b->cap > SIZE_MAX / 2 ? need : b->cap * 2;
+    if (cap < need)
+        cap = need;
     uint8_t *p;
     if (b->nowipe) {
         p = realloc(b->data, cap);
