@@ -12,9 +12,9 @@ int tp_frame_write(tp_buf *out, uint8_t type, const void *payload, size_t len)
            tp_buf_append(out, payload, len);
 }
 
-/* Drop consumed bytes before growing, so the buffer stays one frame large. */
-static void drop_consumed(tp_frame_decoder *d)
+int tp_frame_decoder_feed(tp_frame_decoder *d, const void *p, size_t n)
 {
+    /* Drop consumed bytes before growing, so the buffer stays one frame large. */
     if (d->pos > 0 && d->pos == d->buf.len) {
         d->buf.len = 0;
         d->pos = 0;
@@ -23,23 +23,7 @@ static void drop_consumed(tp_frame_decoder *d)
         d->buf.len -= d->pos;
         d->pos = 0;
     }
-}
-
-int tp_frame_decoder_feed(tp_frame_decoder *d, const void *p, size_t n)
-{
-    drop_consumed(d);
     return tp_buf_append(&d->buf, p, n);
-}
-
-uint8_t *tp_frame_decoder_space(tp_frame_decoder *d, size_t n)
-{
-    drop_consumed(d);
-    return tp_buf_reserve(&d->buf, n) ? d->buf.data + d->buf.len : NULL;
-}
-
-void tp_frame_decoder_commit(tp_frame_decoder *d, size_t n)
-{
-    d->buf.len += n;
 }
 
 static int known_type(uint8_t t)

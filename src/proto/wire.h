@@ -48,11 +48,6 @@ typedef struct tp_frame_decoder {
 } tp_frame_decoder;
 
 int tp_frame_decoder_feed(tp_frame_decoder *d, const void *p, size_t n);
-/* Room for n more bytes at the end of the decoder's buffer, for a read straight into it
- * (NULL when out of memory); tp_frame_decoder_commit then counts the bytes read there.
- * Frames taken before are invalid after this call, as after a feed. */
-uint8_t *tp_frame_decoder_space(tp_frame_decoder *d, size_t n);
-void tp_frame_decoder_commit(tp_frame_decoder *d, size_t n);
 /* 1: *f holds a frame; 0: need more bytes; -1: malformed (unknown type / oversized). */
 int tp_frame_decoder_next(tp_frame_decoder *d, tp_frame *f, tp_error *err);
 void tp_frame_decoder_free(tp_frame_decoder *d);

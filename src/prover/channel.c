@@ -21,11 +21,6 @@
 #include "tee/identity.h"
 #include "prover/prover_int.h"
 
-/* Bytes read from the notary per SSL_read (a TLS record holds at most 16 KiB), and how
- * much OpenSSL may read from the socket at once. */
-#define TP_CHANNEL_READ 16384
-#define TP_CHANNEL_READ_AHEAD (64u << 10)
-
 static int split_host_port(const char *s, char *host, size_t hl, uint16_t *port)
 {
     const char *colon = strrchr(s, ':');
@@ -118,10 +113,6 @@ tp_err tp_channel_open(tp_channel *c, const char *notary, unsigned timeout_ms, t
         (c->ssl = SSL_new(c->ctx)) == NULL || !SSL_set_fd(c->ssl, c->fd))
         return tp_error_set(err, TP_ERR_CRYPTO, "cannot set up TLS to the notary");
     SSL_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
-    /* Big responses arrive here: read what the socket holds, not a record header and then
-     * its body in two reads. */
-    SSL_set_read_ahead(c->ssl, 1);
-    SSL_set_default_read_buffer_len(c->ssl, TP_CHANNEL_READ_AHEAD);
     if (SSL_connect(c->ssl) != 1) {
         unsigned long e = ERR_get_error();
         ERR_clear_error();
@@ -197,6 +188,7 @@ tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_
 
 tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err)
 {
+    uint8_t buf[16384];
     for (;;) {
         int got = tp_frame_decoder_next(&c->in, f, err);
         if (got < 0)
@@ -207,11 +199,7 @@ tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err)
             tp_error_frame_parse(f->payload, f->len, err);
             return err->code;
         }
-        /* Straight into the decoder: no copy through a buffer on the stack. */
-        uint8_t *space = tp_frame_decoder_space(&c->in, TP_CHANNEL_READ);
-        if (space == NULL)
-            return tp_error_set(err, TP_ERR_NOMEM, NULL);
-        int r = SSL_read(c->ssl, space, TP_CHANNEL_READ);
+        int r = SSL_read(c->ssl, buf, sizeof(buf));
         if (r <= 0) {
             int timed_out = errno == EAGAIN || errno == EWOULDBLOCK;
             ERR_clear_error();
@@ -219,7 +207,8 @@ tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err)
                                 timed_out ? "timed out waiting for the notary"
                                           : "the notary closed the connection");
         }
-        tp_frame_decoder_commit(&c->in, (size_t)r);
+        if (!tp_frame_decoder_feed(&c->in, buf, (size_t)r))
+            return tp_error_set(err, TP_ERR_NOMEM, NULL);
     }
 }
 
