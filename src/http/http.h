@@ -50,44 +50,6 @@ tp_err tp_http_parse_response_for(const uint8_t *p, size_t n, const char *reques
                                   int stream_closed_cleanly, tp_http_message *out,
                                   tp_error *err);
 
-/* Where a response ends, as its head says: the head's length and the body's framing (NONE:
- * the message ends with the head; LENGTH: `length` body bytes follow; CHUNKED; CLOSE: the
- * body runs to the end of the stream). TP_ERR_HTTP_INCOMPLETE while the head is incomplete,
- * the full parser's error for an invalid head. 1xx interim responses are skipped (head_len
- * covers them). */
-typedef enum {
-    TP_HTTP_FRAMING_NONE,
-    TP_HTTP_FRAMING_LENGTH,
-    TP_HTTP_FRAMING_CHUNKED,
-    TP_HTTP_FRAMING_CLOSE
-} tp_http_framing_kind;
-typedef struct tp_http_framing {
-    tp_http_framing_kind kind;
-    size_t head_len;
-    size_t length;              /* LENGTH: the Content-Length */
-} tp_http_framing;
-tp_err tp_http_response_framing(const uint8_t *p, size_t n, const char *request_method,
-                                tp_http_framing *f, tp_error *err);
-
-/* Reading a response from a live stream: whether the bytes so far hold a whole message, in
- * time linear in the stream (each call looks only at what is new, except a chunked body's
- * end, which the full parser confirms). Bytes are only ever appended between calls. */
-typedef struct tp_http_progress {
-    const char *method;         /* the request's method (a HEAD response has no body) */
-    int have_head;
-    tp_http_framing framing;
-    size_t cursor;              /* CHUNKED: the next chunk-size line */
-    size_t body;                /* CHUNKED: chunk data so far */
-} tp_http_progress;
-
-void tp_http_progress_init(tp_http_progress *pr, const char *request_method);
-/* 1 when p[0..n) holds a whole response, or one that can never become whole (the full
- * parse then says why); 0 when more bytes are needed. */
-int tp_http_progress_complete(tp_http_progress *pr, const uint8_t *p, size_t n);
-/* The whole message's length once the head announced it (Content-Length), else 0: for
- * sizing a buffer once. */
-size_t tp_http_progress_expected(const tp_http_progress *pr);
-
 /* Limits. A body (before and after content decoding) may not exceed TP_HTTP_MAX_BODY. */
 #define TP_HTTP_MAX_HEADERS 100
 #define TP_HTTP_MAX_HEADER_SECTION (64u * 1024u)

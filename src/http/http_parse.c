@@ -387,31 +387,6 @@ static tp_err parse_final_response_head(tp_reader *r, tp_http_message *m, tp_err
     }
 }
 
-tp_err tp_http_response_framing(const uint8_t *p, size_t n, const char *request_method,
-                                tp_http_framing *f, tp_error *err)
-{
-    tp_http_message m;
-    memset(&m, 0, sizeof(m));
-    memset(f, 0, sizeof(*f));
-    tp_reader r;
-    tp_reader_init(&r, p, n);
-    body_kind bk = BODY_NONE;
-    size_t len = 0;
-    tp_err rc = parse_final_response_head(&r, &m, err);
-    if (rc == TP_OK)
-        rc = choose_framing(&m, MSG_RESPONSE, request_method, &bk, &len, err);
-    clear_head(&m);
-    if (rc != TP_OK)
-        return rc;
-    static const tp_http_framing_kind k_kinds[] = {
-        [BODY_NONE] = TP_HTTP_FRAMING_NONE, [BODY_LENGTH] = TP_HTTP_FRAMING_LENGTH,
-        [BODY_CHUNKED] = TP_HTTP_FRAMING_CHUNKED, [BODY_CLOSE] = TP_HTTP_FRAMING_CLOSE};
-    f->kind = k_kinds[bk];
-    f->head_len = n - tp_reader_left(&r);
-    f->length = len;
-    return TP_OK;
-}
-
 static tp_err parse_message(const uint8_t *p, size_t n, msg_kind kind, const char *method,
                             int closed, tp_http_message *out, tp_error *err)
 {

@@ -42,7 +42,6 @@ struct tp_direct {
     size_t sent;               /* request bytes written (the request is s->rec_client) */
     uint32_t want;             /* EPOLLIN or EPOLLOUT: what the TLS client waits for */
     int close_notify;          /* the target ended with close_notify */
-    tp_http_progress progress; /* whether the response read so far is whole */
 };
 
 static void fail(tp_session *s, tp_err code, const char *msg)
@@ -122,7 +121,6 @@ static tp_err check_start(tp_session *s, struct tp_direct *d, tp_error *e)
         rc = tp_manifest_build_request(d->m, &(tp_vars){d->vars, d->n_vars}, &s->rec_client, e);
     if (rc != TP_OK)
         return rc;
-    tp_http_progress_init(&d->progress, tp_manifest_method(d->m));
     uint16_t port = tp_manifest_port(d->m);
     if (!tp_target_port_allowed(c->allow_ports, c->n_allow_ports, c->allow_any_port, port))
         return tp_error_set(e, TP_ERR_FORBIDDEN_PORT,
@@ -191,6 +189,15 @@ static int would_block(struct tp_direct *d, int rc)
     return 0;
 }
 
+/* 1 when the bytes hold a whole response (or one that can never become whole). */
+static int response_complete(const tp_buf *resp, const char *method)
+{
+    tp_http_message m = {0};
+    tp_err rc = tp_http_parse_response_for(resp->data, resp->len, method, 0, &m, NULL);
+    tp_http_message_free(&m);
+    return rc != TP_ERR_HTTP_INCOMPLETE;
+}
+
 static void finish(tp_session *s);
 static void log_outcome(const tp_session *s, tp_err rc, const tp_error *e);
 
@@ -209,7 +216,7 @@ static void read_response(tp_session *s, struct tp_direct *d)
             }
             if (!tp_relay_within_cap(s)) /* --max-transcript and the memory budget */
                 return;
-            if (tp_http_progress_complete(&d->progress, s->rec_server.data, s->rec_server.len))
+            if (response_complete(&s->rec_server, tp_manifest_method(d->m)))
                 break;
             continue;
         }
