@@ -46,7 +46,7 @@ static tp_err read_trailers(tp_reader *r, tp_error *err)
 
 static tp_err read_chunk_data(tp_reader *r, size_t size, tp_buf *body, tp_error *err)
 {
-    if (size > TP_HTTP_MAX_BODY - body->len)
+    if (body != NULL && size > TP_HTTP_MAX_BODY - body->len)
         return tp_error_set(err, TP_ERR_LIMIT, "http: chunked body exceeds %u bytes",
                             TP_HTTP_MAX_BODY);
     const uint8_t *data, *crlf;
@@ -56,26 +56,31 @@ static tp_err read_chunk_data(tp_reader *r, size_t size, tp_buf *body, tp_error 
         return tp_error_set(err, TP_ERR_HTTP_INCOMPLETE, "http: chunk data incomplete");
     if (crlf[0] != '\r' || crlf[1] != '\n')
         return tp_error_set(err, TP_ERR_HTTP, "http: chunk data not followed by CRLF");
-    if (!tp_buf_append(body, data, size))
+    if (body != NULL && !tp_buf_append(body, data, size))
         return tp_error_set(err, TP_ERR_NOMEM, "http: out of memory");
     return TP_OK;
+}
+
+tp_err tp_http_read_chunk(tp_reader *r, tp_buf *body, size_t *size, tp_error *err)
+{
+    tp_span line;
+    tp_err rc = tp_http_read_line(r, CHUNK_LINE_MAX, &line, err);
+    if (rc == TP_ERR_LIMIT)
+        return tp_error_set(err, TP_ERR_HTTP, "http: chunk size line too long");
+    if (rc != TP_OK)
+        return rc;
+    *size = 0;
+    if ((rc = parse_chunk_size(line, size, err)) != TP_OK)
+        return rc;
+    return *size == 0 ? read_trailers(r, err) : read_chunk_data(r, *size, body, err);
 }
 
 tp_err tp_http_read_chunked(tp_reader *r, tp_buf *body, tp_error *err)
 {
     for (;;) {
-        tp_span line;
-        tp_err rc = tp_http_read_line(r, CHUNK_LINE_MAX, &line, err);
-        if (rc == TP_ERR_LIMIT)
-            return tp_error_set(err, TP_ERR_HTTP, "http: chunk size line too long");
-        if (rc != TP_OK)
-            return rc;
         size_t size = 0;
-        if ((rc = parse_chunk_size(line, &size, err)) != TP_OK)
-            return rc;
-        if (size == 0)
-            return read_trailers(r, err);
-        if ((rc = read_chunk_data(r, size, body, err)) != TP_OK)
+        tp_err rc = tp_http_read_chunk(r, body, &size, err);
+        if (rc != TP_OK || size == 0)
             return rc;
     }
 }

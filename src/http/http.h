@@ -50,6 +50,23 @@ tp_err tp_http_parse_response_for(const uint8_t *p, size_t n, const char *reques
                                   int stream_closed_cleanly, tp_http_message *out,
                                   tp_error *err);
 
+/* A response being received, scanned as it grows without reading its body into memory:
+ * zero it, then call tp_http_response_scan on the bytes so far after each read. */
+typedef struct tp_http_scan {
+    size_t body_start;          /* 0 until the head is whole, then where the body starts */
+    size_t pos;                 /* chunked: where the next chunk-size line starts */
+    size_t length;              /* Content-Length; chunked: the chunk data so far */
+    int framing;                /* how the body ends (http_parse.c) */
+} tp_http_scan;
+
+/* 1 when p[0..n) (the bytes of the last call and more) holds a whole response to a request
+ * of request_method (NULL: one whose responses may have a body), or one that can never
+ * become whole (a malformed head or chunk, a limit: tp_http_parse_response_for then names
+ * the error); 0 while more bytes may complete it (a body delimited by close: until the
+ * stream ends). The head is parsed until it is whole; after that each chunk-size line is
+ * read once over all calls, and body bytes are not read at all: O(n) in all. */
+int tp_http_response_scan(tp_http_scan *s, const uint8_t *p, size_t n, const char *request_method);
+
 /* Limits. A body (before and after content decoding) may not exceed TP_HTTP_MAX_BODY. */
 #define TP_HTTP_MAX_HEADERS 100
 #define TP_HTTP_MAX_HEADER_SECTION (64u * 1024u)

@@ -411,6 +411,58 @@ static tp_err parse_message(const uint8_t *p, size_t n, msg_kind kind, const cha
     return TP_OK;
 }
 
+/* The chunked body from s->pos on, one chunk at a time; s->pos moves past each whole one. */
+static int scan_chunks(tp_http_scan *s, const uint8_t *p, size_t n)
+{
+    tp_error err;
+    for (;;) {
+        tp_reader r;
+        size_t size = 0;
+        tp_reader_init(&r, p + s->pos, n - s->pos);
+        tp_err rc = tp_http_read_chunk(&r, NULL, &size, &err);
+        if (rc != TP_OK)
+            return rc != TP_ERR_HTTP_INCOMPLETE;
+        if (size == 0)
+            return 1;
+        s->pos = n - tp_reader_left(&r);
+        s->length += size;
+        if (s->length > TP_HTTP_MAX_BODY)
+            return 1; /* too large: the full parse says so */
+    }
+}
+
+int tp_http_response_scan(tp_http_scan *s, const uint8_t *p, size_t n, const char *request_method)
+{
+    if (s->body_start == 0) {
+        tp_http_message m = {0};
+        tp_reader r;
+        tp_error err;
+        body_kind bk = BODY_NONE;
+        tp_reader_init(&r, p, n);
+        tp_err rc = parse_final_response_head(&r, &m, &err);
+        if (rc == TP_OK)
+            rc = choose_framing(&m, MSG_RESPONSE, request_method, &bk, &s->length, &err);
+        clear_head(&m);
+        if (rc != TP_OK)
+            return rc != TP_ERR_HTTP_INCOMPLETE;
+        s->body_start = s->pos = n - tp_reader_left(&r);
+        s->framing = (int)bk;
+        if (bk == BODY_CHUNKED)
+            s->length = 0; /* from now on: the chunk data so far */
+    }
+    switch ((body_kind)s->framing) {
+    case BODY_NONE:
+        return 1;
+    case BODY_LENGTH:
+        return n - s->body_start >= s->length;
+    case BODY_CHUNKED:
+        return scan_chunks(s, p, n);
+    case BODY_CLOSE:
+        break;
+    }
+    return 0;
+}
+
 tp_err tp_http_parse_request(const uint8_t *p, size_t n, tp_http_message *out, tp_error *err)
 {
     return parse_message(p, n, MSG_REQUEST, NULL, 0, out, err);

@@ -41,6 +41,7 @@ struct tp_direct {
     enum direct_phase phase;
     size_t sent;               /* request bytes written (the request is s->rec_client) */
     uint32_t want;             /* EPOLLIN or EPOLLOUT: what the TLS client waits for */
+    tp_http_scan scan;         /* how far the response is known to be whole */
     int close_notify;          /* the target ended with close_notify */
 };
 
@@ -189,14 +190,6 @@ static int would_block(struct tp_direct *d, int rc)
     return 0;
 }
 
-/* 1 when the bytes hold a whole response (or one that can never become whole). */
-static int response_complete(const tp_buf *resp, const char *method)
-{
-    tp_http_message m = {0};
-    tp_err rc = tp_http_parse_response_for(resp->data, resp->len, method, 0, &m, NULL);
-    tp_http_message_free(&m);
-    return rc != TP_ERR_HTTP_INCOMPLETE;
-}
 
 static void finish(tp_session *s);
 static void log_outcome(const tp_session *s, tp_err rc, const tp_error *e);
@@ -216,7 +209,8 @@ static void read_response(tp_session *s, struct tp_direct *d)
             }
             if (!tp_relay_within_cap(s)) /* --max-transcript and the memory budget */
                 return;
-            if (response_complete(&s->rec_server, tp_manifest_method(d->m)))
+            /* whole, or never: O(n) over all reads (the worker parses it in full) */
+            if (tp_http_response_scan(&d->scan, s->rec_server.data, s->rec_server.len, tp_manifest_method(d->m)))
                 break;
             continue;
         }

@@ -193,6 +193,40 @@ static void every_prefix_is_incomplete(void **state)
     }
 }
 
+/* The incremental scan says "whole" exactly when the full parse stops saying incomplete,
+ * both fed one more byte at a time (one scan kept across calls) and fresh on each prefix. */
+static void scan_agrees_with_the_parser(void **state)
+{
+    (void)state;
+    const char *msgs[] = {
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;e=1\r\nabc\r\n10\r\n0123456789abcdef\r\n"
+        "0\r\nT: v\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd",
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n", /* bad chunk end */
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",     /* bad chunk size */
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", /* conflicting */
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close"};   /* never whole */
+    for (size_t k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
+        size_t n = strlen(msgs[k]);
+        tp_http_scan kept = {0};
+        for (size_t i = 0; i <= n; i++) {
+            tp_http_message m;
+            tp_http_scan fresh = {0};
+            tp_err rc = tp_http_parse_response((const uint8_t *)msgs[k], i, 0, &m, NULL);
+            tp_http_message_free(&m);
+            int whole = rc != TP_ERR_HTTP_INCOMPLETE;
+            if (tp_http_response_scan(&kept, (const uint8_t *)msgs[k], i, NULL) != whole ||
+                tp_http_response_scan(&fresh, (const uint8_t *)msgs[k], i, NULL) != whole)
+                fail_msg("message %zu prefix %zu: the scan says %swhole", k, i, whole ? "not " : "");
+        }
+    }
+    /* A response to HEAD has no body, whatever its Content-Length says. */
+    const char *head = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n";
+    tp_http_scan sc = {0};
+    assert_int_equal(tp_http_response_scan(&sc, (const uint8_t *)head, strlen(head), "HEAD"), 1);
+}
+
 static void close_delimited_body_needs_clean_close(void **state)
 {
     (void)state;
@@ -431,6 +465,7 @@ int main(void)
         cmocka_unit_test(chunked_body_with_extensions_and_trailers),
         cmocka_unit_test(bad_chunks_are_rejected),
         cmocka_unit_test(every_prefix_is_incomplete),
+        cmocka_unit_test(scan_agrees_with_the_parser),
         cmocka_unit_test(close_delimited_body_needs_clean_close),
         cmocka_unit_test(interim_responses_are_skipped),
         cmocka_unit_test(bodiless_responses),
