@@ -44,9 +44,9 @@ static tp_err read_trailers(tp_reader *r, tp_error *err)
     return rc;
 }
 
-static tp_err read_chunk_data(tp_reader *r, size_t size, tp_buf *body, tp_error *err)
+static tp_err read_chunk_data(tp_reader *r, size_t size, size_t so_far, tp_buf *body, tp_error *err)
 {
-    if (body != NULL && size > TP_HTTP_MAX_BODY - body->len)
+    if (size > TP_HTTP_MAX_BODY - so_far)
         return tp_error_set(err, TP_ERR_LIMIT, "http: chunked body exceeds %u bytes",
                             TP_HTTP_MAX_BODY);
     const uint8_t *data, *crlf;
@@ -61,7 +61,7 @@ static tp_err read_chunk_data(tp_reader *r, size_t size, tp_buf *body, tp_error 
     return TP_OK;
 }
 
-tp_err tp_http_read_chunk(tp_reader *r, tp_buf *body, size_t *size, tp_error *err)
+tp_err tp_http_read_chunk(tp_reader *r, tp_buf *body, size_t so_far, size_t *size, tp_error *err)
 {
     tp_span line;
     tp_err rc = tp_http_read_line(r, CHUNK_LINE_MAX, &line, err);
@@ -72,14 +72,14 @@ tp_err tp_http_read_chunk(tp_reader *r, tp_buf *body, size_t *size, tp_error *er
     *size = 0;
     if ((rc = parse_chunk_size(line, size, err)) != TP_OK)
         return rc;
-    return *size == 0 ? read_trailers(r, err) : read_chunk_data(r, *size, body, err);
+    return *size == 0 ? read_trailers(r, err) : read_chunk_data(r, *size, so_far, body, err);
 }
 
 tp_err tp_http_read_chunked(tp_reader *r, tp_buf *body, tp_error *err)
 {
     for (;;) {
         size_t size = 0;
-        tp_err rc = tp_http_read_chunk(r, body, &size, err);
+        tp_err rc = tp_http_read_chunk(r, body, body->len, &size, err);
         if (rc != TP_OK || size == 0)
             return rc;
     }

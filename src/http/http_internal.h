@@ -19,9 +19,10 @@ tp_err tp_http_read_fields(tp_reader *r, size_t *budget, tp_http_header **header
 /* Reads a chunked body from r (positioned at the first chunk-size) into body. */
 tp_err tp_http_read_chunked(tp_reader *r, tp_buf *body, tp_error *err);
 /* Reads one chunk (r at its chunk-size line): its data appended to body, or only skipped
- * when body is NULL (no body limit is then checked); *size is its size, 0 for the last
- * chunk, whose trailer section is read too. */
-tp_err tp_http_read_chunk(tp_reader *r, tp_buf *body, size_t *size, tp_error *err);
+ * when body is NULL; so_far is the chunk data before it (TP_ERR_LIMIT past
+ * TP_HTTP_MAX_BODY); *size is its size, 0 for the last chunk, whose trailer section is read
+ * too. */
+tp_err tp_http_read_chunk(tp_reader *r, tp_buf *body, size_t so_far, size_t *size, tp_error *err);
 
 /* Removes the message's Content-Encoding codings (in reverse order of application) from
  * m->body, capping the decoded size at TP_HTTP_MAX_BODY. */

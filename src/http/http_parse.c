@@ -419,15 +419,13 @@ static int scan_chunks(tp_http_scan *s, const uint8_t *p, size_t n)
         tp_reader r;
         size_t size = 0;
         tp_reader_init(&r, p + s->pos, n - s->pos);
-        tp_err rc = tp_http_read_chunk(&r, NULL, &size, &err);
+        tp_err rc = tp_http_read_chunk(&r, NULL, s->length, &size, &err);
         if (rc != TP_OK)
             return rc != TP_ERR_HTTP_INCOMPLETE;
         if (size == 0)
             return 1;
         s->pos = n - tp_reader_left(&r);
         s->length += size;
-        if (s->length > TP_HTTP_MAX_BODY)
-            return 1; /* too large: the full parse says so */
     }
 }
 

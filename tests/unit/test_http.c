@@ -206,7 +206,8 @@ static void scan_agrees_with_the_parser(void **state)
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n", /* bad chunk end */
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",     /* bad chunk size */
         "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", /* conflicting */
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close"};   /* never whole */
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close",    /* never whole */
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\nFFFFFF\r\nx"}; /* limit */
     for (size_t k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
         size_t n = strlen(msgs[k]);
         tp_http_scan kept = {0};
