@@ -167,11 +167,12 @@ static tp_err run_handshake(pump *p, tp_error *err)
 #define READ_CHUNK 16384
 
 /* Reads the response until it is whole (or the target closed): decrypted straight into the
- * end of resp, which is sized once when the head announces a Content-Length. */
+ * end of resp, which is sized once when the head is in (its Content-Length; for a chunked
+ * body only the chunks announced so far: a hint, the buffer still grows). Whole-ness is
+ * scanned incrementally (tp_http_response_scan: the head once, each chunk-size line once). */
 static tp_err read_response(pump *p, const char *method, tp_buf *resp, tp_error *err)
 {
-    tp_http_progress pr;
-    tp_http_progress_init(&pr, method);
+    tp_http_scan scan = {0};
     int sized = 0;
     for (;;) {
         if (!tp_buf_reserve(resp, READ_CHUNK))
@@ -179,12 +180,12 @@ static tp_err read_response(pump *p, const char *method, tp_buf *resp, tp_error 
         int n = SSL_read(p->ssl, resp->data + resp->len, READ_CHUNK);
         if (n > 0) {
             resp->len += (size_t)n;
-            if (tp_http_progress_complete(&pr, resp->data, resp->len))
+            if (tp_http_response_scan(&scan, resp->data, resp->len, method))
                 return TP_OK;
-            size_t whole = tp_http_progress_expected(&pr);
+            size_t whole = scan.body_start ? scan.body_start + scan.length : 0;
             if (!sized && whole > resp->len && !tp_buf_reserve(resp, whole - resp->len + READ_CHUNK))
                 return tp_error_set(err, TP_ERR_NOMEM, NULL);
-            sized = whole > 0;
+            sized = scan.body_start != 0;
             continue;
         }
         int e = SSL_get_error(p->ssl, n);
