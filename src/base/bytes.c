@@ -129,6 +129,10 @@ int tp_read_prefixed_u8(tp_reader *r, tp_reader *sub) { return read_prefixed(r, 
 int tp_read_prefixed_u16(tp_reader *r, tp_reader *sub) { return read_prefixed(r, 2, sub); }
 int tp_read_prefixed_u24(tp_reader *r, tp_reader *sub) { return read_prefixed(r, 3, sub); }
 
+/* From this capacity on, a (wiped) buffer is aligned to and asks for transparent huge pages
+ * (the size of one). */
+#define TP_BUF_HUGE_MIN ((size_t)2 << 20)
+
 /* A block of cap bytes; a big one (a response being proven) is aligned for, and asks for,
  * transparent huge pages: a few faults instead of one per 4 KiB page as it fills. */
 static void *alloc_block(size_t cap)

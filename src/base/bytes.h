@@ -59,9 +59,6 @@ typedef struct tp_buf {
     int nowipe; /* 1: public contents, freed without wiping */
 } tp_buf;
 
-/* From this capacity on, a (wiped) buffer is aligned to and asks for transparent huge pages. */
-#define TP_BUF_HUGE_MIN (2u << 20)
-
 #define TP_BUF_INIT {NULL, 0, 0, 0}
 #define TP_BUF_PUBLIC_INIT {NULL, 0, 0, 1}
 /* An empty buffer for public bytes only (not wiped). */
