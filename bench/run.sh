@@ -6,8 +6,10 @@
 #  3. bench/load at concurrency 1, 16, 64, 256: proofs/s, p50/p99, notary CPU per proof and
 #     RSS per session, against the same threads doing the TLS GET alone (tp-demo-api's CPU).
 #  4. response size 1 KiB .. 10 MiB: prove against curl.
-#  5. replay isolation: a small proof's latency alone, and while 12 MB proofs are replayed on
-#     the same notary (the replay runs on worker threads, not the event loop).
+#  5. replay isolation (bench/isolation.sh): a small proof's latency alone, and while 12 MB
+#     proofs are replayed on the same notary (the replay runs on worker threads, not the event
+#     loop), the 12 MB responses from a second target; per round, with the replays signed
+#     meanwhile, the large-replay threads' busy fraction and each notary thread's CPU.
 # Charts (gnuplot SVG, when gnuplot is installed: `make bench` installs gnuplot-nox) and the
 # raw data go to build/bench/ (latency-vs-concurrency.svg, latency-vs-size.svg).
 #   BENCH_N (default 30) runs per single figure; BENCH_N_BIG (default 5) for 1 MiB and up;
@@ -103,43 +105,8 @@ for kb in 1 64 1024 10240; do
 done
 echo
 
-echo "== 5. replay isolation: a small proof alone, and while 12 MB proofs are replayed"
-big_manifest 12288 "$WORK/big-12m.json"
-alone=$(median_ms prove "$WORK/m.json")
-big_before=$(grep -c "signed proof for" "$WORK/notary.err" || true)
-# Two background loops of 12 MB downloads: teeproof proofs, or (baseline) curl of the same
-# URL, which loads the target and this machine's two cores the same way without the notary.
-# They stand for clients on other machines: niced, so that what is measured is the notary.
-big_loop() {
-  while [[ ! -e $WORK/stop-big ]]; do
-    if [[ $1 == curl ]]; then
-      nice -n 19 curl -sf --cacert "$WORK/certs/ca.pem" -H "Authorization: Bearer $TOKEN" -o /dev/null \
-        "https://localhost:$api/api/big?kb=12288" || true
-    else
-      nice -n 19 "$BIN/teeproof" prove --notary "127.0.0.1:$notary" --manifest "$WORK/big-12m.json" \
-        --var "token=$TOKEN" --ca-file "$WORK/certs/ca.pem" --allow-insecure-sim --out "$WORK/p-big-$2.json" \
-        >/dev/null 2>&1 || true
-    fi
-  done
-}
-# small_under KIND: the small proof's median latency while two KIND loops run.
-small_under() {
-  rm -f "$WORK/stop-big"
-  big_loop "$1" 1 & local b1=$!
-  big_loop "$1" 2 & local b2=$!
-  sleep 1
-  median_ms prove "$WORK/m.json"
-  touch "$WORK/stop-big"; wait "$b1" "$b2" || true
-}
-under_curl=$(small_under curl)
-big_before=$(grep -c "signed proof for" "$WORK/notary.err" || true)
-under=$(small_under prove)
-big_signed=$(( $(grep -c "signed proof for" "$WORK/notary.err" || true) - big_before - N ))
-printf '%-48s %10s ms\n' "baseline: small proof, notary otherwise idle" "$alone"
-row "small proof while 12 MB curls run (machine)" "$under_curl" "$alone"
-row "small proof while 12 MB proofs are replayed" "$under" "$alone"
-printf '%-48s %10s    %6sx (the notary'"'"'s own share)\n' "  ... against the same load fetched by curl" "" "$(ratio "$under" "$under_curl")"
-echo "  (12 MB proofs signed meanwhile: $big_signed)"
+echo "== 5. replay isolation (bench/isolation.sh: its own notary and targets, ISO_ROUNDS rounds)"
+bash "$ROOT/bench/isolation.sh" "${1:-build}"
 echo
 
 if command -v gnuplot >/dev/null 2>&1; then

@@ -10,6 +10,7 @@
 # the binaries: the scripts write their own configs to a temp dir and run them in the
 # foreground; no system service is started or configured).
 # `deps.sh bench`: gnuplot-nox, which `make bench` draws its SVG charts with.
+# `deps.sh cpu`: linux-perf and valgrind, which bench/cpu.sh counts the notary's CPU with.
 set -euo pipefail
 
 as_root() {
@@ -38,6 +39,21 @@ fi
 if [[ ${1:-} == scale ]]; then
   want=()
   for p in haproxy nginx; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || want+=("$p")
+  done
+  if ((${#want[@]} > 0)); then
+    echo "deps: installing ${want[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq >/dev/null
+    as_root apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+  fi
+  exit 0
+fi
+
+if [[ ${1:-} == cpu ]]; then
+  want=()
+  for p in linux-perf valgrind; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [[ "$status" == "install ok installed" ]] || want+=("$p")
   done

@@ -66,6 +66,12 @@ static int compare_utf16(const void *a, const void *b)
     }
 }
 
+/* Printable ASCII other than '"' and '\\': copied as is. */
+static int plain_ascii(uint8_t c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 static int put_string(const char *s, size_t n, tp_buf *out)
 {
     const uint8_t *u = (const uint8_t *)s;
@@ -74,6 +80,13 @@ static int put_string(const char *s, size_t n, tp_buf *out)
     size_t i = 0;
     while (i < n) {
         size_t start = i;
+        while (i < n && plain_ascii(u[i])) /* a run of bytes written verbatim, in one copy */
+            i++;
+        if (i > start && !tp_buf_append(out, u + start, i - start))
+            return 0;
+        if (i == n)
+            break;
+        start = i;
         uint32_t cp;
         if (!tp_utf8_next(u, n, &i, &cp))
             return 0;
@@ -281,6 +294,15 @@ static int serialize(const json_t *v, const json_t *kind, struct jcs_run *run, i
     case JSON_NULL:
         return tp_buf_append_str(out, "null");
     }
+    return 0;
+}
+
+int tp_jcs_string(const char *s, size_t n, tp_buf *out)
+{
+    size_t start = out->len;
+    if (put_string(s, n, out))
+        return 1;
+    out->len = start;
     return 0;
 }
 

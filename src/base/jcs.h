@@ -9,6 +9,9 @@
 /* Appends the canonical form of v; 1/0 (0 on non-finite numbers or invalid UTF-8). */
 int tp_jcs_serialize(const json_t *v, tp_buf *out);
 
+/* Appends s[0..n) as a canonical JSON string (quoted, escaped); 1/0 (0 on invalid UTF-8). */
+int tp_jcs_string(const char *s, size_t n, tp_buf *out);
+
 /* The canonical form of a value read losslessly (tp_json_load_numbers): exact is the tree
  * with every number as a string of its token, kind the same tree with numbers as numbers.
  * Number tokens are copied verbatim, never through a double, and only when each already is

@@ -36,13 +36,10 @@ static int pretty_object(const json_t *v, int depth, tp_buf *out)
     json_object_foreach((json_t *)v, k, child) keys[i++] = k;
     qsort(keys, n, sizeof(*keys), cmp_keys);
     int ok = tp_buf_put_u8(out, '{');
-    for (i = 0; ok && i < n; i++) {
-        json_t *key = json_string(keys[i]);
-        ok = (i == 0 || tp_buf_put_u8(out, ',')) && indent(out, depth + 1) && key &&
-             tp_jcs_serialize(key, out) && tp_buf_append(out, ": ", 2) &&
+    for (i = 0; ok && i < n; i++)
+        ok = (i == 0 || tp_buf_put_u8(out, ',')) && indent(out, depth + 1) &&
+             tp_jcs_string(keys[i], strlen(keys[i]), out) && tp_buf_append(out, ": ", 2) &&
              pretty(json_object_get(v, keys[i]), depth + 1, out);
-        json_decref(key);
-    }
     free(keys);
     return ok && indent(out, depth) && tp_buf_put_u8(out, '}');
 }

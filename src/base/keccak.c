@@ -32,26 +32,34 @@ static inline uint64_t rotl(uint64_t v, unsigned n)
     return (v << n) | (v >> (64 - n)); /* n is 1..63 here */
 }
 
+/* Loops over fixed bounds, unrolled so that every index and rotation is a constant (the
+ * tables fold away): the rolled form cost ~3 us per permutation, 1% of a notary's proof. */
 static void keccak_f1600(uint64_t a[25])
 {
     for (int round = 0; round < KECCAK_ROUNDS; round++) {
-        uint64_t c[5], t;
+        uint64_t c[5], d[5], t;
+#pragma GCC unroll 5
         for (int x = 0; x < 5; x++) /* theta */
             c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-        for (int x = 0; x < 5; x++) {
-            t = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
-            for (int y = 0; y < 25; y += 5)
-                a[y + x] ^= t;
-        }
+#pragma GCC unroll 5
+        for (int x = 0; x < 5; x++)
+            d[x] = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
+#pragma GCC unroll 25
+        for (int i = 0; i < 25; i++)
+            a[i] ^= d[i % 5];
         t = a[1]; /* rho and pi */
+#pragma GCC unroll 24
         for (int i = 0; i < 24; i++) {
             uint64_t next = a[k_pi_next[i]];
             a[k_pi_next[i]] = rotl(t, k_rho_walk[i]);
             t = next;
         }
+#pragma GCC unroll 5
         for (int y = 0; y < 25; y += 5) { /* chi */
+#pragma GCC unroll 5
             for (int x = 0; x < 5; x++)
                 c[x] = a[y + x];
+#pragma GCC unroll 5
             for (int x = 0; x < 5; x++)
                 a[y + x] = c[x] ^ (~c[(x + 1) % 5] & c[(x + 2) % 5]);
         }

@@ -9,6 +9,13 @@
 #include "http/http.h"
 #include "teeproof/manifest.h"
 
+/* tp_manifest_parse for the notary's replays, through a bounded cache of parsed manifests
+ * keyed by the exact bytes (manifest_cache.c): the manifest is lent to the caller alone
+ * until tp_manifest_release, with its per-use state as a fresh parse leaves it. Any thread. */
+tp_err tp_manifest_acquire(const char *json, size_t len, tp_manifest **out, tp_error *err);
+void tp_manifest_release(tp_manifest *m); /* NULL: nothing */
+void tp_manifest_cache_clear(void);       /* drops every manifest not lent out (tests) */
+
 /* Fails with TP_ERR_VAR when a variable is missing, unknown, or breaks its constraints
  * (type, length, regex, no CR/LF). */
 tp_err tp_manifest_check_vars(const tp_manifest *m, const tp_vars *vars, tp_error *err);

@@ -3,6 +3,8 @@
  * request target (path + query, "/" when empty) kept with its placeholders. */
 #include "manifest/manifest_internal.h"
 
+#include "base/host.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,18 +13,6 @@
 static tp_err url_error(tp_error *err, const char *what)
 {
     return tp_error_set(err, TP_ERR_MANIFEST, "manifest: request.url: %s", what);
-}
-
-static int is_reg_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.';
-}
-
-static int is_ipv6_char(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-           c == ':' || c == '.';
 }
 
 static tp_err parse_port(const char *s, size_t n, uint16_t *port, tp_error *err)
@@ -47,19 +37,18 @@ static tp_err parse_authority(tp_manifest *m, const char *a, size_t n, tp_error 
     size_t host_start = 0, host_end, i;
     if (n > 0 && a[0] == '[') {
         for (i = 1; i < n && a[i] != ']'; i++)
-            if (!is_ipv6_char(a[i]))
-                return url_error(err, "invalid IPv6 address");
-        if (i >= n || i < 3)
+            ;
+        if (i >= n || !tp_host_ipv6_valid(a + 1, i - 1))
             return url_error(err, "invalid IPv6 address");
         host_start = 1;
         host_end = i++;
         m->host_is_ipv6 = 1;
     } else {
-        for (i = 0; i < n && is_reg_name_char(a[i]); i++)
+        for (i = 0; i < n && tp_host_name_char(a[i]); i++)
             ;
         host_end = i;
-        if (host_end == 0)
-            return url_error(err, "missing or invalid host");
+        if (!tp_host_name_valid(a, host_end))
+            return url_error(err, "missing or invalid host (a DNS name: labels of 1-63 letters, digits, hyphens)");
     }
     m->port = 443;
     if (i < n && a[i] == ':') {

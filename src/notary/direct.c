@@ -4,8 +4,10 @@
  * threads, connect timeout, next address), runs the TLS client itself, non-blocking under
  * epoll (OpenSSL on the socket), checks the certificate against its trust store, sends the
  * request, reads the response within --max-transcript and the memory budget, and hands
- * both to the post-TLS stages shared with tunnel mode (tp_notarize_direct). Answers: the
- * response bytes in DATA frames, then PROOF; or ERROR and nothing signed. */
+ * both, with the request's secrets, to a replay worker (workers.c) that runs the post-TLS
+ * stages shared with tunnel mode (tp_notarize_direct) and signs: the loop does only the
+ * TLS client's I/O. Answers: the response bytes in DATA frames, then PROOF; or ERROR and
+ * nothing signed. */
 #include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -19,12 +21,14 @@
 #include "http/http.h"
 #include "manifest/manifest_check.h"
 #include "notary/session.h"
+#include "notary/workers.h"
 #include "proof/commit.h"
 #include "tee/notarize.h"
 #include "tls/client.h"
 
-/* Groups the direct client offers: the ones a proof's claims can name (tp_tls_group_name). */
-#define TP_DIRECT_GROUPS "X25519:P-256:P-384"
+/* Groups the direct client offers: the shared client's (TP_TLS_CLIENT_GROUPS, the ones
+ * tunnel mode replays), all of which a proof's claims can name (tp_tls_group_name). */
+#define TP_DIRECT_GROUPS NULL
 
 enum direct_phase { DIRECT_HANDSHAKE, DIRECT_WRITE, DIRECT_READ };
 
@@ -295,12 +299,17 @@ static uint16_t group_codepoint(int nid)
     case NID_X25519: return TP_TLS_GROUP_X25519;
     case NID_X9_62_prime256v1: return TP_TLS_GROUP_SECP256R1;
     case NID_secp384r1: return TP_TLS_GROUP_SECP384R1;
+    case NID_secp521r1: return TP_TLS_GROUP_SECP521R1;
+    case NID_X448: return TP_TLS_GROUP_X448;
+    case NID_ffdhe2048: return TP_TLS_GROUP_FFDHE2048;
+    case NID_ffdhe3072: return TP_TLS_GROUP_FFDHE3072;
+    case NID_ffdhe4096: return TP_TLS_GROUP_FFDHE4096;
     default: return 0;
     }
 }
 
 /* What the notary's own client saw, in the form the shared stages take: its session's
- * parameters, the request it sent and the response it received (copies, wiped). */
+ * parameters (the request it sent and the response it received are added by the worker). */
 static tp_err tls_result(tp_session *s, struct tp_direct *d, tp_tls_verify_result *r, tp_error *e)
 {
     X509 *leaf = SSL_get0_peer_certificate(d->ssl);
@@ -318,9 +327,6 @@ static tp_err tls_result(tp_session *s, struct tp_direct *d, tp_tls_verify_resul
         return tp_error_set(e, TP_ERR_CRYPTO, "cannot hash the target's certificate");
     snprintf(r->server_name, sizeof(r->server_name), "%s", s->target_host);
     r->server_close_notify = d->close_notify;
-    if (!tp_buf_append(&r->client_app, s->rec_client.data, s->rec_client.len) ||
-        !tp_buf_append(&r->server_app, s->rec_server.data, s->rec_server.len))
-        return tp_error_set(e, TP_ERR_NOMEM, NULL);
     return TP_OK;
 }
 
@@ -347,39 +353,68 @@ static void log_outcome(const tp_session *s, tp_err rc, const tp_error *e)
                 s->target_port, tp_error_message(e), tp_err_name(rc));
 }
 
-/* The exchange is over: end our side with close_notify, then the shared checks and the
- * signature; the answer or the error goes to the prover. */
+/* Moves into the job what the worker reads: the DIRECT_REQ (the manifest and the variable
+ * values point into it), the seed, the variables, the request and the response (wiped
+ * buffers), a reference to the identity this session attested. */
+static void hand_over(tp_session *s, struct tp_direct *d, tp_prove_job *job)
+{
+    job->direct = 1;
+    job->request = d->req;
+    d->req = NULL;
+    job->secrets.seed = d->seed;
+    d->seed = (tp_buf)TP_BUF_INIT;
+    job->secrets.vars = d->vars;
+    job->secrets.n_vars = d->n_vars;
+    d->vars = NULL;
+    tp_prove_job_take_recordings(job, s);
+    job->identity = tp_identity_ref(tp_session_identity(s));
+    job->vars = (tp_vars){job->secrets.vars, job->secrets.n_vars};
+    snprintf(job->tunnel_host, sizeof(job->tunnel_host), "%s", s->target_host);
+    job->in = (tp_notarize_input){
+        .tunnel_host = job->tunnel_host, .tunnel_port = s->target_port,
+        .manifest_json = d->manifest, .manifest_len = d->manifest_len,
+        .vars = &job->vars, .commit_seed = job->secrets.seed.data, .commit_seed_len = job->secrets.seed.len,
+        .trust = s->notary->trust, .trust_store_id = s->notary->trust_id,
+        .now = time(NULL),
+    };
+}
+
+/* The exchange is over: end our side with close_notify; then the shared checks and the
+ * signature on a replay worker, while the session waits in TP_SESS_PROVING (reading
+ * nothing) for tp_direct_prove_done. */
 static void finish(tp_session *s)
 {
     struct tp_direct *d = s->direct;
-    tp_tls_verify_result r = {.client_app = TP_BUF_INIT, .server_app = TP_BUF_INIT};
     tp_error e;
-    char *proof = NULL;
-    size_t proof_len = 0;
     if (!d->close_notify)
         SSL_shutdown(d->ssl); /* one try: a target that does not read it loses nothing */
     ERR_clear_error();
-    tp_err rc = tls_result(s, d, &r, &e);
+    tp_prove_job *job = tp_prove_job_new(s->id);
+    tp_err rc = job ? tls_result(s, d, &job->tls, &e) : tp_error_set(&e, TP_ERR_NOMEM, NULL);
     tp_relay_close(s); /* the target is done */
     if (rc == TP_OK) {
-        tp_vars vars = {d->vars, d->n_vars};
-        tp_notarize_input in = {
-            .tunnel_host = s->target_host, .tunnel_port = s->target_port,
-            .manifest_json = d->manifest, .manifest_len = d->manifest_len,
-            .vars = &vars, .commit_seed = d->seed.data, .commit_seed_len = d->seed.len,
-            .trust = s->notary->trust, .trust_store_id = s->notary->trust_id,
-            .now = time(NULL),
-        };
-        rc = tp_notarize_direct(&in, &r, tp_session_identity(s), &proof, &proof_len, &e);
+        hand_over(s, d, job);
+        tp_workers_submit(s->notary, job);
+        s->state = TP_SESS_PROVING;
+        tp_session_charge(s); /* the recordings are the job's now */
+    } else {
+        log_outcome(s, rc, &e);
+        tp_session_fail(s, &e);
+        tp_prove_job_free(job);
     }
+    tp_direct_free(s); /* the TLS client, the manifest; the rest is the job's */
+}
+
+void tp_direct_prove_done(tp_session *s, tp_prove_job *job)
+{
+    tp_error e = job->err;
+    tp_err rc = job->rc;
+    tp_prove_job_return_recordings(job, s); /* the response for the answer and the log line */
     if (rc == TP_OK)
-        rc = answer(s, proof, proof_len, &e);
+        rc = answer(s, job->proof, job->proof_len, &e);
     log_outcome(s, rc, &e);
     if (rc == TP_OK)
         s->state = TP_SESS_CLOSING;
     else
         tp_session_fail(s, &e);
-    tp_tls_verify_result_free(&r);
-    free(proof);
-    tp_direct_free(s); /* the variables, the seed, the manifest */
 }

@@ -8,6 +8,7 @@
 
 #include "attest/attest_json.h"
 #include "base/codec.h"
+#include "base/host.h"
 #include "base/json_bytes.h"
 #include "notary/session.h"
 #include "notary/workers.h"
@@ -98,8 +99,12 @@ static tp_err check_tunnel(tp_session *s, const json_t *jhost, json_int_t port, 
     if (host == NULL || host[0] == '\0' || strlen(host) > 253 || strlen(host) != json_string_length(jhost) ||
         port < 1 || port > 65535)
         return tp_error_set(e, TP_ERR_PROTOCOL, "tunnel request needs a host name and a port 1-65535");
+    /* The host is never echoed: it comes from the prover and may hold any byte. */
     if (host[strlen(host) - 1] == '.')
         return tp_error_set(e, TP_ERR_PROTOCOL, "tunnel host must not end with a dot");
+    if (!tp_host_valid(host, strlen(host)))
+        return tp_error_set(e, TP_ERR_PROTOCOL,
+                            "tunnel host is not a DNS name or an IPv6 literal (letters, digits, '-', '.')");
     if (!tp_target_port_allowed(c->allow_ports, c->n_allow_ports, c->allow_any_port, (uint16_t)port))
         return tp_error_set(e, TP_ERR_FORBIDDEN_PORT,
                             "port %d is not one the notary tunnels to (see --allow-port)", (int)port);
@@ -176,10 +181,7 @@ static tp_err prepare_job(tp_session *s, tp_prove_job *job, tp_error *e)
     tp_err rc = read_prove_request(o, &job->secrets, e);
     if (rc != TP_OK)
         return rc;
-    job->rec_client = s->rec_client;
-    s->rec_client = (tp_buf)TP_BUF_INIT;
-    job->rec_server = s->rec_server;
-    tp_buf_init_public(&s->rec_server);
+    tp_prove_job_take_recordings(job, s);
     job->identity = tp_identity_ref(tp_session_identity(s));
     job->vars = (tp_vars){job->secrets.vars, job->secrets.n_vars};
     snprintf(job->tunnel_host, sizeof(job->tunnel_host), "%s", s->target_host);
@@ -235,12 +237,7 @@ void tp_session_prove_done(tp_session *s, tp_prove_job *job)
     tp_error e = job->err;
     tp_err rc = job->rc;
     /* The recordings come back for the log line; the session frees them when closing. */
-    tp_buf t = s->rec_client;
-    s->rec_client = job->rec_client;
-    job->rec_client = t;
-    t = s->rec_server;
-    s->rec_server = job->rec_server;
-    job->rec_server = t;
+    tp_prove_job_return_recordings(job, s);
     if (rc == TP_OK && !tp_session_send(s, TP_MSG_PROOF, job->proof, job->proof_len))
         rc = tp_error_set(&e, TP_ERR_NOMEM, "cannot send the proof");
     tp_event_proof(s, rc, &e, tp_now_ms() - job->t0); /* one line per decision */

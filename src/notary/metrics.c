@@ -8,6 +8,7 @@
 
 #include "base/bytes.h"
 #include "notary/notary.h"
+#include "notary/workers.h"
 
 /* One exposition line is a name, at most two short labels and a number. */
 #define TP_METRICS_LINE_MAX 256
@@ -120,7 +121,33 @@ static int gauges(tp_notary *n, tp_buf *out)
            line(out, "teeproof_memory_budget_bytes %zu\n", n->cfg.memory_budget);
 }
 
+/* A replay-queue family: its head, then a sample per queue ([0] small, [1] large). */
+static int per_queue(tp_buf *out, const char *name, const char *type, const char *help, double v[2])
+{
+    return head(out, name, type, help) && line(out, "%s{queue=\"small\"} %.15g\n", name, v[0]) &&
+           line(out, "%s{queue=\"large\"} %.15g\n", name, v[1]);
+}
+
+/* Per replay queue: busy/threads over an interval is how busy that queue's threads were,
+ * cpu/busy how much of that time they had the CPU (a low-priority thread waits for it). */
+static int replays(tp_notary *n, tp_buf *out)
+{
+    tp_metrics *m = &n->metrics;
+    double threads[2], jobs[2], busy[2], cpu[2];
+    for (int q = 0; q < 2; q++) {
+        threads[q] = (double)m->replay_threads[q];
+        jobs[q] = (double)atomic_load(&m->replays[q]);
+        busy[q] = (double)(atomic_load(&m->replay_busy_us[q]) + tp_workers_running_us(n, q)) / 1e6;
+        cpu[q] = (double)atomic_load(&m->replay_cpu_us[q]) / 1e6;
+    }
+    return per_queue(out, "teeproof_replay_threads", "gauge", "Replay worker threads, by queue.", threads) &&
+           per_queue(out, "teeproof_replays_total", "counter", "Replays (and signatures) run by the workers, by queue.", jobs) &&
+           per_queue(out, "teeproof_replay_busy_seconds_total", "counter", "Wall time worker threads spent on jobs (running ones so far), by queue.", busy) &&
+           per_queue(out, "teeproof_replay_cpu_seconds_total", "counter", "CPU time worker threads spent on jobs, by queue.", cpu);
+}
+
 int tp_metrics_render(tp_notary *n, tp_buf *out)
 {
-    return proofs(&n->metrics, out) && histogram(&n->metrics, out) && counters(n, out) && gauges(n, out);
+    return proofs(&n->metrics, out) && histogram(&n->metrics, out) && counters(n, out) && gauges(n, out) &&
+           replays(n, out);
 }

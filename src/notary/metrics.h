@@ -26,6 +26,11 @@ typedef struct tp_metrics {
     atomic_ullong keys_rotated;
     atomic_ullong evidence_refreshed;
     atomic_ullong refresh_failures;                /* key rotations and evidence refreshes */
+    /* Replay workers (workers.c), per queue: [0] small replays, [1] large ones. */
+    atomic_ullong replays[2];                      /* jobs run (tunnel and direct) */
+    atomic_ullong replay_busy_us[2];               /* wall time a thread spent on a job */
+    atomic_ullong replay_cpu_us[2];                /* CPU time of the threads on jobs */
+    size_t replay_threads[2];                      /* threads serving the queue (set at start) */
 } tp_metrics;
 
 typedef struct tp_notary tp_notary;

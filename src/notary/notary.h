@@ -105,6 +105,7 @@ int tp_block_stop_signals(void);
 int tp_io_add(tp_notary *n, tp_io *io, uint32_t events);
 int tp_io_mod(tp_notary *n, tp_io *io, uint32_t events);
 void tp_io_del(tp_notary *n, tp_io *io);
+void tp_io_close(tp_notary *n, tp_io *io); /* close(2) also leaves the epoll set */
 uint64_t tp_now_ms(void);
 
 /* Sessions (session.c). */

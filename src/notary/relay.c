@@ -64,9 +64,7 @@ static void connect_next(tp_session *s)
 static void next_address(tp_session *s, int error)
 {
     s->connect_errno = error;
-    tp_io_del(s->notary, &s->target);
-    close(s->target.fd);
-    s->target.fd = -1;
+    tp_io_close(s->notary, &s->target);
     connect_next(s);
 }
 
@@ -99,9 +97,7 @@ void tp_relay_close(tp_session *s)
         s->state = TP_SESS_RELAY_DONE;
     if (s->target.fd < 0)
         return;
-    tp_io_del(s->notary, &s->target);
-    close(s->target.fd);
-    s->target.fd = -1;
+    tp_io_close(s->notary, &s->target);
     if (s->state == TP_SESS_TUNNEL || s->state == TP_SESS_CONNECTING || s->state == TP_SESS_DIRECT)
         s->state = TP_SESS_RELAY_DONE;
 }

@@ -80,9 +80,8 @@ void tp_session_destroy(tp_session *s)
     tp_notary *n = s->notary;
     tp_relay_close(s);
     tp_direct_free(s);
-    tp_io_del(n, &s->prover);
     SSL_free(s->ssl);
-    close(s->prover.fd);
+    tp_io_close(n, &s->prover);
     tp_frame_decoder_free(&s->in);
     tp_buf_free(&s->out);
     tp_buf_free(&s->to_target);
@@ -142,7 +141,7 @@ void tp_session_update_interest(tp_session *s)
         ev |= EPOLLIN;
     if (s->state == TP_SESS_PROVING)
         ev |= EPOLLRDHUP; /* the prover leaving ends the session: its replay result is dropped */
-    if (out_pending || (s->frames_waiting && reading && !full))
+    if (out_pending || ((s->frames_waiting || s->ssl_buffered) && reading && !full))
         ev |= EPOLLOUT;
     tp_io_mod(s->notary, &s->prover, ev);
     if (s->target.fd >= 0) {
@@ -189,8 +188,10 @@ static int do_handshake(tp_session *s)
     return ssl_step_ok(s, rc);
 }
 
-/* Records read per event: one busy prover must not monopolise the loop. What is left
- * stays in the socket (no read-ahead), so level-triggered epoll reports it again. */
+/* Records read per event: one busy prover must not monopolise the loop. The channel
+ * reads ahead (one read(2) for several records, not two per record: setup.c), so what is
+ * left may wait inside OpenSSL where epoll cannot see it: ssl_buffered then asks for
+ * EPOLLOUT (tp_session_update_interest), as frames_waiting does, to come back for it. */
 #define TP_READ_BUDGET 64
 
 /* Handles received frames until the decoder needs more bytes, the session closes, its
@@ -224,19 +225,21 @@ static int read_prover(tp_session *s, uint32_t events)
     uint8_t buf[16384]; /* a whole TLS record's plaintext: nothing is left inside OpenSSL */
     int quota = TP_FRAMES_PER_EVENT;
     handle_frames(s, &quota);
-    if (!(events & EPOLLIN) && SSL_pending(s->ssl) == 0)
+    if (!(events & EPOLLIN) && !s->ssl_buffered && SSL_pending(s->ssl) == 0)
         return 1;
+    s->ssl_buffered = 0;
     for (int budget = TP_READ_BUDGET; budget > 0 || SSL_pending(s->ssl) > 0; budget--) {
         if (s->state == TP_SESS_CLOSING || s->state == TP_SESS_PROVING || s->frames_waiting)
-            return 1;
+            break;
         int rc = SSL_read(s->ssl, buf, sizeof(buf));
-        if (rc <= 0)
+        if (rc <= 0) /* WANT_READ: no whole record is left inside OpenSSL */
             return ssl_step_ok(s, rc);
         touch(s);
         if (!tp_frame_decoder_feed(&s->in, buf, (size_t)rc))
             return 0;
         handle_frames(s, &quota);
     }
+    s->ssl_buffered = SSL_has_pending(s->ssl); /* stopped early: maybe records read ahead */
     return 1;
 }
 

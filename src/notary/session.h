@@ -30,6 +30,8 @@ struct tp_session {
     int budget_reject;         /* over the memory budget: likewise */
     int frames_waiting;        /* whole frames left in the decoder (queue full, or the
                                   per-event frame limit): handled before reading more */
+    int ssl_buffered;          /* bytes read ahead wait inside OpenSSL (no EPOLLIN will
+                                  announce them): read before waiting on the socket */
     size_t mem_charged;        /* this session's share of notary->mem_used */
     int refusal_logged;        /* its error was logged and counted (events.c) */
     int in_frame;              /* a frame's handler is running (on_event must not recurse) */

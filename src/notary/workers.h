@@ -18,10 +18,16 @@
 #define TP_WORKERS_MAX 256
 /* A replay of at least this many recorded bytes is large. Small and large replays have
  * their own queues and threads: --workers threads (default one per CPU) for small ones, and
- * one fewer (at least one) for large ones, at a lower priority, so that a small proof never
- * waits behind multi-megabyte replays nor competes with them for the CPU on equal terms. */
+ * one fewer (at least one: that is the cap on large replays at once) for large ones, so a
+ * small proof never waits behind multi-megabyte replays. The large threads also run at the
+ * lowest priority (Linux: SCHED_BATCH and nice 19 on the thread's own TID; the event loop and
+ * the small threads stay at the process's), so they take the CPU only when the loop and the
+ * small replays leave it: a small proof does not compete with them on equal terms. */
 #define TP_WORKERS_LARGE_JOB (1u << 20)
-#define TP_WORKERS_LARGE_NICE 10
+#define TP_WORKERS_LARGE_NICE 19
+/* Thread names (ps -L, top -H, /proc/PID/task/TID/comm; at most 15 characters). */
+#define TP_WORKERS_NAME_SMALL "tp-replay-small"
+#define TP_WORKERS_NAME_LARGE "tp-replay-large"
 
 /* Secret inputs of a PROVE request, wiped when the job is freed. */
 typedef struct tp_prove_secrets {
@@ -44,6 +50,9 @@ typedef struct tp_prove_job {
     tp_identity *identity;         /* a reference, released when the job is freed */
     size_t mem_charged;            /* this job's share of notary->mem_used (loop only) */
     uint64_t t0;                   /* tp_now_ms() at submission */
+    int direct;                    /* direct mode: tls holds what the notary's client saw */
+    tp_tls_verify_result tls;      /* direct mode: request and response bytes copied from
+                                      rec_client/rec_server by the worker (wiped) */
     /* Result, written by the worker. */
     tp_err rc;
     tp_error err;
@@ -66,8 +75,18 @@ void tp_workers_stop(tp_notary *n);
  * still owns it). Loop thread only. */
 int tp_workers_submit(tp_notary *n, tp_prove_job *job);
 
-/* handlers.c: a job's result for its session, still in TP_SESS_PROVING: the proof is sent
- * or the session fails. The job's recordings come back to the session. */
+/* Time the running jobs of queue (0 small, 1 large) have run so far, in microseconds: with
+ * metrics.replay_busy_us (jobs done), the busy time up to now (metrics.c). Any thread. */
+uint64_t tp_workers_running_us(const tp_notary *n, int queue);
+
+/* Moves the session's recordings (rec_client, rec_server) into the job, and back. */
+void tp_prove_job_take_recordings(tp_prove_job *job, tp_session *s);
+void tp_prove_job_return_recordings(tp_prove_job *job, tp_session *s);
+
+/* A job's result for its session, still in TP_SESS_PROVING: the proof is sent or the
+ * session fails. The job's recordings come back to the session. handlers.c for tunnel
+ * mode; direct.c for direct mode (the response in DATA frames, then the proof). */
 void tp_session_prove_done(tp_session *s, tp_prove_job *job);
+void tp_direct_prove_done(tp_session *s, tp_prove_job *job);
 
 #endif

@@ -25,11 +25,11 @@ typedef struct notarize_state {
 
 static void state_free(notarize_state *s)
 {
-    tp_manifest_free(s->manifest);
     tp_http_message_free(&s->request);
     tp_http_message_free(&s->response);
     tp_tls_verify_result_free(&s->tls);
     json_decref(s->values);
+    tp_manifest_release(s->manifest); /* last: lent by the cache, nothing of ours may refer to it */
 }
 
 static tp_err check_tunnel_target(const tp_notarize_input *in, const tp_manifest *m, tp_error *err)
@@ -180,7 +180,7 @@ static tp_err prepare(const tp_notarize_input *in, notarize_state *s, tp_error *
 {
     tp_err rc = check_seed(in, err);
     if (rc == TP_OK)
-        rc = tp_manifest_parse(in->manifest_json, in->manifest_len, &s->manifest, err);
+        rc = tp_manifest_acquire(in->manifest_json, in->manifest_len, &s->manifest, err);
     if (rc == TP_OK)
         rc = check_tunnel_target(in, s->manifest, err);
     if (rc == TP_OK)

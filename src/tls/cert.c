@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base/algs.h"
 #include "tls/tls_internal.h"
@@ -59,6 +60,10 @@ tp_err tp_cert_verify_chain(STACK_OF(X509) *chain, X509_STORE *trust, time_t whe
 {
     if (!trust)
         return tp_error_set(err, TP_ERR_ARG, "no trust store given");
+    if (when == 0)
+        when = time(NULL);
+    if (tp_chain_cache_hit(chain, trust, when)) /* the same objects, store and window: see chain_cache.c */
+        return TP_OK;
     X509 *leaf = sk_X509_value(chain, 0);
     STACK_OF(X509) *untrusted = sk_X509_dup(chain);
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -68,9 +73,10 @@ tp_err tp_cert_verify_chain(STACK_OF(X509) *chain, X509_STORE *trust, time_t whe
         goto done;
     }
     X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
-    if (when != 0)
-        X509_STORE_CTX_set_time(ctx, 0, when);
-    if (X509_verify_cert(ctx) != 1) {
+    X509_STORE_CTX_set_time(ctx, 0, when);
+    if (X509_verify_cert(ctx) == 1) {
+        tp_chain_cache_put(chain, trust, ctx, when);
+    } else {
         int e = X509_STORE_CTX_get_error(ctx);
         char subject[128] = "";
         X509 *bad_cert = X509_STORE_CTX_get_current_cert(ctx);

@@ -6,11 +6,11 @@
  * on every replay. Only successful decodes are kept; bounded slots, least recently used
  * replaced; one mutex (workers replay in parallel). */
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/codec.h"
 #include "tls/tls_internal.h"
 
 #define TP_CERT_CACHE_SLOTS 64
@@ -74,7 +74,7 @@ X509 *tp_cert_decode(const uint8_t *der, size_t n)
     if (n > TP_CERT_CACHE_MAX_DER)
         return decode(der, n);
     uint8_t sha[32];
-    SHA256(der, n, sha);
+    tp_sha256(der, n, sha); /* the fetched digest: SHA256() fetches it on every call */
     pthread_mutex_lock(&g_lock);
     cert_slot *s = find(sha, der, n);
     X509 *x = s != NULL && X509_up_ref(s->x) ? s->x : NULL;

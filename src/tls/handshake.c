@@ -1,9 +1,9 @@
 /* Parsers for the TLS 1.3 handshake messages the verifier needs (RFC 8446 §4), and the
  * ClientHello for both versions (what TLS 1.2 needs from it too). Each takes the message
  * body (after the 4-byte header) as a bounded reader. */
-#include <openssl/sha.h>
 #include <string.h>
 
+#include "base/codec.h"
 #include "tls/tls_internal.h"
 
 enum {
@@ -376,7 +376,7 @@ static tp_err parse_cert_list(tp_reader list, int tls13, STACK_OF(X509) **chain_
     tp_reader peek = list, der;
     if (!tp_read_prefixed_u24(&peek, &der))
         return bad(err, "Certificate: malformed entry");
-    SHA256(tp_reader_data(&der), tp_reader_left(&der), leaf_sha256);
+    tp_sha256(tp_reader_data(&der), tp_reader_left(&der), leaf_sha256);
     STACK_OF(X509) *chain = sk_X509_new_null();
     if (!chain)
         return tp_error_set(err, TP_ERR_NOMEM, "Certificate: out of memory");

@@ -381,6 +381,16 @@ tp_err tp_ffdhe_shared(const char *name, size_t plen, const uint8_t *priv, size_
  * certificate. Any thread. */
 X509 *tp_cert_decode(const uint8_t *der, size_t n);
 
+/* ---- chain_cache.c ---- */
+/* 1 if X509_verify_cert already accepted these very certificate objects (in this order)
+ * against this store, unchanged since, and when is inside every validity window of the
+ * verified path. Any thread. */
+int tp_chain_cache_hit(STACK_OF(X509) *chain, X509_STORE *store, time_t when);
+/* Remembers a chain that X509_verify_cert accepted at time when (verified: its context). */
+void tp_chain_cache_put(STACK_OF(X509) *chain, X509_STORE *store, X509_STORE_CTX *verified,
+                        time_t when);
+void tp_chain_cache_clear(void); /* drops every entry (tests) */
+
 /* ---- cert.c ---- */
 int tp_sigscheme_index(uint16_t scheme); /* -1 if not supported */
 const char *tp_sigscheme_name(uint16_t scheme);

@@ -1,6 +1,7 @@
 # Direct mode end to end on loopback (tp-demo-api <- sim notary as the TLS client <- prover):
 # `prove --direct` and a mode "Proxy" manifest give direct-mode proofs that verify, carry the
-# values and no secret, over TLS 1.3 and 1.2, large responses included; and every refusal names
+# values and no secret, over TLS 1.3 and 1.2, every group tunnel mode replays, large responses
+# included, concurrently with tunnel-mode proofs; and every refusal names
 # its error and signs nothing: the notary's certificate checks (wrong host, untrusted CA), its
 # target policy (private address, port), the protocol (DIRECT_REQ before attestation, after a
 # tunnel, anything after it, a short seed), the response checks (predicate), the transcript
@@ -17,6 +18,9 @@ api wrongname wrong
 api untrusted untrusted
 api chunked server --chunked
 api noclose server --no-close-notify
+api p521 server --groups P-521
+api x448 server --groups X448
+api ffdhe server --groups ffdhe2048
 start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem" --allow-private
 start_server strict "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$CERTS/ca.pem"
 start_server ports "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --ca-file "$CERTS/ca.pem" --allow-private
@@ -94,6 +98,37 @@ for t in chunked noclose; do
   grep -q '"owner": "Ada Lovelace"' "$WORK/$t.claims" || fail "$t: owner not extracted"
 done
 note "ok chunked, no close_notify"
+
+# 6. Every group tunnel mode replays is offered (a HelloRetryRequest for the ones that get no
+#    key share in the first ClientHello) and named in the claims.
+for t in p521:secp521r1 x448:x448 ffdhe:ffdhe2048; do
+  port_var="PORT_${t%%:*}"
+  manifest_for "${!port_var}" >"$WORK/${t%%:*}.json"
+  direct_ok "${t%%:*}" "$WORK/${t%%:*}.json" --direct
+  grep -q "\"group\": \"${t##*:}\"" "$WORK/${t%%:*}.claims" || fail "${t%%:*}: group ${t##*:} not named"
+done
+note "ok groups P-521, X448, ffdhe2048"
+
+# 7. Direct and tunnel proofs at once, small and large (2 MiB: the large-replay queue): the
+#    checks and signatures of both modes run on the replay workers, none waits for another.
+sed -e 's|kb=1024|kb=2048|' -e 's|"value": 1024|"value": 2048|' "$WORK/big.json" >"$WORK/big2m.json"
+pids=()
+for job in direct:big2m tunnel:big2m direct:good tunnel:good direct:good tunnel:good; do
+  mode=${job%%:*} m=${job##*:} name="mix-$((${#pids[@]} + 1))"
+  args=(); [[ $mode == direct ]] && args=(--direct)
+  "$BIN/teeproof" prove --allow-insecure-sim --notary "$N" --manifest "$WORK/$m.json" --var "token=$TOKEN" \
+    --ca-file "$CERTS/ca.pem" --out "$WORK/$name.proof" "${args[@]}" 2>"$WORK/$name.err" &
+  pids+=("$!")
+done
+i=0
+for job in direct:big2m tunnel:big2m direct:good tunnel:good direct:good tunnel:good; do
+  i=$((i + 1))
+  wait "${pids[$((i - 1))]}" || { cat "$WORK/mix-$i.err" >&2; fail "mix-$i ($job): prove failed"; }
+  "$BIN/teeproof" verify "$WORK/mix-$i.proof" --allow-insecure-sim --manifest "$WORK/${job##*:}.json" \
+    >"$WORK/mix-$i.claims" || fail "mix-$i ($job): verify failed"
+  grep -q "\"mode\": \"${job%%:*}\"" "$WORK/mix-$i.claims" || fail "mix-$i: not a ${job%%:*}-mode proof"
+done
+note "ok direct and tunnel proofs at once (2 MiB and small)"
 
 # Refusals: nothing signed, the error named.
 manifest_for "$PORT_wrongname" >"$WORK/wrongname.json"

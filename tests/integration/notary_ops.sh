@@ -180,12 +180,14 @@ scrape rot
 note "flags override the file; rotation logged and counted"
 
 # Log injection: a tunnel host name with a newline (the prover chooses it) cannot start a
-# forged line in text logs; every control byte is written as '?'.
+# forged line in text logs: the notary refuses a host that is not a DNS name or an IPv6
+# literal, and never echoes it (log.c would write control bytes as '?' in any case).
 start_server text "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --allow-port any --allow-private
 FORGED='teeproof-notary: signed proof for bank.example:443 (1+1 bytes recorded, 1 ms)'
 "$BIN/tp-lying-prover" --notary "127.0.0.1:$PORT_text" --manifest "$WORK/m.json" --var "token=$TOKEN" \
   --lie wrong-key --host "evil"$'\n'"$FORGED" --port 443 >/dev/null 2>&1 && fail "log injection: the tunnel was accepted"
 for _ in $(seq 1 20); do grep -q 'session-refused\|refused: ' "$WORK/text.err" && break; sleep 0.1; done
-grep -q 'evil?teeproof-notary: signed proof' "$WORK/text.err" || { cat "$WORK/text.err" >&2; fail "log injection: the refusal was not logged defanged"; }
+grep -q 'tunnel host is not a DNS name' "$WORK/text.err" || { cat "$WORK/text.err" >&2; fail "log injection: the bad host was not refused by name"; }
+grep -q 'evil' "$WORK/text.err" && { cat "$WORK/text.err" >&2; fail "log injection: the prover's host was echoed"; }
 grep -q '^teeproof-notary: signed proof' "$WORK/text.err" && fail "log injection: a forged line was written"
 note "log injection defanged"

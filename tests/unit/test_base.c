@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "base/algs.h"
 #include "base/bytes.h"
 #include "base/codec.h"
 #include "base/json_bytes.h"
@@ -180,6 +181,31 @@ static void json_wipe_zeroes_every_string_value(void **state)
     tp_json_wipe_decref(NULL);
 }
 
+/* tp_hmac against RFC 4231 (test cases 1 and 6: a key longer than the block is hashed
+ * first), SHA-256 and SHA-384, and an empty key and message. */
+static void hmac_rfc4231(void **st)
+{
+    (void)st;
+    uint8_t key1[20], key6[131], out[48];
+    char hex[97];
+    memset(key1, 0x0b, sizeof(key1));
+    memset(key6, 0xaa, sizeof(key6));
+    static const char m1[] = "Hi There", m6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+    assert_true(tp_hmac(tp_md_sha256(), key1, sizeof(key1), (const uint8_t *)m1, strlen(m1), out));
+    tp_hex_encode(out, 32, hex);
+    assert_string_equal(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    assert_true(tp_hmac(tp_md_sha256(), key6, sizeof(key6), (const uint8_t *)m6, strlen(m6), out));
+    tp_hex_encode(out, 32, hex);
+    assert_string_equal(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    assert_true(tp_hmac(tp_md_sha384(), key6, sizeof(key6), (const uint8_t *)m6, strlen(m6), out));
+    tp_hex_encode(out, 48, hex);
+    assert_string_equal(hex, "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6"
+                             "0c2ef6ab4030fe8296248df163f44952");
+    assert_true(tp_hmac(tp_md_sha256(), NULL, 0, NULL, 0, out));
+    tp_hex_encode(out, 32, hex);
+    assert_string_equal(hex, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +219,7 @@ int main(void)
         cmocka_unit_test(buffers_wipe_by_default),
         cmocka_unit_test(jansson_frees_through_the_wiping_allocator),
         cmocka_unit_test(json_wipe_zeroes_every_string_value),
+        cmocka_unit_test(hmac_rfc4231),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

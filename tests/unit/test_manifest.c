@@ -12,6 +12,7 @@
 #include "base/jcs.h"
 #include "http/http.h"
 #include "manifest/manifest_check.h"
+#include "manifest/manifest_internal.h" /* the regex work budget */
 #include "teeproof/manifest.h"
 
 #define SAMPLE "docs/examples/account.manifest.json"
@@ -614,6 +615,48 @@ static void manifest_numbers_must_be_canonical(void **state)
     }
 }
 
+/* The notary's manifest cache: a hit only for the same bytes, lent to one user at a time,
+ * with its regex work budget as a fresh parse leaves it; failures are never kept. */
+static void manifest_cache_lends_a_fresh_equivalent(void **st)
+{
+    (void)st;
+    tp_error e;
+    tp_manifest *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+    tp_manifest_cache_clear();
+    assert_int_equal(tp_manifest_acquire(k_base, strlen(k_base), &a, &e), TP_OK);
+    assert_int_equal(tp_manifest_acquire(k_base, strlen(k_base), &b, &e), TP_OK);
+    assert_ptr_not_equal(a, b); /* a is lent out: b is a parse of its own */
+    uint8_t ha[32], hb[32];
+    tp_manifest_hash(a, ha);
+    tp_manifest_hash(b, hb);
+    assert_memory_equal(ha, hb, 32);
+    /* spend a's regex budget: the vars check then refuses to run the pattern */
+    a->regex_work_left = 0;
+    assert_int_equal(tp_manifest_check_vars(a, &k_vars, &e), TP_ERR_LIMIT);
+    tp_manifest_release(a);
+    tp_manifest_release(b);
+    assert_int_equal(tp_manifest_acquire(k_base, strlen(k_base), &c, &e), TP_OK);
+    assert_true(c == a || c == b);                            /* a hit */
+    assert_int_equal(tp_manifest_check_vars(c, &k_vars, &e), TP_OK); /* budget as after parsing */
+    char other[sizeof(k_base) + 1];
+    memcpy(other, k_base, sizeof(k_base));
+    other[sizeof(k_base) - 2] = ' ';                          /* same JSON, other bytes */
+    other[sizeof(k_base) - 1] = '}';
+    other[sizeof(k_base)] = '\0';
+    assert_int_equal(tp_manifest_acquire(other, strlen(other), &d, &e), TP_OK);
+    assert_ptr_not_equal(d, c);
+    tp_manifest_release(c);
+    tp_manifest_release(d);
+    static const char bad[] = "{\"manifestVersion\":\"2\"}";
+    for (int i = 0; i < 2; i++) {
+        tp_manifest *x = (tp_manifest *)1;
+        assert_int_equal(tp_manifest_acquire(bad, strlen(bad), &x, &e), TP_ERR_MANIFEST);
+        assert_null(x);
+    }
+    tp_manifest_release(NULL);
+    tp_manifest_cache_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -628,6 +671,7 @@ int main(void)
         cmocka_unit_test(response_header_rules),
         cmocka_unit_test(every_predicate_true_and_false),
         cmocka_unit_test(manifest_numbers_must_be_canonical),
+        cmocka_unit_test(manifest_cache_lends_a_fresh_equivalent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../support/tls_fixture.h"
+#include "tls/tls_internal.h" /* the chain cache */
 #include "tls/transcript.h"
 
 #define HOST "bank.test"
@@ -161,6 +162,56 @@ static void untrusted_and_expired(void **st)
     EXPECT(&in, TP_ERR_TLS_CERT_UNTRUSTED);
     tpf_input(&s, g_store, HOST, time(NULL) - 30L * 86400, &in); /* before notBefore */
     EXPECT(&in, TP_ERR_TLS_CERT_UNTRUSTED);
+    tpf_session_free(&s);
+}
+
+/* The chain cache (tls/chain_cache.c) is consulted for the objects tp_cert_decode shares
+ * for these DER bytes: leaf_chain() builds that chain as the verifier does. */
+static STACK_OF(X509) *leaf_chain(X509 *leaf)
+{
+    uint8_t *der = NULL;
+    int n = i2d_X509(leaf, &der);
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    X509 *x = n > 0 ? tp_cert_decode(der, (size_t)n) : NULL;
+    OPENSSL_free(der);
+    assert_non_null(x);
+    assert_true(chain != NULL && sk_X509_push(chain, x));
+    return chain;
+}
+
+/* A chain verified once is remembered, but only for the same store, unchanged, and within
+ * every validity window; the host name and CertificateVerify are still checked each time. */
+static void cached_chain_keeps_every_check(void **st)
+{
+    (void)st;
+    X509_STORE *store = tpf_store(g_ca);
+    tpf_session s;
+    session(&s, g_leaf, HOST, "X25519");
+    tp_tls_verify_input in;
+    time_t now = time(NULL), later = now + 2L * 365 * 86400;
+    STACK_OF(X509) *chain = leaf_chain(g_leaf);
+    assert_false(tp_chain_cache_hit(chain, store, now));
+    tpf_input(&s, store, HOST, now, &in);
+    EXPECT(&in, TP_OK);
+    assert_true(tp_chain_cache_hit(chain, store, now));
+    assert_false(tp_chain_cache_hit(chain, store, later));          /* after notAfter */
+    assert_false(tp_chain_cache_hit(chain, store, now - 30L * 86400)); /* before notBefore */
+    assert_false(tp_chain_cache_hit(chain, g_other_store, now));    /* another store */
+    tpf_input(&s, store, HOST, later, &in);
+    EXPECT(&in, TP_ERR_TLS_CERT_UNTRUSTED);
+    tpf_input(&s, g_other_store, HOST, now, &in);
+    EXPECT(&in, TP_ERR_TLS_CERT_UNTRUSTED);
+    tpf_input(&s, store, "other.test", now, &in);
+    EXPECT(&in, TP_ERR_TLS_HOSTNAME);
+    assert_int_equal(X509_STORE_add_cert(store, g_other_ca), 1); /* the store changed */
+    assert_false(tp_chain_cache_hit(chain, store, now));
+    tpf_input(&s, store, HOST, now, &in);
+    EXPECT(&in, TP_OK); /* verified again, and remembered again */
+    assert_true(tp_chain_cache_hit(chain, store, now));
+    tp_chain_cache_clear();
+    assert_false(tp_chain_cache_hit(chain, store, now));
+    sk_X509_pop_free(chain, X509_free);
+    X509_STORE_free(store);
     tpf_session_free(&s);
 }
 
@@ -333,6 +384,7 @@ int main(void)
         cmocka_unit_test(sni_differs_from_expected_host),
         cmocka_unit_test(ip_literal_host),
         cmocka_unit_test(untrusted_and_expired),
+        cmocka_unit_test(cached_chain_keeps_every_check),
         cmocka_unit_test(flipped_bytes),
         cmocka_unit_test(truncated_mid_handshake),
         cmocka_unit_test(garbage),

@@ -1,0 +1,131 @@
+/* Parsed manifests kept across the notary's replays (issue 8): a prover sends the same
+ * manifest again and again, and parsing it (strict JSON, canonical hash, compiled regexes)
+ * was ~5% of the notary's CPU per small proof. Sound because tp_manifest_parse is a
+ * function of the bytes alone and a hit is keyed by those exact bytes (SHA-256, then a byte
+ * compare): the object handed out is the one a fresh parse of the same bytes would build.
+ * Its only state that changes with use, the regex work budget (tp_mf_regex_match), is reset
+ * to its value after parsing at every acquire; and a manifest is lent to one user at a time
+ * (a second user of the same bytes meanwhile gets a fresh parse), so the check functions
+ * see it exactly as they would a manifest of their own. Failures are never kept (they
+ * re-run and report their own error). Bounded slots, least recently used replaced (never
+ * one that is lent out); one mutex. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/codec.h"
+#include "manifest/manifest_internal.h"
+
+#define TP_MANIFEST_CACHE_SLOTS 16
+#define TP_MANIFEST_CACHE_MAX_BYTES (64u << 10) /* larger manifests are parsed every time */
+
+typedef struct manifest_slot {
+    uint8_t sha256[32];
+    char *bytes;                   /* NULL: free slot */
+    size_t len;
+    tp_manifest *m;
+    int lent;                      /* acquired and not yet released */
+    uint64_t last_use;
+} manifest_slot;
+
+static manifest_slot g_slots[TP_MANIFEST_CACHE_SLOTS];
+static uint64_t g_clock;
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void slot_clear(manifest_slot *s)
+{
+    tp_manifest_free(s->m);
+    free(s->bytes);
+    memset(s, 0, sizeof(*s));
+}
+
+/* A slot holding exactly these bytes and not lent out, or NULL. Under g_lock. */
+static manifest_slot *find_free_copy(const uint8_t sha[32], const char *json, size_t len)
+{
+    for (size_t i = 0; i < TP_MANIFEST_CACHE_SLOTS; i++) {
+        manifest_slot *s = &g_slots[i];
+        if (s->bytes != NULL && !s->lent && s->len == len && memcmp(s->sha256, sha, 32) == 0 &&
+            memcmp(s->bytes, json, len) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* Keeps m (lent out now) for these bytes in a free or the least recently used idle slot;
+ * 0 when every slot is lent out (m then stays the caller's alone). Under g_lock. */
+static int insert(const uint8_t sha[32], const char *json, size_t len, tp_manifest *m)
+{
+    manifest_slot *victim = NULL;
+    for (size_t i = 0; i < TP_MANIFEST_CACHE_SLOTS; i++) {
+        manifest_slot *s = &g_slots[i];
+        if (s->lent)
+            continue;
+        if (victim == NULL || s->bytes == NULL ||
+            (victim->bytes != NULL && s->last_use < victim->last_use))
+            victim = s;
+        if (s->bytes == NULL)
+            break;
+    }
+    char *copy = victim ? malloc(len ? len : 1) : NULL;
+    if (copy == NULL)
+        return 0;
+    slot_clear(victim);
+    memcpy(copy, json, len);
+    *victim = (manifest_slot){.bytes = copy, .len = len, .m = m, .lent = 1, .last_use = ++g_clock};
+    memcpy(victim->sha256, sha, 32);
+    return 1;
+}
+
+tp_err tp_manifest_acquire(const char *json, size_t len, tp_manifest **out, tp_error *err)
+{
+    *out = NULL;
+    if (json == NULL || len > TP_MANIFEST_CACHE_MAX_BYTES)
+        return tp_manifest_parse(json, len, out, err);
+    uint8_t sha[32];
+    tp_sha256(json, len, sha);
+    pthread_mutex_lock(&g_lock);
+    manifest_slot *s = find_free_copy(sha, json, len);
+    if (s != NULL) {
+        s->lent = 1;
+        s->last_use = ++g_clock;
+        s->m->regex_work_left = TP_MF_MAX_REGEX_WORK; /* as tp_manifest_parse leaves it */
+        *out = s->m;
+    }
+    pthread_mutex_unlock(&g_lock);
+    if (*out != NULL)
+        return TP_OK;
+    tp_manifest *m;
+    tp_err rc = tp_manifest_parse(json, len, &m, err);
+    if (rc != TP_OK)
+        return rc;
+    pthread_mutex_lock(&g_lock);
+    insert(sha, json, len, m);
+    pthread_mutex_unlock(&g_lock);
+    *out = m;
+    return TP_OK;
+}
+
+void tp_manifest_release(tp_manifest *m)
+{
+    if (m == NULL)
+        return;
+    int kept = 0;
+    pthread_mutex_lock(&g_lock);
+    for (size_t i = 0; i < TP_MANIFEST_CACHE_SLOTS && !kept; i++)
+        if (g_slots[i].m == m) {
+            g_slots[i].lent = 0;
+            kept = 1;
+        }
+    pthread_mutex_unlock(&g_lock);
+    if (!kept)
+        tp_manifest_free(m);
+}
+
+void tp_manifest_cache_clear(void)
+{
+    pthread_mutex_lock(&g_lock);
+    for (size_t i = 0; i < TP_MANIFEST_CACHE_SLOTS; i++)
+        if (!g_slots[i].lent)
+            slot_clear(&g_slots[i]);
+    pthread_mutex_unlock(&g_lock);
+}
