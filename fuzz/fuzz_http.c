@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tp_http_message again;
     if (parse(mode, p, m.consumed, &again) != TP_OK || again.consumed != m.consumed ||
         again.body.len != m.body.len ||
-        (m.body.len && memcmp(again.body.data, m.body.data, m.body.len) != 0))
+        (m.body.len && memcmp(again.body.p, m.body.p, m.body.len) != 0))
         abort();
     tp_http_message_free(&again);
     tp_http_message_free(&m);

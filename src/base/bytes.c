@@ -6,29 +6,12 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 void tp_reader_init(tp_reader *r, const uint8_t *p, size_t len)
 {
     r->p = p;
     r->len = p ? len : 0;
-}
-
-int tp_read_bytes(tp_reader *r, size_t n, const uint8_t **out)
-{
-    if (r->len < n)
-        return 0;
-    *out = r->p;
-    if (n == 0) /* an empty reader may hold NULL, and NULL + 0 is undefined in C */
-        return 1;
-    r->p += n;
-    r->len -= n;
-    return 1;
-}
-
-int tp_read_skip(tp_reader *r, size_t n)
-{
-    const uint8_t *unused;
-    return tp_read_bytes(r, n, &unused);
 }
 
 int tp_read_copy(tp_reader *r, uint8_t *dst, size_t n)
@@ -218,6 +201,23 @@ static int to_region(tp_buf *b, size_t need)
     return 1;
 }
 
+/* From this capacity on, a (wiped) buffer is aligned to and asks for transparent huge pages
+ * (the size of one). */
+#define TP_BUF_HUGE_MIN ((size_t)2 << 20)
+
+/* A block of cap bytes; a big one (a response being proven) is aligned for, and asks for,
+ * transparent huge pages: a few faults instead of one per 4 KiB page as it fills. */
+static void *alloc_block(size_t cap)
+{
+    if (cap < TP_BUF_HUGE_MIN)
+        return malloc(cap);
+    void *p = NULL;
+    if (posix_memalign(&p, TP_BUF_HUGE_MIN, cap) != 0)
+        return NULL;
+    madvise(p, cap & ~(size_t)(TP_BUF_HUGE_MIN - 1), MADV_HUGEPAGE); /* a hint: may fail */
+    return p;
+}
+
 int tp_buf_reserve(tp_buf *b, size_t extra)
 {
     if (extra > SIZE_MAX - b->len - 1)
@@ -229,14 +229,16 @@ int tp_buf_reserve(tp_buf *b, size_t extra)
         return grow_region(b, need);
     if (b->large && need > TP_BUF_LARGE_MIN && to_region(b, need))
         return 1;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    /* Double, or take exactly what is asked when that is more (a buffer sized once for
+     * what it will hold wipes and touches no more than that when freed). */
+    size_t cap = b->cap == 0 ? 64 : b->cap > SIZE_MAX / 2 ? need : b->cap * 2;
+    if (cap < need)
+        cap = need;
     uint8_t *p;
     if (b->nowipe) {
         p = realloc(b->data, cap);
     } else { /* realloc would free the old block unwiped */
-        p = malloc(cap);
+        p = alloc_block(cap);
         if (p != NULL && b->data != NULL) {
             memcpy(p, b->data, b->len);
             OPENSSL_cleanse(b->data, b->cap);

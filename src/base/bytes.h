@@ -23,10 +23,24 @@ int tp_read_u32(tp_reader *r, uint32_t *out);   /* big-endian */
 int tp_read_u16le(tp_reader *r, uint16_t *out);
 int tp_read_u32le(tp_reader *r, uint32_t *out);
 int tp_read_u64le(tp_reader *r, uint64_t *out);
-/* Points *out at the next n bytes and advances. */
-int tp_read_bytes(tp_reader *r, size_t n, const uint8_t **out);
+/* Points *out at the next n bytes and advances. Inline: scanners call it per byte. */
+static inline int tp_read_bytes(tp_reader *r, size_t n, const uint8_t **out)
+{
+    if (r->len < n)
+        return 0;
+    *out = r->p;
+    if (n == 0) /* an empty reader may hold NULL, and NULL + 0 is undefined in C */
+        return 1;
+    r->p += n;
+    r->len -= n;
+    return 1;
+}
 int tp_read_copy(tp_reader *r, uint8_t *dst, size_t n);
-int tp_read_skip(tp_reader *r, size_t n);
+static inline int tp_read_skip(tp_reader *r, size_t n)
+{
+    const uint8_t *unused;
+    return tp_read_bytes(r, n, &unused);
+}
 /* Splits the next n bytes off as their own reader. */
 int tp_read_sub(tp_reader *r, size_t n, tp_reader *sub);
 /* Reads a length prefix of 1, 2 or 3 bytes (big-endian) and the body it announces. */

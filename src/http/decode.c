@@ -150,22 +150,21 @@ static tp_err zstd_all(const uint8_t *in, size_t n, tp_buf *out, tp_error *err)
     return rc;
 }
 
-static tp_err decode_one(coding c, const tp_buf *in, tp_buf *out, tp_error *err)
+static tp_err decode_one(coding c, tp_span in, tp_buf *out, tp_error *err)
 {
     switch (c) {
     case CODING_GZIP:
-        return inflate_all(in->data, in->len, 15 + 16, out, err);
+        return inflate_all(in.p, in.len, 15 + 16, out, err);
     case CODING_DEFLATE:
-        return inflate_all(in->data, in->len, looks_like_zlib(in->data, in->len) ? 15 : -15,
-                           out, err);
+        return inflate_all(in.p, in.len, looks_like_zlib(in.p, in.len) ? 15 : -15, out, err);
     case CODING_BR:
-        return brotli_all(in->data, in->len, out, err);
+        return brotli_all(in.p, in.len, out, err);
     case CODING_ZSTD:
-        return zstd_all(in->data, in->len, out, err);
+        return zstd_all(in.p, in.len, out, err);
     case CODING_IDENTITY:
         break;
     }
-    if (!tp_buf_append(out, in->data, in->len))
+    if (!tp_buf_append(out, in.p, in.len))
         return tp_error_set(err, TP_ERR_NOMEM, "http: out of memory");
     return TP_OK;
 }
@@ -225,13 +224,15 @@ tp_err tp_http_decode_content(tp_http_message *m, tp_error *err)
         if (list.items[i - 1] == CODING_IDENTITY)
             continue;
         tp_buf decoded = TP_BUF_INIT;
-        rc = decode_one(list.items[i - 1], &m->body, &decoded, err);
+        rc = decode_one(list.items[i - 1], m->body, &decoded, err);
         if (rc != TP_OK) {
             tp_buf_free(&decoded);
             break;
         }
-        tp_buf_free(&m->body);
-        m->body = decoded;
+        tp_buf_free(&m->body_store); /* the body was a view of it, or of the input */
+        m->body_store = decoded;
+        m->body.p = decoded.data;
+        m->body.len = decoded.len;
     }
     return rc;
 }

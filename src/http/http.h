@@ -29,7 +29,10 @@ typedef struct tp_http_message {
     int minor_version;          /* HTTP/1.x */
     tp_http_header *headers;    /* owned array; spans into the input */
     size_t n_headers;
-    tp_buf body;                /* de-chunked, content-decoded body */
+    tp_span body;               /* the de-chunked, content-decoded body: the input's own bytes
+                                 * when it is neither chunked nor encoded (no copy), else
+                                 * body_store's */
+    tp_buf body_store;          /* owned bytes of a de-chunked or decoded body */
     size_t consumed;            /* input bytes that made up the whole message */
 } tp_http_message;
 

@@ -325,10 +325,12 @@ static tp_err choose_framing(const tp_http_message *m, msg_kind kind, const char
     return TP_OK;
 }
 
-static tp_err read_body(tp_reader *r, body_kind bk, size_t len, int closed, tp_buf *body,
+/* The body as a view: the input's own bytes for a length- or close-delimited body, the
+ * de-chunked copy in body_store for a chunked one. */
+static tp_err read_body(tp_reader *r, body_kind bk, size_t len, int closed, tp_http_message *m,
                         tp_error *err)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     switch (bk) {
     case BODY_NONE:
         return TP_OK;
@@ -337,8 +339,14 @@ static tp_err read_body(tp_reader *r, body_kind bk, size_t len, int closed, tp_b
             return tp_error_set(err, TP_ERR_HTTP_INCOMPLETE,
                                 "http: body shorter than its Content-Length");
         break;
-    case BODY_CHUNKED:
-        return tp_http_read_chunked(r, body, err);
+    case BODY_CHUNKED: {
+        tp_err rc = tp_http_read_chunked(r, &m->body_store, err);
+        p = m->body_store.data;
+        len = m->body_store.len;
+        if (rc != TP_OK)
+            return rc;
+        break;
+    }
     case BODY_CLOSE:
         if (!closed)
             return tp_error_set(err, TP_ERR_HTTP_INCOMPLETE,
@@ -350,15 +358,15 @@ static tp_err read_body(tp_reader *r, body_kind bk, size_t len, int closed, tp_b
         tp_read_bytes(r, len, &p);
         break;
     }
-    if (!tp_buf_append(body, p, len))
-        return tp_error_set(err, TP_ERR_NOMEM, "http: out of memory");
+    m->body.p = p;
+    m->body.len = len;
     return TP_OK;
 }
 
 static void clear_head(tp_http_message *m)
 {
     free(m->headers);
-    tp_buf_free(&m->body);
+    tp_buf_free(&m->body_store);
     memset(m, 0, sizeof(*m));
 }
 
@@ -392,7 +400,7 @@ static tp_err parse_message(const uint8_t *p, size_t n, msg_kind kind, const cha
     if (rc == TP_OK)
         rc = choose_framing(out, kind, method, &bk, &len, err);
     if (rc == TP_OK)
-        rc = read_body(&r, bk, len, closed, &out->body, err);
+        rc = read_body(&r, bk, len, closed, out, err);
     if (rc == TP_OK && out->body.len > 0)
         rc = tp_http_decode_content(out, err);
     if (rc != TP_OK) {

@@ -246,7 +246,8 @@ static int cmp_ptr(const void *a, const void *b)
 
 static int is_scope(const walk *w, const GumboNode *n)
 {
-    return bsearch(&n, w->scope, w->n_scope, sizeof(*w->scope), cmp_ptr) != NULL;
+    return w->n_scope > 0 && /* an empty scope may be NULL, which bsearch may not be given */
+           bsearch(&n, w->scope, w->n_scope, sizeof(*w->scope), cmp_ptr) != NULL;
 }
 
 /* The state of element n (position pos among its element siblings) under parent f. */

@@ -42,14 +42,17 @@ static tp_err fail(scanner *s, const char *what)
     return tp_error_set(s->err, TP_ERR_JSON, "json: %s at offset %zu", what, pos(s));
 }
 
-static void skip_ws(scanner *s)
+static int is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static inline void skip_ws(scanner *s)
 {
     const uint8_t *d = tp_reader_data(&s->r);
     size_t left = tp_reader_left(&s->r), k = 0;
-    while (k < left && (d[k] == ' ' || d[k] == '\t' || d[k] == '\n' || d[k] == '\r'))
+    if (left == 0 || !is_ws(d[0])) /* the common case in compact JSON: nothing to skip */
+        return;
+    while (k < left && is_ws(d[k]))
         k++;
-    if (k > 0)
-        tp_read_skip(&s->r, k);
+    tp_read_skip(&s->r, k);
 }
 
 static int accept(scanner *s, uint8_t want)
@@ -123,8 +126,9 @@ static tp_err parse_escape(scanner *s, tp_buf *decoded)
     return TP_OK;
 }
 
-/* A string; when decoded is non-NULL its unescaped bytes are appended there. */
-static tp_err parse_string(scanner *s, tp_buf *decoded)
+/* A string; when decoded is non-NULL its unescaped bytes are appended there; *escaped
+ * (optional) says whether it held an escape. */
+static tp_err parse_string(scanner *s, tp_buf *decoded, int *escaped)
 {
     if (!accept(s, '"'))
         return fail(s, "expected string");
@@ -138,6 +142,8 @@ static tp_err parse_string(scanner *s, tp_buf *decoded)
         }
         if (c == '\\') {
             tp_read_skip(&s->r, 1);
+            if (escaped)
+                *escaped = 1;
             tp_err rc = parse_escape(s, decoded);
             if (rc != TP_OK)
                 return rc;
@@ -161,11 +167,28 @@ static tp_err parse_string(scanner *s, tp_buf *decoded)
         uint32_t cp;
         if (!tp_utf8_next(tp_reader_data(&s->r), tp_reader_left(&s->r), &i, &cp))
             return fail(s, "invalid UTF-8");
-        const uint8_t *bytes;
+        const uint8_t *bytes = tp_reader_data(&s->r);
         tp_read_bytes(&s->r, i, &bytes);
         if (decoded && !tp_buf_append(decoded, bytes, i))
             return tp_error_set(s->err, TP_ERR_NOMEM, "json: out of memory");
     }
+}
+
+/* The common string, in line: printable ASCII without escapes up to its closing quote
+ * (the reader at the opening one). 1 and past it; 0 and the reader unchanged for anything
+ * else, which parse_string then reads (and judges). */
+static inline int plain_string(scanner *s)
+{
+    const uint8_t *d = tp_reader_data(&s->r);
+    size_t left = tp_reader_left(&s->r), k = 1;
+    if (left == 0 || d[0] != '"')
+        return 0;
+    while (k < left && d[k] >= 0x20 && d[k] < 0x80 && d[k] != '"' && d[k] != '\\')
+        k++;
+    if (k == left || d[k] != '"')
+        return 0;
+    tp_read_skip(&s->r, k + 1);
+    return 1;
 }
 
 static size_t skip_digits(scanner *s)
@@ -200,13 +223,15 @@ static tp_err parse_number(scanner *s)
     return TP_OK;
 }
 
-static tp_err parse_literal(scanner *s, const char *word)
+static tp_err parse_literal(scanner *s, const char *word, size_t n)
 {
-    size_t n = strlen(word);
-    const uint8_t *p;
-    if (tp_reader_left(&s->r) < n || memcmp(tp_reader_data(&s->r), word, n) != 0)
+    const uint8_t *d = tp_reader_data(&s->r);
+    if (tp_reader_left(&s->r) < n)
         return fail(s, "invalid literal");
-    tp_read_bytes(&s->r, n, &p);
+    for (size_t i = 0; i < n; i++)
+        if (d[i] != (uint8_t)word[i])
+            return fail(s, "invalid literal");
+    tp_read_skip(&s->r, n);
     return TP_OK;
 }
 
@@ -269,12 +294,14 @@ static tp_err child_paths_init(scanner *s, const size_t *paths, child_paths *cp)
 
 static void child_paths_free(child_paths *cp)
 {
+    if (cp->child == NULL && cp->want == NULL) /* off every selector's path: the common case */
+        return;
     free(cp->child);
     free(cp->want);
 }
 
 /* The paths of an array element (index i) or object member (key), or NULL when none. */
-static const size_t *element_paths(const scanner *s, const size_t *paths, child_paths *cp,
+static inline const size_t *element_paths(const scanner *s, const size_t *paths, child_paths *cp,
                                    long long i, const uint8_t *key, size_t key_len)
 {
     if (paths == NULL)
@@ -326,13 +353,13 @@ static int compare_keys(const void *a, const void *b)
 
 static tp_err check_duplicates(scanner *s, key_ref *keys, size_t n, const tp_buf *arena)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; arena->len > 0 && i < n; i++)
         if (keys[i].in_arena) /* the arena may have moved while it grew */
-            keys[i].p = arena->data ? arena->data + keys[i].off : NULL; /* NULL: all keys empty */
+            keys[i].p = arena->data + keys[i].off;
     if (n <= TP_JSON_SMALL_OBJECT) { /* every pair: cheaper than sorting a few keys */
         for (size_t i = 1; i < n; i++)
             for (size_t j = 0; j < i; j++)
-                if (compare_keys(&keys[j], &keys[i]) == 0)
+                if (keys[j].len == keys[i].len && compare_keys(&keys[j], &keys[i]) == 0)
                     return fail(s, "duplicate object member name (ambiguous)");
         return TP_OK;
     }
@@ -350,17 +377,18 @@ static tp_err parse_member(scanner *s, int depth, const size_t *paths, child_pat
     /* A key without escapes is its own bytes in the input; only one with escapes is decoded
      * (into the arena), by parsing it again. */
     tp_reader at = s->r;
-    tp_err rc = parse_string(s, NULL);
+    int escaped = 0;
+    tp_err rc = plain_string(s) ? TP_OK : parse_string(s, NULL, &escaped);
     if (rc != TP_OK)
         return rc;
     const uint8_t *raw = tp_reader_data(&at) + 1;
     size_t raw_len = (size_t)(tp_reader_data(&s->r) - raw) - 1;
     *key = (key_ref){.p = raw, .len = raw_len};
-    if (memchr(raw, '\\', raw_len) != NULL) {
+    if (escaped) {
         s->r = at;
         key->in_arena = 1;
         key->off = arena->len;
-        if ((rc = parse_string(s, arena)) != TP_OK)
+        if ((rc = parse_string(s, arena, NULL)) != TP_OK)
             return rc;
         key->len = arena->len - key->off;
     }
@@ -414,7 +442,8 @@ static tp_err parse_object(scanner *s, int depth, const size_t *paths)
     child_paths_free(&cp);
     if (keys != first)
         free(keys);
-    tp_buf_free(&arena);
+    if (arena.data != NULL) /* only keys with escapes were decoded into it */
+        tp_buf_free(&arena);
     return rc;
 }
 
@@ -432,7 +461,7 @@ static void record_matches(scanner *s, const size_t *paths, size_t start)
 static tp_err parse_value(scanner *s, int depth, const size_t *paths)
 {
     skip_ws(s);
-    size_t start = pos(s);
+    size_t start = paths ? pos(s) : 0;
     uint8_t c;
     tp_err rc;
     if (!peek(s, &c))
@@ -444,18 +473,18 @@ static tp_err parse_value(scanner *s, int depth, const size_t *paths)
     else if (c == '[')
         rc = parse_array(s, depth + 1, paths);
     else if (c == '"')
-        rc = parse_string(s, NULL);
+        rc = plain_string(s) ? TP_OK : parse_string(s, NULL, NULL);
     else if (c == '-' || (c >= '0' && c <= '9'))
         rc = parse_number(s);
     else if (c == 't')
-        rc = parse_literal(s, "true");
+        rc = parse_literal(s, "true", 4);
     else if (c == 'f')
-        rc = parse_literal(s, "false");
+        rc = parse_literal(s, "false", 5);
     else if (c == 'n')
-        rc = parse_literal(s, "null");
+        rc = parse_literal(s, "null", 4);
     else
         return fail(s, "unexpected character");
-    if (rc == TP_OK)
+    if (rc == TP_OK && paths)
         record_matches(s, paths, start);
     return rc;
 }

@@ -100,7 +100,7 @@ static tp_err check_value(const extractor *e, tp_mf_value v, tp_error *err)
     return TP_OK;
 }
 
-static tp_err run_extractor(const extractor *e, const tp_json_match *match, const tp_buf *body,
+static tp_err run_extractor(const extractor *e, const tp_json_match *match, tp_span body,
                             json_t *values, tp_error *err)
 {
     if (!match->found && !e->required)
@@ -112,7 +112,7 @@ static tp_err run_extractor(const extractor *e, const tp_json_match *match, cons
                             path);
     }
     json_t *kind, *exact;
-    if (!decode_span(body->data + match->off, match->len, &kind, &exact))
+    if (!decode_span(body.p + match->off, match->len, &kind, &exact))
         return tp_error_set(err, TP_ERR_JSON, "extractor %.64s: value cannot be represented",
                             e->id);
     tp_err rc = check_value(e, (tp_mf_value){kind, exact}, err);
@@ -154,13 +154,13 @@ static tp_err run_extractors(const tp_manifest *m, const tp_http_message *resp, 
         return tp_error_set(err, TP_ERR_NOMEM, "manifest: out of memory");
     for (size_t i = 0; i < m->n_extractors; i++)
         matches[i].selector = m->extractors[i].selector;
-    tp_err rc = tp_json_select_many(resp->body.data, resp->body.len, matches, m->n_extractors, err);
+    tp_err rc = tp_json_select_many(resp->body.p, resp->body.len, matches, m->n_extractors, err);
     if (rc != TP_OK)
         tp_error_prefix(err, rc, "response body");
     if (rc == TP_OK)
         rc = check_extracted_size(matches, m->n_extractors, err);
     for (size_t i = 0; rc == TP_OK && i < m->n_extractors; i++)
-        rc = run_extractor(&m->extractors[i], &matches[i], &resp->body, values, err);
+        rc = run_extractor(&m->extractors[i], &matches[i], resp->body, values, err);
     free(matches);
     return rc;
 }
@@ -228,7 +228,7 @@ static tp_err run_html_extractors(const tp_manifest *m, const tp_http_message *r
     if (!m->body_is_html)
         return TP_OK;
     tp_html_doc *doc;
-    tp_err rc = tp_html_parse(resp->body.data, resp->body.len, &doc, err);
+    tp_err rc = tp_html_parse(resp->body.p, resp->body.len, &doc, err);
     if (rc != TP_OK)
         return tp_error_prefix(err, rc, "response body");
     for (size_t i = 0; rc == TP_OK && i < m->n_extractors; i++)
@@ -244,7 +244,7 @@ static tp_err check_contains(const tp_manifest *m, const tp_http_message *resp, 
         return TP_OK;
     const char *want = json_string_value(m->body_contains);
     size_t n = json_string_length(m->body_contains);
-    if (resp->body.len >= n && memmem(resp->body.data, resp->body.len, want, n) != NULL)
+    if (resp->body.len >= n && memmem(resp->body.p, resp->body.len, want, n) != NULL)
         return TP_OK;
     return tp_error_set(err, TP_ERR_PREDICATE,
                         "response body does not contain the manifest's response.body.contains");

@@ -97,26 +97,26 @@ static int is_chain_name(const char *name)
 }
 
 /* A CRL body as DER: DER itself, PEM, or hex text. */
-static int crl_der(const tp_buf *body, tp_buf *out)
+static int crl_der(const tp_span *body, tp_buf *out)
 {
-    const uint8_t *p = body->data;
+    const uint8_t *p = body->p;
     X509_CRL *crl = NULL;
-    if (body->len > 0 && body->len <= INT32_MAX && body->data[0] == 0x30) {
+    if (body->len > 0 && body->len <= INT32_MAX && body->p[0] == 0x30) {
         crl = d2i_X509_CRL(NULL, &p, (long)body->len);
-        if (crl == NULL || p != body->data + body->len) {
+        if (crl == NULL || p != body->p + body->len) {
             X509_CRL_free(crl);
             crl = NULL;
         }
     } else if (body->len > 0 && body->len <= INT32_MAX) {
-        BIO *b = BIO_new_mem_buf(body->data, (int)body->len);
+        BIO *b = BIO_new_mem_buf(body->p, (int)body->len);
         crl = b != NULL ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
         BIO_free(b);
         if (crl == NULL) {
             tp_buf hex = TP_BUF_PUBLIC_INIT;
             size_t n = body->len;
-            while (n > 0 && isspace(body->data[n - 1]))
+            while (n > 0 && isspace(body->p[n - 1]))
                 n--;
-            if (tp_hex_decode((const char *)body->data, n, &hex)) {
+            if (tp_hex_decode((const char *)body->p, n, &hex)) {
                 p = hex.data;
                 crl = hex.len <= INT32_MAX ? d2i_X509_CRL(NULL, &p, (long)hex.len) : NULL;
             }
@@ -152,12 +152,12 @@ static int pct_decode(const tp_span *v, tp_buf *out)
     return 1;
 }
 
-static tp_err put(json_t *bundle, const char *name, const tp_buf *data, tp_error *err)
+static tp_err put(json_t *bundle, const char *name, tp_span data, tp_error *err)
 {
-    if (data->len == 0 || data->len > TP_COLL_FILE_MAX)
+    if (data.len == 0 || data.len > TP_COLL_FILE_MAX)
         return tp_error_set(err, TP_ERR_COLLATERAL, "collateral cache: %s is empty or over %u bytes",
                             name, TP_COLL_FILE_MAX);
-    if (json_object_set_new(bundle, name, tp_json_base64(data->data, data->len)) != 0)
+    if (json_object_set_new(bundle, name, tp_json_base64(data.p, data.len)) != 0)
         return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
     return TP_OK;
 }
@@ -177,7 +177,7 @@ static tp_err put_chain(json_t *bundle, const pcs_route *r, const tp_http_messag
         rc = tp_error_set(err, TP_ERR_COLLATERAL, "collateral cache: %s is not a URL-encoded "
                                                   "PEM chain", r->chain_header);
     if (rc == TP_OK)
-        rc = put(bundle, r->chain_name, &pem, err);
+        rc = put(bundle, r->chain_name, (tp_span){pem.data, pem.len}, err);
     tp_buf_free(&pem);
     return rc;
 }
@@ -205,7 +205,7 @@ static tp_err fetch_one(const tp_pcs_source *src, const char *name, json_t *bund
     else if ((r->flags & K_CRL) && !crl_der(&m.body, &crl))
         rc = tp_error_set(err, TP_ERR_COLLATERAL, "collateral cache: %s is not a CRL", name);
     if (rc == TP_OK)
-        rc = put(bundle, name, (r->flags & K_CRL) ? &crl : &m.body, err);
+        rc = put(bundle, name, (r->flags & K_CRL) ? (tp_span){crl.data, crl.len} : m.body, err);
     if (rc == TP_OK && r->chain_header != NULL)
         rc = put_chain(bundle, r, &m, err);
     tp_buf_free(&crl);

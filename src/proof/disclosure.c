@@ -128,22 +128,27 @@ tp_err tp_disclosure_verify_json(const json_t *claims, const char *disclosure, s
     return rc;
 }
 
+/* One commitment of the claims against one computed before (from the same seed). */
+static tp_err check_precomputed(const json_t *claims, const char *label, const char *hex,
+                                tp_error *err)
+{
+    const char *claimed = claimed_commitment(claims, label);
+    if (claimed == NULL)
+        return tp_error_set(err, TP_ERR_DISCLOSURE, "the proof commits to no item %s", label);
+    if (strcmp(hex, claimed) != 0)
+        return tp_error_set(err, TP_ERR_DISCLOSURE, "item %s does not open the proof's commitment", label);
+    return TP_OK;
+}
+
 /* One commitment of the claims against bytes held in memory (salt from the seed). */
 static tp_err check_direct(const json_t *claims, const uint8_t *seed, size_t seed_len, const char *label,
                            const void *bytes, size_t len, tp_error *err)
 {
-    uint8_t salt[TP_COMMIT_SALT_LEN];
     char hex[2 * TP_COMMIT_LEN + 1];
-    const char *claimed = claimed_commitment(claims, label);
-    if (claimed == NULL)
-        return tp_error_set(err, TP_ERR_DISCLOSURE, "the proof commits to no item %s", label);
-    tp_err rc = tp_commit_salt(seed, seed_len, label, salt, err);
-    if (rc == TP_OK)
-        rc = tp_commit_hex(label, salt, bytes, len, hex, err);
-    if (rc == TP_OK && strcmp(hex, claimed) != 0)
-        rc = tp_error_set(err, TP_ERR_DISCLOSURE, "item %s does not open the proof's commitment", label);
-    OPENSSL_cleanse(salt, sizeof(salt));
-    return rc;
+    if (claimed_commitment(claims, label) == NULL) /* before hashing the bytes */
+        return check_precomputed(claims, label, "", err);
+    tp_err rc = tp_commit_seeded_hex(seed, seed_len, label, bytes, len, hex, err);
+    return rc == TP_OK ? check_precomputed(claims, label, hex, err) : rc;
 }
 
 tp_err tp_commitments_check(const json_t *claims, const tp_openings_input *in, tp_error *err)
@@ -152,7 +157,9 @@ tp_err tp_commitments_check(const json_t *claims, const tp_openings_input *in, t
         return bad(err, "the proof carries no salted commitments (claims version 1)");
     tp_err rc = check_direct(claims, in->seed, in->seed_len, TP_COMMIT_LABEL_REQUEST, in->request,
                              in->request_len, err);
-    if (rc == TP_OK)
+    if (rc == TP_OK && in->response_commitment != NULL)
+        rc = check_precomputed(claims, TP_COMMIT_LABEL_RESPONSE, in->response_commitment, err);
+    else if (rc == TP_OK)
         rc = check_direct(claims, in->seed, in->seed_len, TP_COMMIT_LABEL_RESPONSE, in->response,
                           in->response_len, err);
     for (size_t i = 0; rc == TP_OK && in->vars && i < in->vars->n; i++) {

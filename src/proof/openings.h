@@ -16,6 +16,9 @@ typedef struct tp_openings_input {
     size_t request_len;
     const uint8_t *response;      /* the exact response message bytes */
     size_t response_len;
+    const char *response_commitment; /* tp_commitments_check: optional, the response's
+                                      * commitment (hex) computed already from those bytes
+                                      * with this seed; then they are not needed */
     const tp_vars *vars;
 } tp_openings_input;
 

@@ -10,6 +10,7 @@
 #include "base/json_bytes.h"
 #include "http/http.h"
 #include "manifest/manifest_check.h"
+#include "proof/commit.h"
 #include "proof/openings.h"
 #include "prover/prover_int.h"
 #include "teeproof/proof.h"
@@ -66,10 +67,9 @@ static tp_err receive_proof(tp_channel *c, tp_buf *response, char **proof, size_
     return rc;
 }
 
-tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifest_len,
-                        const tp_vars *vars, const tp_keyshare *key,
-                        const uint8_t seed[TP_COMMIT_SEED_LEN], char **proof, size_t *len,
-                        tp_error *err)
+tp_err tp_channel_prove_send(tp_channel *c, const char *manifest_json, size_t manifest_len,
+                             const tp_vars *vars, const tp_keyshare *key,
+                             const uint8_t seed[TP_COMMIT_SEED_LEN], tp_error *err)
 {
     tp_err rc = tp_channel_send(c, TP_MSG_TUNNEL_CLOSE, "{}", 2, err);
     if (rc != TP_OK)
@@ -80,6 +80,20 @@ tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifes
     rc = tp_channel_send(c, TP_MSG_PROVE_REQ, req, strlen(req), err);
     OPENSSL_cleanse(req, strlen(req));
     free(req);
+    return rc;
+}
+
+tp_err tp_channel_proof_recv(tp_channel *c, char **proof, size_t *len, tp_error *err)
+{
+    return receive_proof(c, NULL, proof, len, err);
+}
+
+tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifest_len,
+                        const tp_vars *vars, const tp_keyshare *key,
+                        const uint8_t seed[TP_COMMIT_SEED_LEN], char **proof, size_t *len,
+                        tp_error *err)
+{
+    tp_err rc = tp_channel_prove_send(c, manifest_json, manifest_len, vars, key, seed, err);
     return rc == TP_OK ? receive_proof(c, NULL, proof, len, err) : rc;
 }
 
@@ -103,21 +117,43 @@ tp_err tp_channel_direct(tp_channel *c, const char *manifest_json, size_t manife
 typedef struct prove_run {
     const tp_manifest *m;
     int direct;                   /* direct mode (asked for, or the manifest's mode "Proxy") */
+    int keep;                     /* the openings are wanted: keep the response bytes */
     uint8_t seed[TP_COMMIT_SEED_LEN];
     tp_buf request;               /* the exact request bytes sent */
-    tp_buf response;              /* the exact response message bytes received */
+    tp_buf response;              /* the exact response message bytes received (until their
+                                   * commitment is computed, unless kept for the openings) */
+    char response_commitment[2 * TP_COMMIT_LEN + 1]; /* "" until computed */
 } prove_run;
 
-/* The response message as the notary frames it (trailing bytes are not part of it). */
-static tp_err keep_response(prove_run *r, const tp_buf *resp, tp_error *err)
+/* The response message as the notary frames it (trailing bytes are not part of it, and
+ * are wiped): resp's bytes are taken over, not copied. */
+static void keep_response(prove_run *r, tp_buf *resp)
 {
-    tp_http_message msg = {0};
+    tp_http_message msg;
     size_t n = resp->len;
     if (tp_http_parse_response_for(resp->data, resp->len, tp_manifest_method(r->m), 1, &msg, NULL) == TP_OK)
         n = msg.consumed;
     tp_http_message_free(&msg);
-    tp_buf_reset(&r->response);
-    return tp_buf_append(&r->response, resp->data, n) ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, NULL);
+    if (n < resp->len)
+        OPENSSL_cleanse(resp->data + n, resp->len - n);
+    resp->len = n;
+    tp_buf_free(&r->response);
+    r->response = *resp;
+    *resp = (tp_buf)TP_BUF_INIT;
+}
+
+/* While the notary replays: the response's commitment, as the proof must carry it; the
+ * bytes themselves are wiped now unless the openings need them. */
+static tp_err precommit_response(prove_run *r, tp_error *err)
+{
+    tp_err rc = tp_commit_seeded_hex(r->seed, sizeof(r->seed), TP_COMMIT_LABEL_RESPONSE,
+                                     r->response.data, r->response.len, r->response_commitment,
+                                     err);
+    if (rc != TP_OK)
+        r->response_commitment[0] = '\0';
+    if (!r->keep)
+        tp_buf_free(&r->response);
+    return rc;
 }
 
 static tp_err run_once(tp_channel *c, const tp_prove_opts *o, prove_run *r, char **proof,
@@ -136,10 +172,16 @@ static tp_err run_once(tp_channel *c, const tp_prove_opts *o, prove_run *r, char
     if (rc == TP_OK)
         rc = tp_target_exchange(c, &to, r->request.data, r->request.len, &ts, err);
     if (rc == TP_OK)
-        rc = keep_response(r, &ts.response, err);
+        rc = tp_channel_prove_send(c, o->manifest_json, o->manifest_len, &o->vars, &ts.key,
+                                   r->seed, err);
+    /* The notary replays now; meanwhile this side does its own share of the work. */
+    if (rc == TP_OK) {
+        keep_response(r, &ts.response);
+        tp_target_session_free(&ts);
+        rc = precommit_response(r, err);
+    }
     if (rc == TP_OK)
-        rc = tp_channel_prove(c, o->manifest_json, o->manifest_len, &o->vars, &ts.key, r->seed,
-                              proof, len, err);
+        rc = tp_channel_proof_recv(c, proof, len, err);
     tp_target_session_free(&ts);
     tp_channel_close(c);
     return rc;
@@ -156,10 +198,8 @@ static tp_err run_direct(tp_channel *c, const tp_prove_opts *o, prove_run *r, ch
     if (rc == TP_OK)
         rc = tp_channel_direct(c, o->manifest_json, o->manifest_len, &o->vars, r->seed, &resp,
                                proof, len, err);
-    if (rc == TP_OK && (rc = keep_response(r, &resp, err)) != TP_OK) {
-        free(*proof);
-        *proof = NULL;
-    }
+    if (rc == TP_OK)
+        keep_response(r, &resp);
     tp_buf_free(&resp);
     tp_channel_close(c);
     return rc;
@@ -226,6 +266,7 @@ static tp_err check_proof(const tp_prove_opts *o, const prove_run *r, const char
         tp_openings_input in = {.seed = r->seed, .seed_len = sizeof(r->seed),
                                 .request = r->request.data, .request_len = r->request.len,
                                 .response = r->response.data, .response_len = r->response.len,
+                                .response_commitment = r->response_commitment[0] ? r->response_commitment : NULL,
                                 .vars = &o->vars};
         rc = tp_commitments_check(claims, &in, err);
         if (rc != TP_OK)
@@ -252,6 +293,7 @@ tp_err tp_prove_with_openings(const tp_prove_opts *o, char **proof, size_t *len,
     tp_err rc = tp_manifest_parse(o->manifest_json, o->manifest_len, &m, err);
     r.m = m;
     r.direct = rc == TP_OK && (o->direct || tp_manifest_requires_direct(m));
+    r.keep = openings != NULL;
     if (rc == TP_OK)
         rc = run(&c, o, &r, proof, &proof_len, err);
     if (rc == TP_OK && (rc = check_proof(o, &r, *proof, proof_len, openings, openings_len, err)) != TP_OK) {

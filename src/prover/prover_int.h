@@ -60,7 +60,14 @@ tp_err tp_target_exchange(tp_channel *c, const tp_target_opts *o, const uint8_t 
                           size_t request_len, tp_target_session *ts, tp_error *err);
 void tp_target_session_free(tp_target_session *ts);
 
-/* Closes the tunnel, reveals the key share, sends the commitment seed and asks for the proof. */
+/* Closes the tunnel, reveals the key share, sends the commitment seed and asks for the
+ * proof (tp_channel_prove_send), then waits for it (tp_channel_proof_recv); the prover does
+ * its own share of the work in between, while the notary replays. */
+tp_err tp_channel_prove_send(tp_channel *c, const char *manifest_json, size_t manifest_len,
+                             const tp_vars *vars, const tp_keyshare *key,
+                             const uint8_t seed[TP_COMMIT_SEED_LEN], tp_error *err);
+tp_err tp_channel_proof_recv(tp_channel *c, char **proof, size_t *len, tp_error *err);
+/* Both in one. */
 tp_err tp_channel_prove(tp_channel *c, const char *manifest_json, size_t manifest_len,
                         const tp_vars *vars, const tp_keyshare *key,
                         const uint8_t seed[TP_COMMIT_SEED_LEN], char **proof, size_t *len,

@@ -268,6 +268,10 @@ static tp_err app_handshake(tp_flow *d, int is_server, tp_reader content, tp_flo
 tp_err tp_flow_read_app(tp_flow *d, int is_server, tp_buf *app, tp_tls_verify_result *out,
                         tp_flow_post_hs cb, tp_error *err)
 {
+    /* The rest of the stream bounds its plaintext: one allocation, never regrown (no copy,
+     * no wipe of an outgrown block, a wipe on free of about what was used). */
+    if (!tp_buf_reserve(app, tp_reader_left(&d->rs.r)))
+        return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
     for (;;) {
         uint8_t ct;
         tp_reader content;
