@@ -6,7 +6,6 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 void tp_reader_init(tp_reader *r, const uint8_t *p, size_t len)
 {
@@ -201,23 +200,6 @@ static int to_region(tp_buf *b, size_t need)
     return 1;
 }
 
-/* From this capacity on, a (wiped) buffer is aligned to and asks for transparent huge pages
- * (the size of one). */
-#define TP_BUF_HUGE_MIN ((size_t)2 << 20)
-
-/* A block of cap bytes; a big one (a response being proven) is aligned for, and asks for,
- * transparent huge pages: a few faults instead of one per 4 KiB page as it fills. */
-static void *alloc_block(size_t cap)
-{
-    if (cap < TP_BUF_HUGE_MIN)
-        return malloc(cap);
-    void *p = NULL;
-    if (posix_memalign(&p, TP_BUF_HUGE_MIN, cap) != 0)
-        return NULL;
-    madvise(p, cap & ~(size_t)(TP_BUF_HUGE_MIN - 1), MADV_HUGEPAGE); /* a hint: may fail */
-    return p;
-}
-
 int tp_buf_reserve(tp_buf *b, size_t extra)
 {
     if (extra > SIZE_MAX - b->len - 1)
@@ -238,7 +220,7 @@ int tp_buf_reserve(tp_buf *b, size_t extra)
     if (b->nowipe) {
         p = realloc(b->data, cap);
     } else { /* realloc would free the old block unwiped */
-        p = alloc_block(cap);
+        p = malloc(cap); /* a big buffer is made large (tp_buf_init_large, tp_buf_set_large) */
         if (p != NULL && b->data != NULL) {
             memcpy(p, b->data, b->len);
             OPENSSL_cleanse(b->data, b->cap);
@@ -315,6 +297,11 @@ void tp_buf_init_large(tp_buf *b, int public_bytes)
     *b = (tp_buf)TP_BUF_INIT;
     b->nowipe = public_bytes != 0;
     b->large = 1;
+}
+
+void tp_buf_set_large(tp_buf *b)
+{
+    b->large = 1; /* takes effect at the next growth past TP_BUF_LARGE_MIN */
 }
 
 void tp_buf_free(tp_buf *b)

@@ -73,6 +73,8 @@ void tp_buf_init_public(tp_buf *b);
 /* An empty buffer that may grow large (a recording): public_bytes as in
  * tp_buf_init_public, else wiped like any other. cap is still what it holds in memory. */
 void tp_buf_init_large(tp_buf *b, int public_bytes);
+/* The same for a buffer already in use (its wipe setting kept). */
+void tp_buf_set_large(tp_buf *b);
 
 int tp_buf_reserve(tp_buf *b, size_t extra);
 int tp_buf_append(tp_buf *b, const void *p, size_t n);

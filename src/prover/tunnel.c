@@ -238,6 +238,7 @@ static tp_err exchange(pump *p, const tp_target_opts *o, const uint8_t *req, siz
         rc = tp_error_set(err, TP_ERR_IO, "cannot send the request");
     if (rc == TP_OK)
         rc = flush_to_target(p, err);
+    tp_buf_set_large(&ts->response); /* sized from Content-Length: huge pages if big */
     if (rc == TP_OK)
         rc = read_response(p, o->method, &ts->response, err);
     if (rc == TP_OK && !p->src.eof) { /* end our side properly: close_notify, not a bare stop */

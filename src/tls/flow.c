@@ -270,6 +270,7 @@ tp_err tp_flow_read_app(tp_flow *d, int is_server, tp_buf *app, tp_tls_verify_re
 {
     /* The rest of the stream bounds its plaintext: one allocation, never regrown (no copy,
      * no wipe of an outgrown block, a wipe on free of about what was used). */
+    tp_buf_set_large(app); /* a big response: huge pages, not a page fault per 4 KiB */
     if (!tp_buf_reserve(app, tp_reader_left(&d->rs.r)))
         return tp_error_set(err, TP_ERR_NOMEM, "out of memory");
     for (;;) {
