@@ -423,6 +423,7 @@ static void on_prover_event(tp_io *io, uint32_t events)
 
 void tp_session_resume(tp_session *s)
 {
+    touch(s); /* the idle clock restarts when the notary's own work is done */
     on_prover_event(&s->prover, 0);
 }
 
@@ -441,9 +442,17 @@ static void expire(tp_session *s, const char *what)
 }
 
 /* The earliest time tp_session_sweep has something to do for s (the tests below). */
+/* A session waiting for its replay is not idle: the wait is the notary's (a large replay
+ * runs at the lowest priority and may queue), so only --session-timeout bounds it. */
+static int idle_applies(const tp_session *s)
+{
+    return s->state != TP_SESS_PROVING;
+}
+
 static uint64_t sweep_due(const tp_session *s)
 {
-    uint64_t due = s->end_deadline < s->idle_deadline ? s->end_deadline : s->idle_deadline;
+    uint64_t idle = idle_applies(s) ? s->idle_deadline : UINT64_MAX;
+    uint64_t due = s->end_deadline < idle ? s->end_deadline : idle;
     if ((s->state == TP_SESS_RESOLVING || s->state == TP_SESS_CONNECTING) && s->connect_deadline < due)
         due = s->connect_deadline;
     if (s->state == TP_SESS_CONNECTING && s->attempt_deadline < due)
@@ -475,7 +484,7 @@ void tp_session_sweep(tp_notary *n, uint64_t now)
             tp_relay_attempt_expired(s); /* the target's next address */
         else if (now >= s->end_deadline)
             expire(s, "session exceeded its maximum duration");
-        else if (now >= s->idle_deadline)
+        else if (now >= s->idle_deadline && idle_applies(s))
             expire(s, "session idle for too long");
         else if (!s->trimmed && now + n->cfg.idle_timeout_ms >= s->idle_deadline + TP_IDLE_TRIM_MS)
             tp_session_trim_idle(s);
