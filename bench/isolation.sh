@@ -30,6 +30,7 @@ BIG_MODE=()
 [[ ${ISO_BIG_MODE:-tunnel} == direct ]] && BIG_MODE=(--direct)
 TP_WORK_PREFIX=tp-iso
 source "$ROOT/scripts/lib/servers.sh"
+source "$ROOT/bench/lib.sh"
 HZ=$(getconf CLK_TCK)
 
 bash "$ROOT/scripts/mkcerts.sh" "$WORK/certs" >/dev/null
@@ -43,13 +44,7 @@ start_server notary "$NOTARY" --listen 127.0.0.1:0 --allow-port any --tee sim --
   --allow-private --max-sessions 4096 "${metrics[@]}"
 M=$(sed -n 's/^metrics on //p' "$WORK/notary.out")
 sed "s/localhost:8443/localhost:$PORT_api/" "$ROOT/docs/examples/account.manifest.json" >"$WORK/m.json"
-cat >"$WORK/big.json" <<JSON
-{"manifestVersion":"2","id":"big","title":"$KB KiB","description":"bench",
- "request":{"method":"GET","url":"https://localhost:$PORT_bigapi/api/big?kb=$KB",
-   "headers":{"Authorization":"Bearer <% token %>"},"body":"","vars":{"token":{}}},
- "response":{"status":"200","headers":{},"body":{"format":"json","extractors":[
-   {"id":"kb","description":"size","selector":["kb"],"type":"number","required":true}]}}}
-JSON
+big_manifest "$PORT_bigapi" "$KB" "$WORK/big.json"
 
 prove() { "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$1" --var "token=$TOKEN" \
   --ca-file "$WORK/certs/ca.pem" --allow-insecure-sim --out "$2"; }

@@ -35,6 +35,7 @@ PROOFS=${BENCH_PROOFS:-64}
 IDLE=${BENCH_IDLE:-10000}
 IDLE_PROOFS=${BENCH_IDLE_PROOFS:-200}
 source "$ROOT/scripts/lib/servers.sh"
+source "$ROOT/bench/lib.sh"
 mkdir -p "$OUT"
 
 # median_ms CMD... : runs CMD $RUNS (default N) times, prints the median wall time in ms.
@@ -57,17 +58,6 @@ start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any
   --allow-private --max-sessions 4096
 api=$PORT_api notary=$PORT_notary
 sed "s/localhost:8443/localhost:$api/" "$ROOT/docs/examples/account.manifest.json" >"$WORK/m.json"
-# big_manifest KB FILE: a manifest for /api/big?kb=KB (a JSON document of exactly KB KiB).
-big_manifest() {
-  cat >"$2" <<JSON
-{"manifestVersion":"2","id":"big","title":"$1 KiB","description":"bench",
- "request":{"method":"GET","url":"https://localhost:$api/api/big?kb=$1",
-   "headers":{"Authorization":"Bearer <% token %>"},"body":"","vars":{"token":{}}},
- "response":{"status":"200","headers":{},"body":{"format":"json","extractors":[
-   {"id":"kb","description":"size","selector":["kb"],"type":"number","required":true}]}}}
-JSON
-}
-
 prove() { "$BIN/teeproof" prove --notary "127.0.0.1:$notary" --manifest "$1" --var "token=$TOKEN" \
   --ca-file "$WORK/certs/ca.pem" --allow-insecure-sim --out "${PROOF_OUT:-$WORK/p.json}"; }
 curl_get() { curl -sf --cacert "$WORK/certs/ca.pem" -H "Authorization: Bearer $TOKEN" -o /dev/null "https://localhost:$api$1"; }
@@ -140,7 +130,7 @@ fi
 echo "== 4. response size (prove vs curl; $N_BIG runs from 1 MiB up)"
 : >"$OUT/size.dat"
 for kb in 1 64 1024 10240; do
-  big_manifest "$kb" "$WORK/big-$kb.json"
+  big_manifest "$api" "$kb" "$WORK/big-$kb.json"
   runs=$N; ((kb >= 1024)) && runs=$N_BIG
   prove "$WORK/big-$kb.json" >/dev/null
   c=$(RUNS=$runs median_ms curl_get "/api/big?kb=$kb")

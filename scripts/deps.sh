@@ -9,7 +9,8 @@
 # `deps.sh scale`: what `make scale-test` and bench/relay.sh need: haproxy and nginx (only
 # the binaries: the scripts write their own configs to a temp dir and run them in the
 # foreground; no system service is started or configured).
-# `deps.sh bench`: gnuplot-nox, which `make bench` draws its SVG charts with.
+# `deps.sh bench`: gnuplot-nox, which `make bench` draws its SVG charts with, and the nginx
+# and haproxy its sections 3 and 6 measure against.
 # `deps.sh cpu`: linux-perf and valgrind, which bench/cpu.sh counts the notary's CPU with.
 set -euo pipefail
 
@@ -20,12 +21,41 @@ as_root() {
   fi
 }
 
+# install_missing PKG...: apt-get installs those not installed yet; quiet when none is missing.
+# Packaged servers (nginx, apache2, lighttpd, haproxy) would start as system services when
+# installed; a policy-rc.d that refuses every start prevents it (Docker images have one).
+install_missing() {
+  local p status missing=()
+  for p in "$@"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ "$status" == "install ok installed" ]] || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  local policy=/usr/sbin/policy-rc.d placed=0 log
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# teeproof deps.sh: no service starts during this install\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+    placed=1
+  fi
+  log=$(mktemp)
+  if ! { as_root apt-get update -qq && as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    ((placed)) && as_root rm -f "$policy"
+    echo "error: apt-get could not install ${missing[*]}" >&2
+    exit 1
+  fi
+  rm -f "$log"
+  ((placed)) && as_root rm -f "$policy"
+  return 0
+}
+
 if [[ ${1:-} == node ]]; then
+  # Debian's nodejs/npm unless some node is already installed.
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "deps: installing nodejs npm" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    as_root apt-get update -qq >/dev/null
-    as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    install_missing nodejs npm
   fi
   contracts="$(cd "$(dirname "$0")/.." && pwd)/contracts"
   stamp="$contracts/node_modules/.package-lock.json" # written by npm ci
@@ -36,45 +66,12 @@ if [[ ${1:-} == node ]]; then
   exit 0
 fi
 
-if [[ ${1:-} == scale ]]; then
-  want=()
-  for p in haproxy nginx; do
-    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-    [[ "$status" == "install ok installed" ]] || want+=("$p")
-  done
-  if ((${#want[@]} > 0)); then
-    echo "deps: installing ${want[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    as_root apt-get update -qq >/dev/null
-    as_root apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
-  fi
-  exit 0
-fi
-
-if [[ ${1:-} == cpu ]]; then
-  want=()
-  for p in linux-perf valgrind; do
-    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-    [[ "$status" == "install ok installed" ]] || want+=("$p")
-  done
-  if ((${#want[@]} > 0)); then
-    echo "deps: installing ${want[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    as_root apt-get update -qq >/dev/null
-    as_root apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
-  fi
-  exit 0
-fi
-
-if [[ ${1:-} == bench ]]; then
-  if ! command -v gnuplot >/dev/null 2>&1; then
-    echo "deps: installing gnuplot-nox" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    as_root apt-get update -qq >/dev/null
-    as_root apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
-  fi
-  exit 0
-fi
+case ${1:-} in
+  scale) install_missing haproxy nginx; exit 0 ;;
+  cpu) install_missing linux-perf valgrind; exit 0 ;;
+  # make bench: its charts (gnuplot), section 3's target (nginx), bench/relay.sh (haproxy).
+  bench) install_missing gnuplot-nox nginx haproxy; exit 0 ;;
+esac
 
 packages=(
   build-essential pkg-config
@@ -88,31 +85,7 @@ packages=(
 case ${1:-} in
   "") ;;
   interop) packages+=(nginx apache2 lighttpd lighttpd-mod-openssl gnutls-bin python3) ;;
-  *) echo "error: usage: deps.sh [interop]" >&2; exit 2 ;;
+  *) echo "error: usage: deps.sh [interop|node|scale|bench|cpu]" >&2; exit 2 ;;
 esac
 
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
-done
-((${#missing[@]} == 0)) && exit 0
-
-echo "deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-# Packaged servers (nginx, apache2, lighttpd) would start as system services on port 80 when
-# installed; a policy-rc.d that refuses every start prevents it (Docker images have one).
-policy=/usr/sbin/policy-rc.d
-if [[ ! -e $policy ]]; then
-  printf '#!/bin/sh\n# teeproof deps.sh: no service starts during this install\nexit 101\n' | as_root tee "$policy" >/dev/null
-  as_root chmod 755 "$policy"
-  trap 'as_root rm -f "$policy"' EXIT
-fi
-log=$(mktemp)
-if ! { as_root apt-get update -qq && as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
-  cat "$log" >&2
-  rm -f "$log"
-  echo "error: apt-get could not install ${missing[*]}" >&2
-  exit 1
-fi
-rm -f "$log"
+install_missing "${packages[@]}"
