@@ -48,18 +48,7 @@ big_manifest "$PORT_bigapi" "$KB" "$WORK/big.json"
 
 prove() { "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$1" --var "token=$TOKEN" \
   --ca-file "$WORK/certs/ca.pem" --allow-insecure-sim --out "$2"; }
-# median_ms N CMD...: the median wall time of N runs of CMD, in ms.
-median_ms() {
-  local i t0 t1 runs=$1; shift
-  : >"$WORK/times"
-  for i in $(seq 1 "$runs"); do
-    t0=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "error: benchmark command failed: $*" >&2; exit 1; }; t1=$(date +%s%N)
-    echo $(( t1 - t0 )) >>"$WORK/times"
-  done
-  sort -n "$WORK/times" | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f\n", m / 1e6}'
-}
 median() { sort -n | awk '{a[NR]=$1} END {printf "%.2f", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-ratio() { echo "$1 $2" | awk '{ printf "%.2f", ($2 > 0) ? $1 / $2 : 0 }'; }
 # metric NAME: a sample of the notary's metrics (0 without --metrics).
 metric() { [[ -n $M ]] && curl -s --max-time 5 "http://$M/metrics" | awk -v n="$1" '$1 == n {print $2; f=1} END {if (!f) print 0}' || echo 0; }
 # big_signed: 12 MB proofs the notary signed so far (log lines of more than 1 MiB recorded).
@@ -113,7 +102,7 @@ loaded() {
   fi
   b0=$(big_signed) w0=$(metric 'teeproof_replay_busy_seconds_total{queue="large"}') t0=$(date +%s%N)
   thread_cpu >"$WORK/cpu0"
-  ms=$(median_ms "$N" prove "$WORK/m.json" "$WORK/p.json")
+  ms=$(RUNS=$N median_ms prove "$WORK/m.json" "$WORK/p.json")
   b1=$(big_signed) w1=$(metric 'teeproof_replay_busy_seconds_total{queue="large"}') t1=$(date +%s%N)
   thread_cpu >"$WORK/cpu1"
   pause "$1"
@@ -126,7 +115,7 @@ loaded() {
     { printf " %s %.0f%%", $1, ($3 - $2) * 100 / hz / (secs / 1000); if ($1 == "loop") loop = ($3 - $2) * 1000 / hz }
     END { printf "; loop CPU per 12 MB proof %s\n", big ? sprintf("%.0f ms", loop / big) : "n/a" }' >"$WORK/window"
 }
-alone() { median_ms "$N" prove "$WORK/m.json" "$WORK/p.json"; }
+alone() { RUNS=$N median_ms prove "$WORK/m.json" "$WORK/p.json"; }
 
 echo "== replay isolation: a small proof alone, and while ${KB} KiB proofs are replayed ($ROUNDS rounds of $N, $LOOPS ${ISO_BIG_MODE:-tunnel}-mode clients)"
 "$BIN/teeproof" prove --notary "127.0.0.1:$PORT_notary" --manifest "$WORK/m.json" --var "token=$TOKEN" \

@@ -38,17 +38,6 @@ source "$ROOT/scripts/lib/servers.sh"
 source "$ROOT/bench/lib.sh"
 mkdir -p "$OUT"
 
-# median_ms CMD... : runs CMD $RUNS (default N) times, prints the median wall time in ms.
-median_ms() {
-  local i t0 t1 runs=${RUNS:-$N}
-  : >"$WORK/times"
-  for i in $(seq 1 "$runs"); do
-    t0=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "error: benchmark command failed: $*" >&2; exit 1; }; t1=$(date +%s%N)
-    echo $(( t1 - t0 )) >>"$WORK/times"
-  done
-  sort -n "$WORK/times" | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f\n", m / 1e6}'
-}
-ratio() { echo "$1 $2" | awk '{ printf "%.2f", ($2 > 0) ? $1 / $2 : 0 }'; }
 row() { printf '%-48s %10s ms  %6sx baseline\n' "$1" "$2" "$(ratio "$2" "$3")"; }
 
 bash "$ROOT/scripts/mkcerts.sh" "$WORK/certs" >/dev/null
