@@ -144,7 +144,7 @@ for k in "${!keys[@]}"; do printf '    %s %6d\n' "${k#*: }" "${keys[$k]}"; done
 grep -E '\[WARNING\].*is (DOWN|UP)' "$WORK/haproxy.err" | sed 's/^/  haproxy: /' || true
 
 # Negative control: the same check refuses a proof with one signed value changed.
-any=$(ls "$WORK"/out/*.json | head -n1)
+any=$(find "$WORK/out" -name "*.json" -print -quit) # (ls | head: SIGPIPE under pipefail)
 sed 's/"balance": "1234.56"/"balance": "9234.56"/' "$any" >"$WORK/tampered.json"
 cmp -s "$any" "$WORK/tampered.json" && fail "negative control: no value to change"
 if "$BIN/teeproof" verify "$WORK/tampered.json" --allow-insecure-sim --manifest "$WORK/m.json" >/dev/null 2>&1; then
