@@ -7,7 +7,8 @@
 #   callgrind   instructions per proof (a second notary under valgrind, counters zeroed
 #               after a warm-up and dumped after the run), by function -> $OUT/cpu-ir.txt.
 # Usage: bash bench/cpu.sh [BUILD]    (CPU_PROOFS, default 300; CPU_IR_PROOFS, default 40;
-# CPU_IR=0 skips callgrind; CPU_OUT, default BUILD/bench). Needs perf and valgrind:
+# CPU_IR=0 skips callgrind; CPU_OUT, default BUILD/bench; CPU_HOST, default localhost: the
+# target host the manifest names, 127.0.0.1 for an IP literal). Needs perf and valgrind:
 # `scripts/deps.sh cpu`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +23,7 @@ mkdir -p "$OUT"
 bash "$ROOT/scripts/mkcerts.sh" "$WORK/certs" >/dev/null
 TOKEN=bench-token
 start_server api "$BIN/tp-demo-api" --listen 127.0.0.1:0 --cert "$WORK/certs/server.pem" --key "$WORK/certs/server.key" --token "$TOKEN"
-sed "s/localhost:8443/localhost:$PORT_api/" "$ROOT/docs/examples/account.manifest.json" >"$WORK/m.json"
+sed "s/localhost:8443/${CPU_HOST:-localhost}:$PORT_api/" "$ROOT/docs/examples/account.manifest.json" >"$WORK/m.json"
 notary_args=(--listen 127.0.0.1:0 --allow-port any --tee sim --ca-file "$WORK/certs/ca.pem" --allow-private --max-sessions 4096)
 load() { "$BUILD/bench/load" --notary "127.0.0.1:$1" --manifest "$WORK/m.json" --var "token=$TOKEN" \
   --ca-file "$WORK/certs/ca.pem" --notary-pid "$2" --levels "${CPU_LEVEL:-1}" --proofs "$3" 2>"$WORK/load.err" \

@@ -31,13 +31,12 @@ tp_identity *tp_session_identity(tp_session *s)
 }
 
 /* Evidence, the attested keys (Ed25519, secp256k1 address) with their window, and the key's signature over this channel's
- * RFC 9266 exporter. A key whose window has ended is not attested (rotation failed). */
+ * RFC 9266 exporter. A key whose window has ended is not attested (rotation failed). The
+ * response's evidence part is encoded once per evidence (tp_identity_attest_response). */
 static void handle_attest(tp_session *s)
 {
     tp_identity *id = tp_session_identity(s);
-    uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], sig[64], *evidence = NULL;
-    size_t evidence_len = 0;
-    json_t *collateral = NULL;
+    uint8_t exporter[TP_EXPORTER_LEN], msg[TP_CHANNEL_BINDING_MSG_LEN], sig[64];
     tp_error e;
     if (tp_identity_check_time(id, time(NULL), &e) != TP_OK) {
         tp_session_fail(s, &e);
@@ -49,32 +48,17 @@ static void handle_attest(tp_session *s)
         return;
     }
     tp_channel_binding_message(exporter, msg);
+    tp_buf txt;
+    tp_buf_init_public(&txt);
     if (tp_identity_sign(id, msg, sizeof(msg), sig, &e) != TP_OK ||
-        tp_identity_evidence_bundle(id, &evidence, &evidence_len, &collateral, &e) != TP_OK) {
+        tp_identity_attest_response(id, sig, &txt, &e) != TP_OK) {
         tp_session_fail(s, &e);
-        return;
-    }
-    char eth_address[TP_ETH_ADDRESS_HEX_SIZE];
-    tp_eth_hex(id->eth.address, TP_ETH_ADDRESS_LEN, eth_address);
-    json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o}", "platform", id->platform,
-                          "evidence", tp_json_base64(evidence, evidence_len),
-                          "public_key", tp_json_base64(id->spki, id->spki_len),
-                          "eth_address", eth_address,
-                          "key_window", tp_key_window_json(&id->window),
-                          "binding_signature", tp_json_base64(sig, sizeof(sig)));
-    if (o != NULL && collateral != NULL && json_object_set(o, "collateral", collateral) != 0) {
-        json_decref(o);
-        o = NULL;
-    }
-    json_decref(collateral);
-    char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    if (txt == NULL || !tp_session_send(s, TP_MSG_ATTEST_RESP, txt, strlen(txt)))
+    } else if (!tp_session_send(s, TP_MSG_ATTEST_RESP, txt.data, txt.len)) {
         fail(s, TP_ERR_NOMEM, "cannot encode the attestation");
-    else
+    } else {
         s->attested = 1;
-    free(evidence);
-    free(txt);
-    json_decref(o);
+    }
+    tp_buf_free(&txt);
 }
 
 static json_t *parse_json(tp_session *s, const tp_frame *f)

@@ -66,9 +66,16 @@ static void on_listen(tp_io *io, uint32_t events)
             return;
         }
         n->accept_failing = 0;
-        /* Small frames in a request/response dialogue: Nagle + delayed ACK would add 40 ms. */
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        /* Small frames in a request/response dialogue: Nagle + delayed ACK would add 40 ms.
+         * Set on the listener and inherited (Linux): checked once, else set on each. */
+        int one = 1, on = 0;
+        socklen_t len = sizeof(on);
+        if (!n->nodelay_checked) {
+            n->nodelay_checked = 1;
+            n->nodelay_inherited = getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 && on;
+        }
+        if (!n->nodelay_inherited)
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         tp_session_accept(n, fd);
     }
 }

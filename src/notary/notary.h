@@ -74,6 +74,7 @@ typedef struct tp_notary {
     tp_notary_config cfg;
     int epfd;
     int listen_fd;
+    int nodelay_checked, nodelay_inherited; /* accepted sockets inherit TCP_NODELAY (loop.c) */
     int signal_fd;
     tp_io listen_io;
     tp_io signal_io;

@@ -15,13 +15,20 @@
 
 tp_err tp_relay_open(tp_session *s, const char *host, uint16_t port, tp_error *err)
 {
-    if (!tp_resolver_submit(s->notary, s->id, host, port))
+    int literal = tp_target_is_literal(host); /* parsed here: no resolver thread hand-off */
+    if (!literal && !tp_resolver_submit(s->notary, s->id, host, port))
         return tp_error_set(err, TP_ERR_NOMEM, "cannot queue the name lookup");
     snprintf(s->target_host, sizeof(s->target_host), "%s", host);
     s->target_port = port;
     s->tunnel_used = 1;
     s->state = TP_SESS_RESOLVING;
     s->connect_deadline = tp_now_ms() + s->notary->cfg.connect_timeout_ms;
+    if (literal) {
+        tp_target_addrs addrs;
+        tp_error rerr;
+        tp_err rc = tp_target_resolve(host, port, s->notary->cfg.allow_private, &addrs, &rerr);
+        tp_relay_resolved(s, rc, &addrs, &rerr); /* the same path as a thread's result */
+    }
     return TP_OK;
 }
 

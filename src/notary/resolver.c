@@ -26,10 +26,15 @@ static void *resolve_loop(void *arg)
         pthread_mutex_unlock(&r->lock);
         job->rc = tp_target_resolve(job->host, job->port, job->allow_private, &job->addrs, &job->err);
         pthread_mutex_lock(&r->lock);
+        int first = r->done == NULL; /* else the loop has a wake-up pending for the list */
         job->next = r->done;
         r->done = job;
-        uint64_t one = 1;
-        (void)!write(r->io.fd, &one, sizeof(one));
+        if (first) { /* outside the lock: the loop wakes into a free mutex */
+            pthread_mutex_unlock(&r->lock);
+            uint64_t one = 1;
+            (void)!write(r->io.fd, &one, sizeof(one));
+            pthread_mutex_lock(&r->lock);
+        }
     }
     pthread_mutex_unlock(&r->lock);
     return NULL;
@@ -71,8 +76,8 @@ int tp_resolver_submit(tp_notary *n, uint64_t session_id, const char *host, uint
     else
         r->todo_head = job;
     r->todo_tail = job;
-    pthread_cond_signal(&r->work);
     pthread_mutex_unlock(&r->lock);
+    pthread_cond_signal(&r->work); /* after the unlock: the thread wakes into a free mutex */
     return 1;
 }
 

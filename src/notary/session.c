@@ -85,6 +85,18 @@ static void touch(tp_session *s)
     s->trimmed = 0;
 }
 
+/* Notes whether each read(2) of the channel's socket returned less than it asked for. */
+static long note_short_read(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
+                            int ret, size_t *processed)
+{
+    (void)argp, (void)argi, (void)argl;
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        tp_session *s = (tp_session *)BIO_get_callback_arg(b);
+        s->read_drained = ret > 0 && processed != NULL && *processed < len;
+    }
+    return ret;
+}
+
 void tp_session_accept(tp_notary *n, int fd)
 {
     int busy = n->n_sessions >= n->cfg.max_sessions, broke = !busy && !tp_notary_admits_session(n);
@@ -115,6 +127,8 @@ void tp_session_accept(tp_notary *n, int fd)
     tp_buf_init_public(&s->out);
     touch(s);
     SSL_set_accept_state(ssl);
+    BIO_set_callback_ex(SSL_get_rbio(ssl), note_short_read);
+    BIO_set_callback_arg(SSL_get_rbio(ssl), (char *)s);
     if (!link_session(n, s)) {
         SSL_free(ssl);
         free(s);
@@ -343,6 +357,10 @@ static int read_prover(tp_session *s, uint32_t events)
         if (!tp_frame_decoder_feed(&s->in, buf, (size_t)rc))
             return 0;
         handle_frames(s, &quota);
+        /* Everything the socket had at the last (short) read is consumed: stop without the
+         * read(2) that would say EAGAIN; epoll (level-triggered) reports anything newer. */
+        if (s->read_drained && !SSL_has_pending(s->ssl))
+            break;
     }
     s->ssl_buffered = SSL_has_pending(s->ssl); /* stopped early: maybe records read ahead */
     return 1;

@@ -43,6 +43,8 @@ struct tp_session {
     size_t mem_charged;        /* this session's share of notary->mem_used */
     int refusal_logged;        /* its error was logged and counted (events.c) */
     int in_frame;              /* a frame's handler is running (on_event must not recurse) */
+    int read_drained;          /* the channel's last read(2) was short: the socket had no
+                                * more bytes then (session.c, read_prover) */
     tp_io prover;
     SSL *ssl;
     tp_frame_decoder in;

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -233,5 +235,9 @@ tp_err tp_notary_bind(const char *spec, const char *what, int loopback_only, int
 
 tp_err tp_notary_listen(tp_notary *n, char *bound, size_t bound_len, tp_error *err)
 {
-    return tp_notary_bind(n->cfg.listen, "--listen", 0, &n->listen_fd, bound, bound_len, err);
+    tp_err rc = tp_notary_bind(n->cfg.listen, "--listen", 0, &n->listen_fd, bound, bound_len, err);
+    int one = 1; /* accepted sockets inherit it on Linux (checked at the first accept, loop.c) */
+    if (rc == TP_OK)
+        setsockopt(n->listen_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return rc;
 }

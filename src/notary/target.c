@@ -144,10 +144,18 @@ int tp_target_connect_start(const struct sockaddr_storage *sa, socklen_t len)
     return -1;
 }
 
+int tp_target_is_literal(const char *host)
+{
+    struct in6_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1;
+}
+
 tp_err tp_target_resolve(const char *host, uint16_t port, int allow_private, tp_target_addrs *out,
                          tp_error *err)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    /* A literal is only parsed (AI_NUMERICHOST: never a lookup, never blocks). */
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = tp_target_is_literal(host) ? AI_NUMERICHOST : 0};
     struct addrinfo *res = NULL;
     char service[8];
     snprintf(service, sizeof(service), "%u", port);

@@ -43,9 +43,12 @@ typedef struct tp_target_addrs {
     size_t n;
 } tp_target_addrs;
 
-/* Resolves host (blocking: called from resolver threads, never the event loop) and keeps
- * the addresses the policy allows; TP_ERR_FORBIDDEN_TARGET when it resolved only to
- * refused ones. */
+/* 1 when host is an IPv4 (dotted quad) or IPv6 literal: getaddrinfo parses it without a
+ * lookup, so the event loop may resolve it itself (no resolver thread hand-off). */
+int tp_target_is_literal(const char *host);
+/* Resolves host (blocking for a name: called from resolver threads, never the event loop,
+ * except for a literal) and keeps the addresses the policy allows;
+ * TP_ERR_FORBIDDEN_TARGET when it resolved only to refused ones. */
 tp_err tp_target_resolve(const char *host, uint16_t port, int allow_private, tp_target_addrs *out,
                          tp_error *err);
 /* Starts a non-blocking connect to one address: the connecting socket (wait for EPOLLOUT,

@@ -180,10 +180,15 @@ static void *work_loop(void *arg)
         pthread_mutex_unlock(&w->lock);
         run_job(me, job);
         pthread_mutex_lock(&w->lock);
+        int first = w->done == NULL; /* else the loop has a wake-up pending for the list */
         job->next = w->done;
         w->done = job;
-        uint64_t one = 1;
-        (void)!write(w->io.fd, &one, sizeof(one));
+        if (first) { /* outside the lock: the loop wakes into a free mutex */
+            pthread_mutex_unlock(&w->lock);
+            uint64_t one = 1;
+            (void)!write(w->io.fd, &one, sizeof(one));
+            pthread_mutex_lock(&w->lock);
+        }
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
@@ -238,8 +243,10 @@ int tp_workers_submit(tp_notary *n, tp_prove_job *job)
     else
         w->todo_head[q] = job;
     w->todo_tail[q] = job;
-    pthread_cond_signal(&w->work[q]); /* one thread serving that queue */
     pthread_mutex_unlock(&w->lock);
+    /* One thread serving that queue, signalled after the unlock so that it does not wake
+     * into a held mutex (a futex wait and wake more per job). */
+    pthread_cond_signal(&w->work[q]);
     return 1;
 }
 

@@ -181,11 +181,18 @@ static int interrupted(SSL *ssl, int rc)
     return 1;
 }
 
-tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err)
+/* Queued frames are sent once this much waits (a long upload streams rather than piling up). */
+#define TP_CHANNEL_QUEUE_MAX (64u << 10)
+
+tp_err tp_channel_queue(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err)
 {
-    c->out.len = 0;
     if (!tp_frame_write(&c->out, type, p, n))
         return tp_error_set(err, TP_ERR_LIMIT, "message too large for the notary protocol");
+    return c->out.len >= TP_CHANNEL_QUEUE_MAX ? tp_channel_flush(c, err) : TP_OK;
+}
+
+tp_err tp_channel_flush(tp_channel *c, tp_error *err)
+{
     size_t off = 0;
     while (off < c->out.len) {
         size_t chunk = c->out.len - off > 65536 ? 65536 : c->out.len - off;
@@ -195,6 +202,8 @@ tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_
         if (w <= 0) {
             int timed_out = errno == EAGAIN;
             ERR_clear_error();
+            OPENSSL_cleanse(c->out.data, c->out.len);
+            c->out.len = 0;
             if (!timed_out && notary_error(c, err))
                 return err->code;
             return tp_error_set(err, timed_out ? TP_ERR_TIMEOUT : TP_ERR_IO,
@@ -203,12 +212,22 @@ tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_
         off += (size_t)w;
     }
     OPENSSL_cleanse(c->out.data, c->out.len); /* may have carried the key share */
+    c->out.len = 0;
     return TP_OK;
+}
+
+tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err)
+{
+    tp_err rc = tp_channel_queue(c, type, p, n, err);
+    return rc == TP_OK ? tp_channel_flush(c, err) : rc;
 }
 
 tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err)
 {
     uint8_t buf[16384];
+    tp_err rc = c->out.len > 0 ? tp_channel_flush(c, err) : TP_OK; /* what the answer waits for */
+    if (rc != TP_OK)
+        return rc;
     for (;;) {
         int got = tp_frame_decoder_next(&c->in, f, err);
         if (got < 0)

@@ -71,7 +71,7 @@ tp_err tp_channel_prove_send(tp_channel *c, const char *manifest_json, size_t ma
                              const tp_vars *vars, const tp_keyshare *key,
                              const uint8_t seed[TP_COMMIT_SEED_LEN], tp_error *err)
 {
-    tp_err rc = tp_channel_send(c, TP_MSG_TUNNEL_CLOSE, "{}", 2, err);
+    tp_err rc = tp_channel_queue(c, TP_MSG_TUNNEL_CLOSE, "{}", 2, err); /* sent with PROVE_REQ */
     if (rc != TP_OK)
         return rc;
     char *req = prove_request(manifest_json, manifest_len, vars, key, seed);

@@ -26,8 +26,15 @@ typedef struct tp_channel {
 
 tp_err tp_channel_open(tp_channel *c, const char *notary, unsigned timeout_ms, tp_error *err);
 void tp_channel_close(tp_channel *c);
+/* Frames the prover sends back to back, without waiting for an answer in between, are
+ * queued and go out together (one TLS record, one write, one wake-up of the notary): the
+ * same frames in the same order. tp_channel_send queues and flushes; tp_channel_recv
+ * flushes first, so nothing queued is ever left behind while waiting for an answer. */
+tp_err tp_channel_queue(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err);
+tp_err tp_channel_flush(tp_channel *c, tp_error *err);
 tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err);
-/* Blocks for the next frame; an ERROR frame becomes the notary's error. */
+/* Blocks for the next frame (after flushing what is queued); an ERROR frame becomes the
+ * notary's error. */
 tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err);
 /* The key window of an ATTEST_RESP object, checked: well formed, at most the maximum
  * length, and containing now within TP_KEY_WINDOW_SKEW_S (else TP_ERR_KEY_WINDOW). */

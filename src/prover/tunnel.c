@@ -111,6 +111,9 @@ static BIO *source_bio(tunnel_source *src)
     return b;
 }
 
+/* Queues what OpenSSL wrote for the target; it goes out with the next frames or when the
+ * prover waits for the target (tp_channel_recv flushes): the client Finished and the
+ * request, or the close_notify, TUNNEL_CLOSE and PROVE_REQ, reach the notary together. */
 static tp_err flush_to_target(pump *p, tp_error *err)
 {
     uint8_t buf[TP_DATA_CHUNK];
@@ -118,7 +121,7 @@ static tp_err flush_to_target(pump *p, tp_error *err)
         int n = BIO_read(p->wbio, buf, sizeof(buf));
         if (n <= 0)
             break;
-        tp_err rc = tp_channel_send(p->chan, TP_MSG_DATA, buf, (size_t)n, err);
+        tp_err rc = tp_channel_queue(p->chan, TP_MSG_DATA, buf, (size_t)n, err);
         if (rc != TP_OK)
             return rc;
     }

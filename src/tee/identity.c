@@ -1,5 +1,7 @@
 /* Notary signing identity (key, window, evidence, references); see identity.h. */
 #include "attest/attest_json.h"
+#include "base/codec.h"
+#include "base/json_bytes.h"
 #include "tee/identity.h"
 
 #include <openssl/x509.h>
@@ -24,19 +26,81 @@ static tp_err make_key(tp_identity *id, tp_error *err)
     return tp_eth_key_generate(&id->eth, err); /* rotates with the Ed25519 key */
 }
 
-/* Installs evidence and its collateral bundle (may be NULL) together. */
-static void swap_in(tp_identity *id, uint8_t *evidence, size_t len, json_t *collateral)
+/* The binding signature's place in the encoded response: a placeholder nothing before it
+ * can contain (the fields before it are fixed names, base64, hex and integers). */
+#define ATTEST_SIG_SLOT "\"binding_signature\":\""
+
+/* Encodes the attestation response of this evidence with an empty binding signature and
+ * splits it there: *head ends with the slot's opening quote, *tail starts with its closing
+ * quote. 0: out of memory. */
+static int encode_attest(const tp_identity *id, const uint8_t *evidence, size_t len,
+                         const json_t *collateral, char **head, char **tail)
 {
+    char eth_address[TP_ETH_ADDRESS_HEX_SIZE];
+    tp_eth_hex(id->eth.address, TP_ETH_ADDRESS_LEN, eth_address);
+    json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:s}", "platform", id->platform,
+                          "evidence", tp_json_base64(evidence, len),
+                          "public_key", tp_json_base64(id->spki, id->spki_len),
+                          "eth_address", eth_address, "key_window", tp_key_window_json(&id->window),
+                          "binding_signature", "");
+    if (o != NULL && collateral != NULL && json_object_set(o, "collateral", (json_t *)collateral) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    char *slot = txt ? strstr(txt, ATTEST_SIG_SLOT) : NULL;
+    if (slot == NULL) {
+        free(txt);
+        return 0;
+    }
+    slot += strlen(ATTEST_SIG_SLOT);
+    *tail = strdup(slot);
+    *slot = '\0';
+    *head = txt;
+    if (*tail == NULL) {
+        free(txt);
+        return 0;
+    }
+    return 1;
+}
+
+/* Installs evidence, its collateral bundle (may be NULL) and their encoded attestation
+ * response together. */
+static tp_err swap_in(tp_identity *id, uint8_t *evidence, size_t len, json_t *collateral, tp_error *err)
+{
+    char *head = NULL, *tail = NULL;
+    if (!encode_attest(id, evidence, len, collateral, &head, &tail)) {
+        free(evidence);
+        json_decref(collateral);
+        return tp_error_set(err, TP_ERR_NOMEM, "cannot encode the attestation");
+    }
     pthread_mutex_lock(&id->lock);
     uint8_t *old = id->evidence;
     json_t *old_coll = id->collateral;
+    char *old_head = id->attest_head, *old_tail = id->attest_tail;
     id->evidence = evidence;
     id->evidence_len = len;
     id->evidence_time = time(NULL);
     id->collateral = collateral;
+    id->attest_head = head;
+    id->attest_tail = tail;
     pthread_mutex_unlock(&id->lock);
     free(old);
     json_decref(old_coll);
+    free(old_head);
+    free(old_tail);
+    return TP_OK;
+}
+
+tp_err tp_identity_attest_response(tp_identity *id, const uint8_t binding_sig[64], tp_buf *out,
+                                   tp_error *err)
+{
+    pthread_mutex_lock(&id->lock);
+    int ok = id->attest_head != NULL && tp_buf_append_str(out, id->attest_head) &&
+             tp_base64_encode(binding_sig, 64, 0, out) && tp_buf_append_str(out, id->attest_tail);
+    pthread_mutex_unlock(&id->lock);
+    return ok ? TP_OK : tp_error_set(err, TP_ERR_NOMEM, "cannot encode the attestation");
 }
 
 tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err)
@@ -52,8 +116,7 @@ tp_err tp_identity_refresh(tp_identity *id, tp_attester *attester, tp_error *err
         free(evidence);
         return rc;
     }
-    swap_in(id, evidence, len, collateral);
-    return TP_OK;
+    return swap_in(id, evidence, len, collateral, err);
 }
 
 tp_err tp_identity_set_collateral_fetch(tp_identity *id, tp_collateral_fetch_fn fetch, void *ctx,
@@ -71,8 +134,7 @@ tp_err tp_identity_set_collateral_fetch(tp_identity *id, tp_collateral_fetch_fn 
     }
     id->collateral_fetch = fetch; /* set before the refresher starts: no reader yet */
     id->collateral_ctx = ctx;
-    swap_in(id, evidence, len, collateral);
-    return TP_OK;
+    return swap_in(id, evidence, len, collateral, err);
 }
 
 static tp_err dir_fetch(void *ctx, const char *platform, const uint8_t *evidence, size_t len,
@@ -174,6 +236,8 @@ void tp_identity_free(tp_identity *id)
     free(id->evidence);
     free(id->collateral_dir);
     json_decref(id->collateral);
+    free(id->attest_head);
+    free(id->attest_tail);
     pthread_mutex_destroy(&id->lock);
     free(id);
 }

@@ -44,6 +44,10 @@ typedef struct tp_identity {
     void *collateral_ctx;
     char *collateral_dir;
     json_t *collateral;
+    /* The attestation response (ATTEST_RESP) of the current evidence, encoded once per
+     * evidence (base64, JSON) rather than per session: the text before and after the
+     * per-channel binding signature. Swapped together with the evidence, under lock. */
+    char *attest_head, *attest_tail;
 } tp_identity;
 
 /* A new key valid from now for TP_KEY_LIFETIME_DEFAULT_S seconds, with its evidence. */
@@ -58,6 +62,11 @@ tp_err tp_identity_evidence(tp_identity *id, uint8_t **evidence, size_t *len, tp
 /* The same with a copy of its collateral bundle (*collateral NULL when there is none). */
 tp_err tp_identity_evidence_bundle(tp_identity *id, uint8_t **evidence, size_t *len,
                                    json_t **collateral, tp_error *err);
+/* Appends the attestation response of the current evidence with this channel's binding
+ * signature to out: {platform, evidence, public_key, eth_address, key_window,
+ * binding_signature, collateral?} (docs/protocol.md, ATTEST_RESP). */
+tp_err tp_identity_attest_response(tp_identity *id, const uint8_t binding_sig[64], tp_buf *out,
+                                   tp_error *err);
 /* Bundles the collateral of dir with the evidence from now on (TDX and SEV-SNP:
  * TP_ERR_ARG for other platforms; TP_ERR_COLLATERAL when a file the evidence needs is
  * missing). Call before the refresher starts. */

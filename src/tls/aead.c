@@ -69,6 +69,7 @@ tp_err tp_traffic_update(tp_traffic *t, tp_error *err)
 
 void tp_traffic_wipe(tp_traffic *t)
 {
+    EVP_CIPHER_CTX_free(t->ctx); /* the providers clear the key schedule */
     OPENSSL_cleanse(t, sizeof(*t));
 }
 
@@ -79,29 +80,37 @@ void tp_make_nonce(const tp_traffic *t, uint8_t nonce[TP_TLS_IV_LEN])
         nonce[TP_TLS_IV_LEN - 1 - i] ^= (uint8_t)(t->seq >> (8 * i));
 }
 
-int tp_aead_open(const EVP_CIPHER *cipher, const uint8_t *key, const uint8_t nonce[TP_TLS_IV_LEN],
-                 const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
-                 const uint8_t *tag, uint8_t *out)
+int tp_traffic_aead_open(tp_traffic *t, const uint8_t nonce[TP_TLS_IV_LEN], const uint8_t *aad,
+                         size_t aad_len, const uint8_t *ct, size_t ct_len, const uint8_t *tag,
+                         uint8_t *out)
 {
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int n = 0, ok = c != NULL;
-    ok = ok && EVP_DecryptInit_ex(c, cipher, NULL, NULL, NULL);
-    ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, TP_TLS_IV_LEN, NULL);
-    ok = ok && EVP_DecryptInit_ex(c, NULL, NULL, key, nonce);
+    EVP_CIPHER_CTX *c = t->ctx;
+    int n = 0, ok = 1;
+    if (c == NULL) { /* the first record under this key: cipher, nonce length, key */
+        c = t->ctx = EVP_CIPHER_CTX_new();
+        ok = c != NULL && EVP_DecryptInit_ex(c, t->suite->cipher(), NULL, NULL, NULL) &&
+             EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, TP_TLS_IV_LEN, NULL) &&
+             EVP_DecryptInit_ex(c, NULL, NULL, t->key, nonce);
+    } else {
+        ok = EVP_DecryptInit_ex(c, NULL, NULL, NULL, nonce); /* same key, this record's nonce */
+    }
     ok = ok && EVP_DecryptUpdate(c, NULL, &n, aad, (int)aad_len);
     ok = ok && EVP_DecryptUpdate(c, out, &n, ct, (int)ct_len);
     ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, TP_TLS_TAG_LEN, (void *)tag);
     ok = ok && EVP_DecryptFinal_ex(c, out + n, &n);
-    EVP_CIPHER_CTX_free(c);
+    if (!ok) {
+        EVP_CIPHER_CTX_free(t->ctx);
+        t->ctx = NULL;
+    }
     return ok;
 }
 
-static int aead_decrypt(const tp_traffic *t, const uint8_t *aad, const uint8_t *ct, size_t ct_len,
+static int aead_decrypt(tp_traffic *t, const uint8_t *aad, const uint8_t *ct, size_t ct_len,
                         const uint8_t *tag, uint8_t *out)
 {
     uint8_t nonce[TP_TLS_IV_LEN];
     tp_make_nonce(t, nonce);
-    return tp_aead_open(t->suite->cipher(), t->key, nonce, aad, 5, ct, ct_len, tag, out);
+    return tp_traffic_aead_open(t, nonce, aad, 5, ct, ct_len, tag, out);
 }
 
 tp_err tp_traffic_open(tp_traffic *t, const tp_record *rec, tp_buf *out, uint8_t *inner_type,

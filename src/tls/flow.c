@@ -37,7 +37,8 @@ static tp_err check_ccs(tp_flow *d, const tp_record *rec, tp_error *err)
             return tp_error_set(err, d->ccs_error ? TP_ERR_TLS_UNSUPPORTED : TP_ERR_TLS_RECORD,
                                 "%s sent change_cipher_spec at an unexpected point%s", d->who,
                                 d->ccs_error ? d->ccs_error : "");
-        d->key = d->pending;
+        tp_traffic_wipe(&d->key); /* nothing was opened under it; its context, if any, goes */
+        d->key = d->pending;      /* the pending key moves, context pointer included */
         OPENSSL_cleanse(&d->pending, sizeof(d->pending));
         d->ccs_seen = 1;
         return TP_OK;

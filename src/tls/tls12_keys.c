@@ -160,8 +160,7 @@ tp_err tp_traffic_open12(tp_traffic *t, const tp_record *rec, tp_buf *out, uint8
     tp_buf_reset(out);
     if (!tp_buf_reserve(out, ct_len + 16))
         return tp_error_set(err, TP_ERR_NOMEM, "%s record: out of memory", who);
-    if (!tp_aead_open(t->suite->cipher(), t->key, nonce, aad, sizeof(aad), ct, ct_len, tag,
-                      out->data))
+    if (!tp_traffic_aead_open(t, nonce, aad, sizeof(aad), ct, ct_len, tag, out->data))
         return tp_error_set(err, TP_ERR_TLS_DECRYPT,
                             "%s record %llu under the %s key: %s authentication failed", who,
                             (unsigned long long)t->seq, t->label ? t->label : "traffic",

@@ -158,6 +158,8 @@ typedef struct tp_traffic {
     uint64_t seq;
     int active;
     const char *label; /* "handshake" / "application", for error details */
+    EVP_CIPHER_CTX *ctx; /* keyed with key at the first record, then only the nonce changes;
+                          * freed (its key schedule cleared) by tp_traffic_wipe */
 } tp_traffic;
 
 /* Installs a traffic secret: derives key and iv, seq = 0. label: static string for errors. */
@@ -165,13 +167,15 @@ tp_err tp_traffic_set(tp_traffic *t, const tp_suite *suite, const uint8_t *secre
                       const char *label, tp_error *err);
 /* KeyUpdate: next secret = HKDF-Expand-Label(secret, "traffic upd", "", Hash.length). */
 tp_err tp_traffic_update(tp_traffic *t, tp_error *err);
+/* Frees the record context and wipes the keys; t may be all zero. */
 void tp_traffic_wipe(tp_traffic *t);
 /* iv XOR the 64-bit sequence number in the last 8 bytes (RFC 8446 §5.3, RFC 7905). */
 void tp_make_nonce(const tp_traffic *t, uint8_t nonce[TP_TLS_IV_LEN]);
-/* One AEAD decryption with a 12-byte nonce and a 16-byte tag. 1/0. */
-int tp_aead_open(const EVP_CIPHER *cipher, const uint8_t *key, const uint8_t nonce[TP_TLS_IV_LEN],
-                 const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
-                 const uint8_t *tag, uint8_t *out);
+/* One AEAD decryption (12-byte nonce, 16-byte tag) under t's key, with t's context (made
+ * at the first record: one per key rather than one per record). A failure frees it. 1/0. */
+int tp_traffic_aead_open(tp_traffic *t, const uint8_t nonce[TP_TLS_IV_LEN], const uint8_t *aad,
+                         size_t aad_len, const uint8_t *ct, size_t ct_len, const uint8_t *tag,
+                         uint8_t *out);
 /* Decrypts one protected record: out receives the inner content (padding stripped),
  * *inner_type the real content type. out is reset first. */
 tp_err tp_traffic_open(tp_traffic *t, const tp_record *rec, tp_buf *out, uint8_t *inner_type,

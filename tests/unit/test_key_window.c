@@ -279,6 +279,62 @@ static void identity_references(void **state)
     tp_identity_free(id); /* the last reference: freed (ASan checks) */
 }
 
+/* The attestation response encoded once per evidence: every field the current evidence's,
+ * this channel's signature in its place, and a refresh (new evidence, same key) shows. */
+static json_t *attest_response(tp_identity *id, uint8_t fill)
+{
+    uint8_t sig[64];
+    memset(sig, fill, sizeof(sig));
+    tp_buf out = TP_BUF_INIT;
+    tp_error err;
+    assert_int_equal(tp_identity_attest_response(id, sig, &out, &err), TP_OK);
+    json_t *o = json_loadb((const char *)out.data, out.len, JSON_REJECT_DUPLICATES, NULL);
+    assert_non_null(o);
+    tp_buf got = TP_BUF_INIT;
+    assert_true(tp_json_get_base64(o, "binding_signature", &got));
+    assert_memory_equal(got.data, sig, sizeof(sig));
+    assert_int_equal(got.len, sizeof(sig));
+    tp_buf_free(&got);
+    tp_buf_free(&out);
+    return o;
+}
+
+static void attest_response_follows_the_evidence(void **state)
+{
+    (void)state;
+    int64_t now = (int64_t)time(NULL);
+    tp_identity *id = identity_for(now, now + 600);
+    tp_error err;
+    for (int round = 0; round < 2; round++) {
+        json_t *o = attest_response(id, (uint8_t)(0x11 * (round + 1)));
+        uint8_t *ev = NULL;
+        size_t ev_len = 0;
+        assert_int_equal(tp_identity_evidence(id, &ev, &ev_len, &err), TP_OK);
+        tp_buf got = TP_BUF_INIT;
+        assert_true(tp_json_get_base64(o, "evidence", &got));
+        assert_int_equal(got.len, ev_len);
+        assert_memory_equal(got.data, ev, ev_len);
+        tp_buf_free(&got);
+        assert_true(tp_json_get_base64(o, "public_key", &got));
+        assert_int_equal(got.len, id->spki_len);
+        assert_memory_equal(got.data, id->spki, id->spki_len);
+        tp_buf_free(&got);
+        tp_key_window w;
+        assert_true(tp_key_window_from_json(json_object_get(o, "key_window"), &w));
+        assert_true(w.not_before == id->window.not_before && w.not_after == id->window.not_after);
+        assert_string_equal(json_string_value(json_object_get(o, "platform")), "sim");
+        assert_non_null(json_string_value(json_object_get(o, "eth_address")));
+        assert_null(json_object_get(o, "collateral"));
+        free(ev);
+        json_decref(o);
+        tp_attester *a = NULL; /* new evidence for the same key: the next response carries it */
+        assert_int_equal(tp_attester_open("sim", NULL, &a, &err), TP_OK);
+        assert_int_equal(tp_identity_refresh(id, a, &err), TP_OK);
+        tp_attester_free(a);
+    }
+    tp_identity_free(id);
+}
+
 /* The prover's check of an ATTEST_RESP: the window must hold its own clock (with skew). */
 static void prover_requires_its_clock_inside_the_window(void **state)
 {
@@ -315,6 +371,7 @@ int main(void)
         cmocka_unit_test(window_longer_than_the_maximum_is_refused),
         cmocka_unit_test(policy_maximum_proof_age),
         cmocka_unit_test(identity_references),
+        cmocka_unit_test(attest_response_follows_the_evidence),
         cmocka_unit_test(prover_requires_its_clock_inside_the_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -315,6 +315,83 @@ static void finished_values(void **st)
     tp_buf_free(&pt);
 }
 
+/* One TLS 1.3 record of plaintext msg under t's key at sequence number seq (OpenSSL seals). */
+static void seal_record(const tp_traffic *t, uint64_t seq, const char *msg, tp_buf *rec)
+{
+    size_t n = strlen(msg), len = n + 1 + TP_TLS_TAG_LEN;
+    uint8_t hdr[5] = {0x17, 0x03, 0x03, (uint8_t)(len >> 8), (uint8_t)len}, nonce[TP_TLS_IV_LEN];
+    uint8_t inner[64], ct[64], tag[TP_TLS_TAG_LEN];
+    tp_traffic at = *t;
+    at.seq = seq;
+    tp_make_nonce(&at, nonce);
+    memcpy(inner, msg, n);
+    inner[n] = 0x17;
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int k = 0;
+    assert_true(EVP_EncryptInit_ex(c, t->suite->cipher(), NULL, NULL, NULL));
+    assert_true(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, TP_TLS_IV_LEN, NULL));
+    assert_true(EVP_EncryptInit_ex(c, NULL, NULL, t->key, nonce));
+    assert_true(EVP_EncryptUpdate(c, NULL, &k, hdr, 5));
+    assert_true(EVP_EncryptUpdate(c, ct, &k, inner, (int)n + 1));
+    assert_true(EVP_EncryptFinal_ex(c, ct + k, &k));
+    assert_true(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, TP_TLS_TAG_LEN, tag));
+    EVP_CIPHER_CTX_free(c);
+    tp_buf_reset(rec);
+    assert_true(tp_buf_append(rec, hdr, 5) && tp_buf_append(rec, ct, n + 1) &&
+                tp_buf_append(rec, tag, sizeof(tag)));
+}
+
+static tp_err open_record(tp_traffic *t, const tp_buf *bytes, tp_buf *pt)
+{
+    tp_record_stream rs;
+    tp_record r;
+    int have;
+    uint8_t type;
+    tp_error err = {0};
+    tp_record_stream_init(&rs, bytes->data, bytes->len);
+    assert_int_equal(tp_record_next(&rs, &r, &have, "server", &err), TP_OK);
+    return tp_traffic_open(t, &r, pt, &type, "server", &err);
+}
+
+/* The record context is made once per key and reused with each record's nonce, for every
+ * suite; a record that fails authentication drops it, and the next is opened afresh; a new
+ * key (KeyUpdate) gets a new one. */
+static void record_context_per_key(void **state)
+{
+    (void)state;
+    const uint16_t suites[] = {0x1301, 0x1302, 0x1303};
+    const char *msgs[] = {"first record", "second", "third, after a forgery"};
+    uint8_t secret[48];
+    memset(secret, 0x5a, sizeof(secret));
+    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+        tp_traffic t = {0};
+        tp_error err = {0};
+        tp_buf rec = TP_BUF_INIT, pt = TP_BUF_INIT;
+        assert_int_equal(tp_traffic_set(&t, tp_suite_find(suites[i]), secret, "test", &err), TP_OK);
+        for (uint64_t seq = 0; seq < 3; seq++) {
+            seal_record(&t, seq, msgs[seq], &rec);
+            if (seq == 2) { /* a forged tag first: refused, the context goes */
+                rec.data[rec.len - 1] ^= 1;
+                assert_int_equal(open_record(&t, &rec, &pt), TP_ERR_TLS_DECRYPT);
+                assert_null(t.ctx);
+                rec.data[rec.len - 1] ^= 1;
+            }
+            assert_int_equal(open_record(&t, &rec, &pt), TP_OK);
+            assert_non_null(t.ctx);
+            assert_int_equal(pt.len, strlen(msgs[seq]));
+            assert_memory_equal(pt.data, msgs[seq], pt.len);
+        }
+        assert_int_equal(tp_traffic_update(&t, &err), TP_OK);
+        assert_null(t.ctx);
+        seal_record(&t, 0, msgs[0], &rec);
+        assert_int_equal(open_record(&t, &rec, &pt), TP_OK);
+        assert_memory_equal(pt.data, msgs[0], pt.len);
+        tp_traffic_wipe(&t);
+        tp_buf_free(&rec);
+        tp_buf_free(&pt);
+    }
+}
+
 /* The trace's server certificate (from the Certificate message) as the trust anchor. */
 static X509_STORE *trace_store(void)
 {
@@ -421,6 +498,7 @@ int main(void)
         cmocka_unit_test(record_lengths),
         cmocka_unit_test(ecdhe_and_key_schedule),
         cmocka_unit_test(record_decryption),
+        cmocka_unit_test(record_context_per_key),
         cmocka_unit_test(finished_values),
         cmocka_unit_test(full_replay),
     };
