@@ -80,6 +80,7 @@ static tp_err make_ssl_ctx(tp_notary *n, tp_error *err)
         return tp_error_set(err, TP_ERR_CRYPTO, "cannot create the TLS context");
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_num_tickets(ctx, 0); /* sessions are single-use; no resumption */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF); /* nor a cache to keep or flush */
     SSL_CTX_set_read_ahead(ctx, 1);  /* one read(2) for what is there, not two per record */
     /* The channel's suite, ours to choose (the prover offers OpenSSL's defaults): AES-128-GCM
      * with SHA-256 first, ~8% of the notary's handshake CPU below AES-256/SHA-384 (its key
