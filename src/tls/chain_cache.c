@@ -126,6 +126,7 @@ static int path_window(X509_STORE_CTX *ctx, time_t *nb, time_t *na)
         if (!asn1_seconds(X509_get0_notBefore(x), &b) || !asn1_seconds(X509_get0_notAfter(x), &a))
             return 0;
         b += 1; /* a fractional notBefore (GeneralizedTime) rounds up: one second early never hits */
+        a -= 1; /* X509_cmp_time is <=: a certificate has expired at its notAfter second itself */
         if (i == 0 || b > *nb)
             *nb = b;
         if (i == 0 || a < *na)

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../support/tls_fixture.h"
 #include "tls/tls_internal.h" /* the chain cache */
@@ -215,6 +216,29 @@ static void cached_chain_keeps_every_check(void **st)
     tpf_session_free(&s);
 }
 
+/* X509_verify_cert takes a certificate as expired at its notAfter second itself
+ * (X509_cmp_time compares with <=): a chain cached a second before is refused then too. */
+static void cached_chain_expires_at_not_after(void **st)
+{
+    (void)st;
+    tp_chain_cache_clear();
+    X509_STORE *store = tpf_store(g_ca);
+    STACK_OF(X509) *chain = leaf_chain(g_leaf);
+    struct tm a, b;
+    assert_int_equal(ASN1_TIME_to_tm(X509_get0_notAfter(g_leaf), &a), 1);
+    assert_int_equal(ASN1_TIME_to_tm(X509_get0_notAfter(g_ca), &b), 1);
+    time_t ta = timegm(&a), tb = timegm(&b), end = ta < tb ? ta : tb;
+    tp_error err;
+    assert_int_equal(tp_cert_verify_chain(chain, store, end, &err), TP_ERR_TLS_CERT_UNTRUSTED);
+    assert_int_equal(tp_cert_verify_chain(chain, store, end - 1, &err), TP_OK);
+    assert_true(tp_chain_cache_hit(chain, store, end - 1));
+    assert_false(tp_chain_cache_hit(chain, store, end));
+    assert_int_equal(tp_cert_verify_chain(chain, store, end, &err), TP_ERR_TLS_CERT_UNTRUSTED);
+    tp_chain_cache_clear();
+    sk_X509_pop_free(chain, X509_free);
+    X509_STORE_free(store);
+}
+
 /* Offset of the n-th record (0-based) in a stream. */
 static size_t record_offset(const tp_buf *b, int n)
 {
@@ -385,6 +409,7 @@ int main(void)
         cmocka_unit_test(ip_literal_host),
         cmocka_unit_test(untrusted_and_expired),
         cmocka_unit_test(cached_chain_keeps_every_check),
+        cmocka_unit_test(cached_chain_expires_at_not_after),
         cmocka_unit_test(flipped_bytes),
         cmocka_unit_test(truncated_mid_handshake),
         cmocka_unit_test(garbage),
