@@ -6,9 +6,14 @@
  * Its only state that changes with use, the regex work budget (tp_mf_regex_match), is reset
  * to its value after parsing at every acquire; and a manifest is lent to one user at a time
  * (a second user of the same bytes meanwhile gets a fresh parse), so the check functions
- * see it exactly as they would a manifest of their own. Failures are never kept (they
- * re-run and report their own error). Bounded slots, least recently used replaced (never
- * one that is lent out); one mutex. */
+ * see it exactly as they would a manifest of their own. One more state grows with use and
+ * is not reset: glibc keeps the DFA states a regexec builds inside the compiled regex_t
+ * until regfree (tens of MB for one budget's worth of work on a pattern such as
+ * (a|b)*a.{900}c, again for every new subject). So a manifest is kept only while the regex
+ * work spent on it over all its uses stays under TP_MANIFEST_CACHE_REGEX_WORK (a small
+ * share of one use's budget); past it, it is freed at release and the next use parses
+ * afresh. Failures are never kept (they re-run and report their own error). Bounded
+ * slots, least recently used replaced (never one that is lent out); one mutex. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +23,9 @@
 
 #define TP_MANIFEST_CACHE_SLOTS 16
 #define TP_MANIFEST_CACHE_MAX_BYTES (64u << 10) /* larger manifests are parsed every time */
+/* Regex work (tp_mf_regex_match's units) a kept manifest may have done over all its uses:
+ * ~20 bytes of glibc DFA states per unit at worst, so ~1.3 MB per slot, ~21 MB in all. */
+#define TP_MANIFEST_CACHE_REGEX_WORK (TP_MF_MAX_REGEX_WORK / 64)
 
 typedef struct manifest_slot {
     uint8_t sha256[32];
@@ -25,6 +33,7 @@ typedef struct manifest_slot {
     size_t len;
     tp_manifest *m;
     int lent;                      /* acquired and not yet released */
+    size_t regex_work;             /* spent by all its uses so far (the DFA states kept) */
     uint64_t last_use;
 } manifest_slot;
 
@@ -109,16 +118,35 @@ void tp_manifest_release(tp_manifest *m)
 {
     if (m == NULL)
         return;
-    int kept = 0;
+    int kept = 0, found = 0;
+    size_t spent = TP_MF_MAX_REGEX_WORK - m->regex_work_left; /* this use's (reset at acquire) */
     pthread_mutex_lock(&g_lock);
-    for (size_t i = 0; i < TP_MANIFEST_CACHE_SLOTS && !kept; i++)
-        if (g_slots[i].m == m) {
-            g_slots[i].lent = 0;
-            kept = 1;
+    for (size_t i = 0; i < TP_MANIFEST_CACHE_SLOTS && !found; i++) {
+        manifest_slot *s = &g_slots[i];
+        if (s->m != m)
+            continue;
+        found = 1;
+        s->lent = 0;
+        s->regex_work += spent;
+        kept = s->regex_work <= TP_MANIFEST_CACHE_REGEX_WORK;
+        if (!kept) { /* its regexes hold the DFA states of all those uses: parse afresh */
+            free(s->bytes);
+            memset(s, 0, sizeof(*s));
         }
+    }
     pthread_mutex_unlock(&g_lock);
     if (!kept)
         tp_manifest_free(m);
+}
+
+int tp_manifest_cache_holds(const char *json, size_t len)
+{
+    uint8_t sha[32];
+    tp_sha256(json, len, sha);
+    pthread_mutex_lock(&g_lock);
+    int held = find_free_copy(sha, json, len) != NULL;
+    pthread_mutex_unlock(&g_lock);
+    return held;
 }
 
 void tp_manifest_cache_clear(void)

@@ -15,6 +15,7 @@
 tp_err tp_manifest_acquire(const char *json, size_t len, tp_manifest **out, tp_error *err);
 void tp_manifest_release(tp_manifest *m); /* NULL: nothing */
 void tp_manifest_cache_clear(void);       /* drops every manifest not lent out (tests) */
+int tp_manifest_cache_holds(const char *json, size_t len); /* an idle parsed copy is kept (tests) */
 
 /* Fails with TP_ERR_VAR when a variable is missing, unknown, or breaks its constraints
  * (type, length, regex, no CR/LF). */

@@ -657,6 +657,27 @@ static void manifest_cache_lends_a_fresh_equivalent(void **st)
     tp_manifest_cache_clear();
 }
 
+/* glibc keeps the DFA states regexec builds in the compiled pattern until regfree (tens of
+ * MB per use of the work budget, again for every new subject): a manifest whose regexes did
+ * much work over its uses is not kept, so repeating a proof cannot pile them up. */
+static void manifest_cache_drops_regex_heavy_manifests(void **st)
+{
+    (void)st;
+    tp_error e;
+    tp_manifest *a = NULL;
+    tp_manifest_cache_clear();
+    assert_int_equal(tp_manifest_acquire(k_base, strlen(k_base), &a, &e), TP_OK);
+    assert_int_equal(tp_manifest_check_vars(a, &k_vars, &e), TP_OK); /* a little work */
+    assert_true(a->regex_work_left < TP_MF_MAX_REGEX_WORK);
+    tp_manifest_release(a);
+    assert_true(tp_manifest_cache_holds(k_base, strlen(k_base))); /* kept */
+    assert_int_equal(tp_manifest_acquire(k_base, strlen(k_base), &a, &e), TP_OK);
+    a->regex_work_left = 0; /* a use that spent the whole budget (e.g. (a|b)*a.{900}c) */
+    tp_manifest_release(a);
+    assert_false(tp_manifest_cache_holds(k_base, strlen(k_base))); /* freed, not kept */
+    tp_manifest_cache_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -672,6 +693,7 @@ int main(void)
         cmocka_unit_test(every_predicate_true_and_false),
         cmocka_unit_test(manifest_numbers_must_be_canonical),
         cmocka_unit_test(manifest_cache_lends_a_fresh_equivalent),
+        cmocka_unit_test(manifest_cache_drops_regex_heavy_manifests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
