@@ -4,7 +4,8 @@
  * function of the bytes alone and a hit is keyed by those exact bytes (SHA-256, then a byte
  * compare): the object handed out is the one a fresh parse of the same bytes would build.
  * Its only state that changes with use, the regex work budget (tp_mf_regex_match), is reset
- * to its value after parsing at every acquire; and a manifest is lent to one user at a time
+ * at every acquire to what this manifest's parse left (parsing matches defaults against
+ * their patterns, so that is not always the full budget); and a manifest is lent to one user at a time
  * (a second user of the same bytes meanwhile gets a fresh parse), so the check functions
  * see it exactly as they would a manifest of their own. One more state grows with use and
  * is not reset: glibc keeps the DFA states a regexec builds inside the compiled regex_t
@@ -34,6 +35,7 @@ typedef struct manifest_slot {
     tp_manifest *m;
     int lent;                      /* acquired and not yet released */
     size_t regex_work;             /* spent by all its uses so far (the DFA states kept) */
+    size_t regex_work_parsed;      /* the budget its parse left: each use starts from it */
     uint64_t last_use;
 } manifest_slot;
 
@@ -80,7 +82,8 @@ static int insert(const uint8_t sha[32], const char *json, size_t len, tp_manife
         return 0;
     slot_clear(victim);
     memcpy(copy, json, len);
-    *victim = (manifest_slot){.bytes = copy, .len = len, .m = m, .lent = 1, .last_use = ++g_clock};
+    *victim = (manifest_slot){.bytes = copy, .len = len, .m = m, .lent = 1, .last_use = ++g_clock,
+                              .regex_work_parsed = m->regex_work_left};
     memcpy(victim->sha256, sha, 32);
     return 1;
 }
@@ -97,7 +100,7 @@ tp_err tp_manifest_acquire(const char *json, size_t len, tp_manifest **out, tp_e
     if (s != NULL) {
         s->lent = 1;
         s->last_use = ++g_clock;
-        s->m->regex_work_left = TP_MF_MAX_REGEX_WORK; /* as tp_manifest_parse leaves it */
+        s->m->regex_work_left = s->regex_work_parsed; /* as tp_manifest_parse left it */
         *out = s->m;
     }
     pthread_mutex_unlock(&g_lock);
@@ -119,7 +122,6 @@ void tp_manifest_release(tp_manifest *m)
     if (m == NULL)
         return;
     int kept = 0, found = 0;
-    size_t spent = TP_MF_MAX_REGEX_WORK - m->regex_work_left; /* this use's (reset at acquire) */
     pthread_mutex_lock(&g_lock);
     for (size_t i = 0; i < TP_MANIFEST_CACHE_SLOTS && !found; i++) {
         manifest_slot *s = &g_slots[i];
@@ -127,7 +129,7 @@ void tp_manifest_release(tp_manifest *m)
             continue;
         found = 1;
         s->lent = 0;
-        s->regex_work += spent;
+        s->regex_work += s->regex_work_parsed - m->regex_work_left; /* this use's */
         kept = s->regex_work <= TP_MANIFEST_CACHE_REGEX_WORK;
         if (!kept) { /* its regexes hold the DFA states of all those uses: parse afresh */
             free(s->bytes);

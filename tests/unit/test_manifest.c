@@ -678,6 +678,34 @@ static void manifest_cache_drops_regex_heavy_manifests(void **st)
     tp_manifest_cache_clear();
 }
 
+/* Parsing matches a default against its pattern, spending some of the regex budget: a
+ * cached manifest starts each use with what its parse left, as a fresh parse would, not
+ * with the full budget (else a use refused with limit when parsed afresh passes cached). */
+static void manifest_cache_restores_the_parsed_budget(void **st)
+{
+    (void)st;
+    static const char with_default[] =
+        "{\"manifestVersion\":\"2\",\"id\":\"t\",\"title\":\"T\",\"description\":\"d\","
+        "\"request\":{\"method\":\"GET\",\"url\":\"https://api.example.com/v1/<% u %>\","
+        "\"vars\":{\"u\":{\"required\":false,\"default\":\"abcdefgh\",\"pattern\":\"[a-z]+\"}}},"
+        "\"response\":{\"status\":\"200\",\"body\":{\"format\":\"json\",\"extractors\":[]}}}";
+    tp_error e;
+    tp_manifest *a = NULL, *fresh = NULL;
+    tp_manifest_cache_clear();
+    assert_int_equal(tp_manifest_parse(with_default, strlen(with_default), &fresh, &e), TP_OK);
+    size_t parsed = fresh->regex_work_left;
+    assert_true(parsed < TP_MF_MAX_REGEX_WORK); /* the default was matched */
+    tp_manifest_free(fresh);
+    assert_int_equal(tp_manifest_acquire(with_default, strlen(with_default), &a, &e), TP_OK);
+    assert_int_equal(a->regex_work_left, parsed);
+    tp_manifest_release(a);
+    assert_true(tp_manifest_cache_holds(with_default, strlen(with_default)));
+    assert_int_equal(tp_manifest_acquire(with_default, strlen(with_default), &a, &e), TP_OK);
+    assert_int_equal(a->regex_work_left, parsed); /* a hit: as the parse left it */
+    tp_manifest_release(a);
+    tp_manifest_cache_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -694,6 +722,7 @@ int main(void)
         cmocka_unit_test(manifest_numbers_must_be_canonical),
         cmocka_unit_test(manifest_cache_lends_a_fresh_equivalent),
         cmocka_unit_test(manifest_cache_drops_regex_heavy_manifests),
+        cmocka_unit_test(manifest_cache_restores_the_parsed_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
