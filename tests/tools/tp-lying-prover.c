@@ -28,8 +28,8 @@
  * --host H --port P: tunnel to H:P instead of the manifest's host and port.
  * --early: send the tunnel's first DATA with TUNNEL_REQ (early data) even if the notary does
  *   not advertise it; --wait: wait for TUNNEL_OK even if it does (an older prover). Without
- *   either, as the prover library does (early data when advertised); "note: early data" on
- *   stderr when it was used.
+ *   either, as the prover library does (early data when advertised); mode honest notes
+ *   "note: early data" on stderr when it was used.
  * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
 #include <getopt.h>
 #include <signal.h>
@@ -245,7 +245,7 @@ int main(int argc, char **argv)
         free(raw_bytes);
         c.early_data = 1; /* the TUNNEL_REQ is queued behind it, not sent alone */
     }
-    if (c.early_data && rc == TP_OK)
+    if (c.early_data && rc == TP_OK && strcmp(lie, "honest") == 0)
         fprintf(stderr, "note: early data\n");
     if (rc == TP_OK)
         rc = tp_channel_tunnel(&c, host ? host : tp_manifest_host(m), port ? (uint16_t)port : tp_manifest_port(m), &err);
