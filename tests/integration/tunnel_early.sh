@@ -3,7 +3,8 @@
 # that path and through the old one (a prover that waits); then the refusals: DATA before
 # TUNNEL_REQ, early bytes that are no ClientHello, early bytes over the gate's hold limit,
 # early data to a forbidden port, target or a closed port. Each refusal asserts the error
-# name, that nothing was signed and what the service behind the tunnel received.
+# name, that nothing was signed and what the service behind the tunnel received; also a
+# second TUNNEL_REQ.
 # TP_NOTARY=path runs the notary under test from elsewhere (e.g. a build from before early
 # data: then the early cases fail, with protocol, and this script fails).
 source "$(dirname "$0")/lib/common.sh"
@@ -63,6 +64,10 @@ note "waiting for TUNNEL_OK (an older prover): proof verifies"
 sink first
 lie_at data-first '\[protocol\]' open data-first --host localhost --port "$PORT_first" --send "$WORK/ch-localhost.bin"
 got_nothing first
+# A second TUNNEL_REQ (with the first, then the ClientHello, in one write): protocol.
+sink second
+lie_at second-tunnel '\[protocol\]' open second-tunnel --host localhost --port "$PORT_second" --send "$WORK/ch-localhost.bin"
+got_nothing second
 
 # 3. Early bytes that are no ClientHello (HTTP) to a tunnel that would connect.
 sink http_target

@@ -14,6 +14,7 @@
  *       no-attest  ask for the tunnel without asking for attestation, then run honestly
  *       raw-tunnel send the bytes of --send FILE through the tunnel instead of TLS, then reveal
  *       data-first like raw-tunnel, but the DATA frame goes before the TUNNEL_REQ (same write)
+ *       second-tunnel  like raw-tunnel, after a second TUNNEL_REQ (one write, with early data)
  *       first-share an honest session with a HelloRetryRequest (a target that refuses
  *                     X25519), then a key for the first ClientHello's group (x25519)
  *                     instead of the second ClientHello's
@@ -66,7 +67,8 @@ static tp_err send_junk(tp_channel *c, const char *lie, const uint8_t *req, size
                         const char *send_file, tp_error *err)
 {
     uint8_t junk[600];
-    if (strcmp(lie, "raw-tunnel") == 0 || strcmp(lie, "data-first") == 0) { /* any bytes at all */
+    if (strcmp(lie, "raw-tunnel") == 0 || strcmp(lie, "data-first") == 0 ||
+        strcmp(lie, "second-tunnel") == 0) { /* any bytes at all */
         char *raw = NULL;
         size_t raw_len = 0;
         tp_err rc = send_file ? tp_read_file(send_file, &raw, &raw_len, err)
@@ -249,6 +251,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "note: early data\n");
     if (rc == TP_OK)
         rc = tp_channel_tunnel(&c, host ? host : tp_manifest_host(m), port ? (uint16_t)port : tp_manifest_port(m), &err);
+    int second = strcmp(lie, "second-tunnel") == 0;
+    if (rc == TP_OK && second)
+        rc = tp_channel_tunnel(&c, host ? host : tp_manifest_host(m), port ? (uint16_t)port : tp_manifest_port(m), &err);
     int two = strcmp(lie, "two-requests") == 0;
     int leave = strcmp(lie, "leave-proving") == 0;
     int seed_len = strcmp(lie, "short-seed") == 0 ? 16 : strcmp(lie, "no-seed") == 0 ? 0
@@ -272,7 +277,7 @@ int main(int argc, char **argv)
         if (!data_first) /* its bytes went already */
             rc = send_junk(&c, lie, req.data, req.len, send_file, &err);
     }
-    if (rc == TP_OK && (strcmp(lie, "raw-tunnel") == 0 || data_first)) { /* what came back, until the tunnel ends */
+    if (rc == TP_OK && (strcmp(lie, "raw-tunnel") == 0 || data_first || second)) { /* what came back, until the tunnel ends */
         size_t answered = 0;
         tp_frame f;
         while ((rc = tp_channel_recv(&c, &f, &err)) == TP_OK && f.type == TP_MSG_DATA)
