@@ -119,7 +119,12 @@ static void handle_data(tp_session *s, const tp_frame *f)
      * their way: the target never sees them, so they are neither relayed nor recorded. */
     if (s->state == TP_SESS_RELAY_DONE)
         return;
-    if (s->state != TP_SESS_TUNNEL) {
+    /* Early data (docs/protocol.md, "Early data"): DATA right after TUNNEL_REQ, while the
+     * target is resolved and connected, goes through the same recording and gate now; the
+     * gate holds the ClientHello (at most TP_TLS_GATE_MAX_HELLO bytes, and nothing after it
+     * before the target answered) and tp_relay_flush sends it once connected. */
+    int early = s->state == TP_SESS_RESOLVING || s->state == TP_SESS_CONNECTING;
+    if (s->state != TP_SESS_TUNNEL && !early) {
         fail(s, TP_ERR_PROTOCOL, "data outside an open tunnel");
         return;
     }

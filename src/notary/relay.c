@@ -97,9 +97,21 @@ void tp_relay_resolved(tp_session *s, tp_err rc, const tp_target_addrs *addrs, c
     s->prover.on_event(&s->prover, 0); /* send an error now */
 }
 
+/* A tunnel that never opened: the prover's early bytes (handlers.c) reached no target, so
+ * they are neither sent nor kept as recorded (the recording is what the target received). */
+static void drop_early(tp_session *s)
+{
+    if (s->direct != NULL || (s->state != TP_SESS_RESOLVING && s->state != TP_SESS_CONNECTING))
+        return;
+    tp_buf_reset(&s->to_target);
+    s->to_target_pos = 0;
+    tp_buf_reset(&s->rec_client);
+}
+
 void tp_relay_close(tp_session *s)
 {
     tp_tls_gate_free(&s->gate); /* nothing is relayed after this */
+    drop_early(s);
     if (s->state == TP_SESS_RESOLVING)
         s->state = TP_SESS_RELAY_DONE;
     if (s->target.fd < 0)
@@ -135,6 +147,8 @@ static void finish_connect(tp_session *s)
     }
     s->state = TP_SESS_TUNNEL;
     tp_session_send(s, TP_MSG_TUNNEL_OK, "{}", 2);
+    /* A ClientHello that came as early data waits in to_target: tp_relay_on_event's
+     * tp_relay_flush sends it now. */
 }
 
 /* The target went away (closed or reset): the relay ends, the recording stays, and the
@@ -162,6 +176,8 @@ void tp_relay_flush(tp_session *s)
     s->to_target.len = s->to_target_pos = 0;
 }
 
+/* Before the target is connected (early data) the gate's release waits in to_target;
+ * tp_relay_flush sends nothing until the tunnel is open. */
 void tp_relay_from_prover(tp_session *s, const uint8_t *p, size_t n)
 {
     tp_error e;

@@ -27,6 +27,11 @@ enum tp_msg_type {
 #define TP_FRAME_MAX_PAYLOAD (4u << 20) /* 4 MiB: manifests and proofs are far smaller */
 #define TP_DATA_CHUNK (16u << 10)
 
+/* ATTEST_RESP "features": what this notary accepts beyond the base protocol. A prover uses
+ * a feature only when the notary names it (an older notary names none). */
+#define TP_FEATURE_TUNNEL_EARLY_DATA "tunnel-early-data" /* DATA right after TUNNEL_REQ,
+                                                            before TUNNEL_OK (protocol.md) */
+
 /* The channel binding a notary signs: label || 0x00 || RFC 9266 exporter value. */
 #define TP_CHANNEL_BINDING_LABEL "teeproof-channel-v1"
 #define TP_EXPORTER_LABEL "EXPORTER-Channel-Binding"

@@ -232,12 +232,19 @@ tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err)
         int got = tp_frame_decoder_next(&c->in, f, err);
         if (got < 0)
             return err->code;
-        if (got == 1) {
-            if (f->type != TP_MSG_ERROR)
-                return TP_OK;
+        if (got == 1 && f->type == TP_MSG_ERROR) {
             tp_error_frame_parse(f->payload, f->len, err);
             return err->code;
         }
+        if (got == 1 && c->tunnel_pending) { /* the answer to a TUNNEL_REQ sent with its data */
+            if (f->type != TP_MSG_TUNNEL_OK)
+                return tp_error_set(err, TP_ERR_PROTOCOL,
+                                    "unexpected message 0x%02x from the notary before TUNNEL_OK", f->type);
+            c->tunnel_pending = 0;
+            continue;
+        }
+        if (got == 1)
+            return TP_OK;
         int r = SSL_read(c->ssl, buf, sizeof(buf));
         if (r <= 0 && interrupted(c->ssl, r))
             continue;
@@ -327,6 +334,18 @@ static tp_err verify_attestation(tp_channel *c, json_t *o, const tp_policy *poli
     return rc;
 }
 
+/* 1 if the ATTEST_RESP's "features" array names feature (an older notary has none). */
+static int has_feature(const json_t *attest_resp, const char *feature)
+{
+    const json_t *v, *list = json_object_get(attest_resp, "features");
+    size_t i;
+    json_array_foreach(list, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), feature) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 tp_err tp_channel_attest(tp_channel *c, const tp_policy *policy, json_t **info, tp_error *err)
 {
     tp_frame f;
@@ -341,6 +360,7 @@ tp_err tp_channel_attest(tp_channel *c, const tp_policy *policy, json_t **info, 
                            : tp_error_set(err, TP_ERR_CHANNEL, "attestation is not a JSON object");
     if (rc == TP_OK) {
         c->attested = 1;
+        c->early_data = has_feature(o, TP_FEATURE_TUNNEL_EARLY_DATA);
         if (info)
             *info = json_pack("{s:O, s:O, s:O, s:o, s:o}", "platform", json_object_get(o, "platform"),
                               "public_key", json_object_get(o, "public_key"),
@@ -383,6 +403,12 @@ tp_err tp_channel_tunnel(tp_channel *c, const char *host, uint16_t port, tp_erro
     if (s == NULL)
         return tp_error_set(err, TP_ERR_NOMEM, NULL);
     tp_frame f;
+    if (c->early_data) { /* the ClientHello follows in the same write (tunnel.c) */
+        tp_err rc = tp_channel_queue(c, TP_MSG_TUNNEL_REQ, s, strlen(s), err);
+        free(s);
+        c->tunnel_pending = rc == TP_OK;
+        return rc;
+    }
     tp_err rc = tp_channel_send(c, TP_MSG_TUNNEL_REQ, s, strlen(s), err);
     free(s);
     return rc == TP_OK ? expect(c, TP_MSG_TUNNEL_OK, &f, err) : rc;

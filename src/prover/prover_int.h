@@ -18,6 +18,8 @@ typedef struct tp_channel {
     tp_frame_decoder in;
     tp_buf out;
     int attested;
+    int early_data;             /* the notary takes DATA before TUNNEL_OK (ATTEST_RESP features) */
+    int tunnel_pending;         /* TUNNEL_REQ went without waiting: TUNNEL_OK is the next frame */
     unsigned char spki[128];    /* the notary's attested key */
     size_t spki_len;
     uint8_t eth_address[20];    /* its secp256k1 address, bound in the same evidence */
@@ -34,7 +36,8 @@ tp_err tp_channel_queue(tp_channel *c, uint8_t type, const void *p, size_t n, tp
 tp_err tp_channel_flush(tp_channel *c, tp_error *err);
 tp_err tp_channel_send(tp_channel *c, uint8_t type, const void *p, size_t n, tp_error *err);
 /* Blocks for the next frame (after flushing what is queued); an ERROR frame becomes the
- * notary's error. */
+ * notary's error. A TUNNEL_OK the prover did not wait for is taken here (any other frame in
+ * its place is a protocol error). */
 tp_err tp_channel_recv(tp_channel *c, tp_frame *f, tp_error *err);
 /* The key window of an ATTEST_RESP object, checked: well formed, at most the maximum
  * length, and containing now within TP_KEY_WINDOW_SKEW_S (else TP_ERR_KEY_WINDOW). */
@@ -42,6 +45,9 @@ tp_err tp_channel_attested_window(const json_t *attest_resp, time_t now, tp_key_
                                   tp_error *err);
 /* Fetches and verifies the attestation; *info (optional) gets {platform, public_key, facts}. */
 tp_err tp_channel_attest(tp_channel *c, const tp_policy *policy, json_t **info, tp_error *err);
+/* Asks for the tunnel. To a notary that takes early data (c->early_data) TUNNEL_REQ is only
+ * queued: the ClientHello's DATA goes with it, and tp_channel_recv takes the TUNNEL_OK
+ * (c->tunnel_pending) before the target's bytes; to any other, it waits for TUNNEL_OK. */
 tp_err tp_channel_tunnel(tp_channel *c, const char *host, uint16_t port, tp_error *err);
 /* TP_ERR_CHANNEL unless the proof's signing key and window are the ones attested on this
  * channel (the notary signs a session's proof with the key that session attested). */

@@ -2,6 +2,7 @@
 #include "attest/attest_json.h"
 #include "base/codec.h"
 #include "base/json_bytes.h"
+#include "proto/wire.h"
 #include "tee/identity.h"
 
 #include <openssl/x509.h>
@@ -27,7 +28,7 @@ static tp_err make_key(tp_identity *id, tp_error *err)
 }
 
 /* The binding signature's place in the encoded response: a placeholder nothing before it
- * can contain (the fields before it are fixed names, base64, hex and integers). */
+ * can contain (the fields before it are fixed names and strings, base64, hex and integers). */
 #define ATTEST_SIG_SLOT "\"binding_signature\":\""
 
 /* Encodes the attestation response of this evidence with an empty binding signature and
@@ -38,11 +39,11 @@ static int encode_attest(const tp_identity *id, const uint8_t *evidence, size_t 
 {
     char eth_address[TP_ETH_ADDRESS_HEX_SIZE];
     tp_eth_hex(id->eth.address, TP_ETH_ADDRESS_LEN, eth_address);
-    json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:s}", "platform", id->platform,
+    json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:[s], s:s}", "platform", id->platform,
                           "evidence", tp_json_base64(evidence, len),
                           "public_key", tp_json_base64(id->spki, id->spki_len),
                           "eth_address", eth_address, "key_window", tp_key_window_json(&id->window),
-                          "binding_signature", "");
+                          "features", TP_FEATURE_TUNNEL_EARLY_DATA, "binding_signature", "");
     if (o != NULL && collateral != NULL && json_object_set(o, "collateral", (json_t *)collateral) != 0) {
         json_decref(o);
         o = NULL;

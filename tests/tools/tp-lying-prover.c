@@ -1,7 +1,8 @@
 /* Test tool: a prover that lies to the notary, to check that the notary refuses to sign.
  *   tp-lying-prover --notary HOST:PORT --manifest FILE --lie MODE [--var N=V] [--ca-file PEM]
- *                   [--request FILE] [--host H --port P] [--send FILE]
- * MODE: wrong-key  reveal a fresh key of the same group instead of the session's
+ *                   [--request FILE] [--host H --port P] [--send FILE] [--early | --wait]
+ * MODE: honest     an honest run (the proof; with --wait, as a prover that waits for TUNNEL_OK)
+ *       wrong-key  reveal a fresh key of the same group instead of the session's
  *       truncate   send only part of the ClientHello through the tunnel, then reveal
  *       garble     send the plaintext request through the tunnel instead of TLS, then reveal
  *       wrong-var  reveal a different value for the first variable than the one used
@@ -12,6 +13,8 @@
  *       no-seed     an honest session, then a PROVE_REQ without commit_seed
  *       no-attest  ask for the tunnel without asking for attestation, then run honestly
  *       raw-tunnel send the bytes of --send FILE through the tunnel instead of TLS, then reveal
+ *       data-first like raw-tunnel, but the DATA frame goes before the TUNNEL_REQ (same write)
+ *       second-tunnel  like raw-tunnel, after a second TUNNEL_REQ (one write, with early data)
  *       first-share an honest session with a HelloRetryRequest (a target that refuses
  *                     X25519), then a key for the first ClientHello's group (x25519)
  *                     instead of the second ClientHello's
@@ -24,6 +27,10 @@
  *       leave-proving  an honest session and PROVE_REQ, then close at once without waiting
  *                  for the proof (the notary's replay worker finishes for a session gone)
  * --host H --port P: tunnel to H:P instead of the manifest's host and port.
+ * --early: send the tunnel's first DATA with TUNNEL_REQ (early data) even if the notary does
+ *   not advertise it; --wait: wait for TUNNEL_OK even if it does (an older prover). Without
+ *   either, as the prover library does (early data when advertised); mode honest notes
+ *   "note: early data" on stderr when it was used.
  * Prints the notary's answer: "error: ..." (exit 1) or the proof (exit 0). Sim TEE only. */
 #include <getopt.h>
 #include <signal.h>
@@ -60,7 +67,8 @@ static tp_err send_junk(tp_channel *c, const char *lie, const uint8_t *req, size
                         const char *send_file, tp_error *err)
 {
     uint8_t junk[600];
-    if (strcmp(lie, "raw-tunnel") == 0) { /* any bytes at all, e.g. to a plain-TCP service */
+    if (strcmp(lie, "raw-tunnel") == 0 || strcmp(lie, "data-first") == 0 ||
+        strcmp(lie, "second-tunnel") == 0) { /* any bytes at all */
         char *raw = NULL;
         size_t raw_len = 0;
         tp_err rc = send_file ? tp_read_file(send_file, &raw, &raw_len, err)
@@ -167,7 +175,9 @@ int main(int argc, char **argv)
         {"lie", required_argument, NULL, 'l'}, {"var", required_argument, NULL, 'v'},
         {"ca-file", required_argument, NULL, 'c'}, {"request", required_argument, NULL, 'r'},
         {"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'P'},
-        {"send", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
+        {"send", required_argument, NULL, 's'}, {"early", no_argument, NULL, 'e'},
+        {"wait", no_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+    int early = -1; /* as advertised */
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (o == 'n') notary = optarg;
         else if (o == 'm') manifest_file = optarg;
@@ -177,6 +187,8 @@ int main(int argc, char **argv)
         else if (o == 'H') host = optarg;
         else if (o == 'P') port = strtol(optarg, NULL, 10);
         else if (o == 's') send_file = optarg;
+        else if (o == 'e') early = 1;
+        else if (o == 'w') early = 0;
         else if (o == 'v' && vs.n < 8 && strchr(optarg, '=')) {
             char *eq = strchr(optarg, '=');
             *eq = '\0';
@@ -222,14 +234,32 @@ int main(int argc, char **argv)
     if (rc == TP_OK && !no_attest) rc = tp_channel_attest(&c, policy, NULL, &err);
     if (no_attest)
         c.attested = 1; /* the prover library would refuse to go on */
+    if (early >= 0)
+        c.early_data = early;
+    int data_first = strcmp(lie, "data-first") == 0;
+    if (rc == TP_OK && data_first) { /* queued: it goes out in the TUNNEL_REQ's write, before it */
+        char *raw_bytes = NULL;
+        size_t raw_len = 0;
+        rc = send_file ? tp_read_file(send_file, &raw_bytes, &raw_len, &err)
+                       : tp_error_set(&err, TP_ERR_ARG, "data-first needs --send FILE");
+        if (rc == TP_OK)
+            rc = tp_channel_queue(&c, TP_MSG_DATA, raw_bytes, raw_len, &err);
+        free(raw_bytes);
+        c.early_data = 1; /* the TUNNEL_REQ is queued behind it, not sent alone */
+    }
+    if (c.early_data && rc == TP_OK && strcmp(lie, "honest") == 0)
+        fprintf(stderr, "note: early data\n");
     if (rc == TP_OK)
+        rc = tp_channel_tunnel(&c, host ? host : tp_manifest_host(m), port ? (uint16_t)port : tp_manifest_port(m), &err);
+    int second = strcmp(lie, "second-tunnel") == 0;
+    if (rc == TP_OK && second)
         rc = tp_channel_tunnel(&c, host ? host : tp_manifest_host(m), port ? (uint16_t)port : tp_manifest_port(m), &err);
     int two = strcmp(lie, "two-requests") == 0;
     int leave = strcmp(lie, "leave-proving") == 0;
     int seed_len = strcmp(lie, "short-seed") == 0 ? 16 : strcmp(lie, "no-seed") == 0 ? 0
                  : leave ? TP_COMMIT_SEED_LEN : -1;
     int first_share = strcmp(lie, "first-share") == 0;
-    int honest = strcmp(lie, "tunnel-proxy") == 0;
+    int honest = strcmp(lie, "tunnel-proxy") == 0 || strcmp(lie, "honest") == 0;
     int honest_tls = strcmp(lie, "wrong-key") == 0 || strcmp(lie, "wrong-var") == 0 || two ||
                      raw_request || no_attest || seed_len >= 0 || first_share || honest;
     int own_key = strcmp(lie, "wrong-var") == 0 || two || raw_request || no_attest || seed_len >= 0 || honest;
@@ -244,9 +274,10 @@ int main(int argc, char **argv)
         rc = tp_target_exchange(&c, &to, req.data, req.len, &ts, &err);
     else if (rc == TP_OK) {
         ts.key.group = TP_TLS_GROUP_X25519;
-        rc = send_junk(&c, lie, req.data, req.len, send_file, &err);
+        if (!data_first) /* its bytes went already */
+            rc = send_junk(&c, lie, req.data, req.len, send_file, &err);
     }
-    if (rc == TP_OK && strcmp(lie, "raw-tunnel") == 0) { /* what came back, until the tunnel ends */
+    if (rc == TP_OK && (strcmp(lie, "raw-tunnel") == 0 || data_first || second)) { /* what came back, until the tunnel ends */
         size_t answered = 0;
         tp_frame f;
         while ((rc = tp_channel_recv(&c, &f, &err)) == TP_OK && f.type == TP_MSG_DATA)

@@ -2,7 +2,7 @@
  *   tp-sink --port PORT --out FILE [--host 127.x.y.z] [--banner TEXT] [--reply TEXT]
  *           [--idle-ms N] [--lifetime S] [--blackhole]
  * Prints "listening on HOST:PORT" once ready (port 0 picks one; host 127.0.0.1 unless
- * given). Serves one connection at a time: sends the banner (an SMTP-like greeting) on
+ * given), and "accepted" for each connection. Serves one connection at a time: sends the banner (an SMTP-like greeting) on
  * connect, the reply after the first bytes it receives, appends what it receives to FILE
  * (created empty at start), and closes the connection after idle-ms (default 500) without
  * data or when the peer closes. --blackhole: accepts nothing and fills its own backlog, so
@@ -122,6 +122,8 @@ int main(int argc, char **argv)
         int conn = accept(lfd, NULL, NULL);
         if (conn < 0)
             continue;
+        printf("accepted\n");
+        fflush(stdout);
         serve(conn, out, &o);
         close(conn);
     }
