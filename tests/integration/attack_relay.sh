@@ -13,29 +13,9 @@ start_server ports "${NOTARY[@]}" --allow-private --allow-port 443 --allow-port 
 start_server default "${NOTARY[@]}" --allow-private
 manifest_for "$PORT_good" >"$WORK/good.json"
 
-# sink NAME [tp-sink args]: a plain-TCP service recording what it receives in $WORK/NAME.got.
-sink() { local name=$1; shift; start_server "$name" "$BIN/tp-sink" --port 0 --out "$WORK/$name.got" "$@"; }
-# lie_at NAME PATTERN NOTARY MODE [args]: the lying prover against notary NAME; must fail.
-lie_at() {
-  local name=$1 pattern=$2 notary=$3 mode=$4; shift 4
-  local port_var="PORT_$notary"
-  expect_fail "$name" "$pattern" "$BIN/tp-lying-prover" --notary "127.0.0.1:${!port_var}" \
-    --manifest "$WORK/good.json" --ca-file "$CERTS/ca.pem" --var "token=$TOKEN" --lie "$mode" "$@"
-  [[ ! -s "$WORK/$name.stdout" ]] || fail "$name: the notary signed something"
-  ! grep -q 'bytes from the target were relayed' "$WORK/$name.stderr" || fail "$name: the target's answer was relayed"
-}
-got_nothing() { [[ ! -s "$WORK/$1.got" ]] || fail "$1 received $(wc -c <"$WORK/$1.got") bytes through the notary"; }
+source "$(dirname "$0")/lib/relay.sh"
 
-# Real ClientHellos from another TLS stack, captured by sinks: SNI localhost, SNI of another
-# host, no SNI, TLS 1.2 only.
-capture() { # NAME s_client args...
-  local name=$1; shift
-  sink "cap_$name" --idle-ms 300
-  local port_var="PORT_cap_$name"
-  timeout 5 openssl s_client -connect "127.0.0.1:${!port_var}" "$@" </dev/null >/dev/null 2>&1 || true
-  [[ -s "$WORK/cap_$name.got" ]] || fail "no ClientHello captured for $name"
-  cp "$WORK/cap_$name.got" "$WORK/ch-$name.bin"
-}
+# Real ClientHellos (s_client, captured by a sink).
 capture localhost -tls1_3 -servername localhost
 capture evil -tls1_3 -servername evil.example
 capture nosni -tls1_3 -noservername

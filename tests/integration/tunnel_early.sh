@@ -17,31 +17,11 @@ start_server strict "${NOTARY[@]}" --allow-port any
 start_server ports "${NOTARY[@]}" --allow-private --allow-port "$PORT_api"
 manifest_for "$PORT_api" >"$WORK/good.json"
 
-sink() { local name=$1; shift; start_server "$name" "$BIN/tp-sink" --port 0 --out "$WORK/$name.got" "$@"; }
-liar() { # NOTARY MODE [args]: the lying prover against notary NOTARY
-  local port_var="PORT_$1" mode=$2; shift 2
-  "$BIN/tp-lying-prover" --notary "127.0.0.1:${!port_var}" --manifest "$WORK/good.json" \
-    --ca-file "$CERTS/ca.pem" --var "token=$TOKEN" --lie "$mode" "$@"
-}
-lie_at() { # NAME PATTERN NOTARY MODE [args]: must fail with PATTERN, nothing signed
-  local name=$1 pattern=$2; shift 2
-  expect_fail "$name" "$pattern" liar "$@"
-  [[ ! -s "$WORK/$name.stdout" ]] || fail "$name: the notary signed something"
-  ! grep -q 'bytes from the target were relayed' "$WORK/$name.stderr" || fail "$name: the target's answer was relayed"
-}
-got_nothing() { [[ ! -s "$WORK/$1.got" ]] || fail "$1 received $(wc -c <"$WORK/$1.got") bytes through the notary"; }
+source "$(dirname "$0")/lib/relay.sh"
 no_connection() { ! grep -q '^accepted' "$WORK/$1.out" || fail "$1: the notary connected to it"; }
 verified() { "$BIN/teeproof" verify "$1" --allow-insecure-sim >/dev/null || fail "$1 does not verify"; }
 
-# Real ClientHellos (s_client, captured by a sink): SNI localhost; no SNI, for 127.0.0.1.
-capture() { # NAME s_client args...
-  local name=$1; shift
-  sink "cap_$name" --idle-ms 300
-  local port_var="PORT_cap_$name"
-  timeout 5 openssl s_client -connect "127.0.0.1:${!port_var}" "$@" </dev/null >/dev/null 2>&1 || true
-  [[ -s "$WORK/cap_$name.got" ]] || fail "no ClientHello captured for $name"
-  cp "$WORK/cap_$name.got" "$WORK/ch-$name.bin"
-}
+# Real ClientHellos (s_client, captured by a sink).
 capture localhost -tls1_3 -servername localhost
 capture nosni -tls1_3 -noservername
 
