@@ -223,8 +223,7 @@ int tp_buf_reserve(tp_buf *b, size_t extra)
         p = malloc(cap); /* a big buffer is made large (tp_buf_init_large, tp_buf_set_large) */
         if (p != NULL && b->data != NULL) {
             memcpy(p, b->data, b->len);
-            OPENSSL_cleanse(b->data, b->cap);
-            free(b->data);
+            release(b); /* wiped, then freed */
         }
     }
     if (p == NULL)

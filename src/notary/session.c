@@ -341,7 +341,7 @@ static void handle_frames(tp_session *s, int *quota)
  * they ask for. */
 static int read_prover(tp_session *s, uint32_t events)
 {
-    uint8_t buf[16384]; /* a whole TLS record's plaintext: nothing is left inside OpenSSL */
+    uint8_t buf[16384]; /* a whole TLS record's plaintext per SSL_read */
     int quota = TP_FRAMES_PER_EVENT;
     handle_frames(s, &quota);
     if (!(events & EPOLLIN) && !s->ssl_buffered && SSL_pending(s->ssl) == 0)
@@ -459,7 +459,6 @@ static void expire(tp_session *s, const char *what)
     tp_session_destroy(s);
 }
 
-/* The earliest time tp_session_sweep has something to do for s (the tests below). */
 /* A session waiting for its replay is not idle: the wait is the notary's (a large replay
  * runs at the lowest priority and may queue), so only --session-timeout bounds it. */
 static int idle_applies(const tp_session *s)
@@ -467,6 +466,7 @@ static int idle_applies(const tp_session *s)
     return s->state != TP_SESS_PROVING;
 }
 
+/* The earliest time tp_session_sweep has something to do for s (the tests below). */
 static uint64_t sweep_due(const tp_session *s)
 {
     uint64_t idle = idle_applies(s) ? s->idle_deadline : UINT64_MAX;

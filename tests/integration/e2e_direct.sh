@@ -90,11 +90,16 @@ json.dump(m, sys.stdout)' >"$WORK/big.json"
 direct_ok big "$WORK/big.json" --direct
 note "ok 1 MiB response"
 
+# direct_target NAME: a direct-mode proof of the account manifest against server NAME.
+direct_target() {
+  local port_var="PORT_$1"
+  manifest_for "${!port_var}" >"$WORK/$1.json"
+  direct_ok "$1" "$WORK/$1.json" --direct
+}
+
 # 5. Chunked bodies, and a target that closes without close_notify.
 for t in chunked noclose; do
-  port_var="PORT_$t"
-  manifest_for "${!port_var}" >"$WORK/$t.json"
-  direct_ok "$t" "$WORK/$t.json" --direct
+  direct_target "$t"
   grep -q '"owner": "Ada Lovelace"' "$WORK/$t.claims" || fail "$t: owner not extracted"
 done
 note "ok chunked, no close_notify"
@@ -102,9 +107,7 @@ note "ok chunked, no close_notify"
 # 6. Every group tunnel mode replays is offered (a HelloRetryRequest for the ones that get no
 #    key share in the first ClientHello) and named in the claims.
 for t in p521:secp521r1 x448:x448 ffdhe:ffdhe2048; do
-  port_var="PORT_${t%%:*}"
-  manifest_for "${!port_var}" >"$WORK/${t%%:*}.json"
-  direct_ok "${t%%:*}" "$WORK/${t%%:*}.json" --direct
+  direct_target "${t%%:*}"
   grep -q "\"group\": \"${t##*:}\"" "$WORK/${t%%:*}.claims" || fail "${t%%:*}: group ${t##*:} not named"
 done
 note "ok groups P-521, X448, ffdhe2048"
