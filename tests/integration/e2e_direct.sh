@@ -81,12 +81,7 @@ grep -q '"cipher_suite": "TLS_ECDHE_ECDSA_WITH_AES_' "$WORK/tls12.claims" || fai
 note "ok TLS 1.2"
 
 # 4. A large response (1 MiB): read within the cap, sent back in DATA frames, committed.
-sed -e 's|/api/account|/api/big?kb=1024|' "$WORK/good.json" | python3 -c '
-import json, sys
-m = json.load(sys.stdin)
-m["response"]["body"]["extractors"] = [{"id": "kb", "description": "size", "selector": ["kb"],
-    "type": "number", "predicates": [{"type": "value", "comparison": "equal", "value": 1024}]}]
-json.dump(m, sys.stdout)' >"$WORK/big.json"
+big_manifest_for "$PORT_good" 1024 >"$WORK/big.json"
 direct_ok big "$WORK/big.json" --direct
 note "ok 1 MiB response"
 
@@ -114,7 +109,7 @@ note "ok groups P-521, X448, ffdhe2048"
 
 # 7. Direct and tunnel proofs at once, small and large (2 MiB: the large-replay queue): the
 #    checks and signatures of both modes run on the replay workers, none waits for another.
-sed -e 's|kb=1024|kb=2048|' -e 's|"value": 1024|"value": 2048|' "$WORK/big.json" >"$WORK/big2m.json"
+big_manifest_for "$PORT_good" 2048 >"$WORK/big2m.json"
 pids=()
 for job in direct:big2m tunnel:big2m direct:good tunnel:good direct:good tunnel:good; do
   mode=${job%%:*} m=${job##*:} name="mix-$((${#pids[@]} + 1))"
@@ -142,7 +137,7 @@ prove direct-private '\[forbidden-target\]' "127.0.0.1:$PORT_strict" "$WORK/good
 prove direct-port '\[forbidden-port\]' "127.0.0.1:$PORT_ports" "$WORK/good.json"
 manifest_for "$PORT_good" -e 's/"greaterThan"/"lessThan"/' >"$WORK/pred.json"
 prove direct-predicate '\[predicate\]' "$N" "$WORK/pred.json"
-sed -e 's|kb=1024|kb=64|' -e 's|"value": 1024|"value": 64|' "$WORK/big.json" >"$WORK/big64.json"
+big_manifest_for "$PORT_good" 64 >"$WORK/big64.json"
 prove direct-cap '\[limit\]' "127.0.0.1:$PORT_small" "$WORK/big64.json"
 grep -q 'refused direct localhost' "$WORK/notary.err" || fail "notary did not log its refusals"
 

@@ -10,16 +10,7 @@ start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any
   --allow-private --max-transcript $((12 << 20))
 
 # manifest KB : the account manifest on /api/big?kb=KB, with a claim on the size.
-manifest() {
-  manifest_for "$PORT_api" -e "s|/api/account|/api/big?kb=$1|" |
-    python3 -c '
-import json, sys
-m = json.load(sys.stdin)
-m["id"] = "big"
-m["response"]["body"]["extractors"] = [{"id": "kb", "description": "size", "selector": ["kb"],
-    "type": "number", "predicates": [{"type": "value", "comparison": "equal", "value": '"$1"'}]}]
-json.dump(m, sys.stdout)'
-}
+manifest() { big_manifest_for "$PORT_api" "$1"; }
 prove() { # MANIFEST OUT
   "$BIN/teeproof" prove --allow-insecure-sim --notary "127.0.0.1:$PORT_notary" --manifest "$1" \
     --var "token=$TOKEN" --ca-file "$CERTS/ca.pem" --out "$2"

@@ -12,13 +12,7 @@ start_server notary "$BIN/teeproof-notary" --listen 127.0.0.1:0 --allow-port any
 N="127.0.0.1:$PORT_notary"
 M=$(sed -n 's/^metrics on //p' "$WORK/notary.out")
 manifest_for "$PORT_api" >"$WORK/m.json"
-cat >"$WORK/big.json" <<JSON
-{"manifestVersion":"2","id":"big","title":"2 MiB","description":"a large replay (>= 1 MiB)",
- "request":{"method":"GET","url":"https://localhost:$PORT_api/api/big?kb=2048",
-   "headers":{"Authorization":"Bearer <% token %>"},"body":"","vars":{"token":{}}},
- "response":{"status":"200","headers":{},"body":{"format":"json","extractors":[
-   {"id":"kb","description":"size","selector":["kb"],"type":"number","required":true}]}}}
-JSON
+big_manifest_for "$PORT_api" 2048 >"$WORK/big.json" # a large replay (>= 1 MiB)
 
 expect_fail workers-zero 'workers wants 1-256' "$BIN/teeproof-notary" --listen 127.0.0.1:0 --tee sim --workers 0
 

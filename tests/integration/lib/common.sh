@@ -19,6 +19,19 @@ manifest_for() {
   sed -e "s/localhost:8443/localhost:$port/" "$@" "$ROOT/docs/examples/account.manifest.json"
 }
 
+# big_manifest_for PORT KB: the account manifest on tp-demo-api's /api/big?kb=KB (a JSON
+# document of exactly KB KiB), with a claim that its "kb" member equals KB.
+big_manifest_for() {
+  manifest_for "$1" -e "s|/api/account|/api/big?kb=$2|" |
+    python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+m["id"] = "big"
+m["response"]["body"]["extractors"] = [{"id": "kb", "description": "size", "selector": ["kb"],
+    "type": "number", "predicates": [{"type": "value", "comparison": "equal", "value": '"$2"'}]}]
+json.dump(m, sys.stdout)'
+}
+
 # expect_fail NAME PATTERN CMD... : CMD must exit non-zero and its stderr match PATTERN.
 expect_fail() {
   local name=$1 pattern=$2; shift 2
